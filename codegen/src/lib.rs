@@ -1,0 +1,1 @@
+//! fapiao-codegen: compiles invoice-API specs into Rust.

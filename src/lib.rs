@@ -1,0 +1,10 @@
+//! fapiao: Chinese invoice (发票) recognition.
+//!
+//! Typed clients for every invoice-OCR vendor, generated at build time from the YAML specs in
+//! `specs/`, one unified [`Invoice`] model, offline validation, and an offline `local` backend.
+
+pub mod invoice;
+pub mod secret;
+
+pub use invoice::{Invoice, InvoiceKind, LineItem, Party, TaxRate};
+pub use secret::Secret;
