@@ -3,6 +3,8 @@
 //! Typed clients for every invoice-OCR vendor, generated at build time from the YAML specs in
 //! `specs/`, one unified [`Invoice`] model, offline validation, and an offline `local` backend.
 
+pub mod domain;
+pub mod api;
 pub mod invoice;
 pub mod secret;
 

@@ -1,0 +1,460 @@
+//! The QR code printed on VAT invoices (legacy tax-control and 数电).
+//!
+//! The payload is comma-separated ASCII:
+//!
+//! ```text
+//! 01,10,042002200411,51596863,176.99,20230326,85843253062804096561,3D56,
+//! f0 f1 f2           f3       f4     f5       f6                   f7
+//! ```
+//!
+//! f0 version, f1 kind code, f2 发票代码 (empty on 数电), f3 发票号码, f4 an amount whose
+//! meaning depends on the kind (see [`AmountMeaning`]), f5 `YYYYMMDD` 开票日期, f6 校验码
+//! (empty on paper 专票 and 数电), f7 four opaque hex characters (kept, never checked).
+//! Usually a trailing comma ends the string; some issuers omit it, and some omit f7 entirely.
+
+use std::borrow::Cow;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+use crate::invoice::{Invoice, InvoiceKind, Provenance};
+
+/// A parsed invoice QR payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QrPayload {
+    /// f0: payload version (`01` in every known sample).
+    pub version: String,
+    /// f1: two-digit kind code (`01` 专票, `04` 普票, `10` 电子普票, `20` 电子专票, `31`/`32` 数电, …).
+    pub kind_code: String,
+    /// f2: 发票代码 (10 or 12 digits); `None` on 数电 invoices.
+    pub code: Option<String>,
+    /// f3: 发票号码 (8 digits, or 20 digits on 数电 invoices).
+    pub number: String,
+    /// f4: an amount; [`QrPayload::amount_meaning`] says whether it includes tax.
+    pub amount: Decimal,
+    /// f5: 开票日期.
+    pub date: NaiveDate,
+    /// f6: 校验码 (20 digits); `None` when the field is empty.
+    pub check_code: Option<String>,
+    /// f7: four opaque hex characters, as printed (either case); `None` when absent or empty.
+    pub tail: Option<String>,
+    /// The payload with surrounding whitespace and byte-order mark removed.
+    pub raw: String,
+}
+
+/// What the QR amount field (f4) stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AmountMeaning {
+    /// 合计金额, the total excluding tax (legacy 专票/普票, 电子普票, 电子专票, 机动车).
+    ExcludingTax,
+    /// 价税合计, the total including tax (数电 invoices and 数电 tickets).
+    IncludingTax,
+    /// Not established for this kind code (卷票, 通行费, 二手车, unknown codes).
+    Unknown,
+}
+
+/// Why a string is not an invoice QR payload.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QrPayloadError {
+    /// The string does not split into 7 or 8 comma-separated fields.
+    #[error("invoice QR payload has {found} comma-separated fields; expected 7 or 8")]
+    FieldCount {
+        /// Number of fields found (after dropping one trailing empty field).
+        found: usize,
+    },
+    /// One field has the wrong shape.
+    #[error("invoice QR field f{index} ({name}) is {value:?}; expected {expected}")]
+    InvalidField {
+        /// Position of the field, 0-based (`f0` … `f7`).
+        index: usize,
+        /// What the field holds, e.g. `发票号码`.
+        name: &'static str,
+        /// The field as found.
+        value: String,
+        /// The shape that was expected.
+        expected: &'static str,
+    },
+}
+
+impl QrPayload {
+    /// Parses a payload such as `01,10,033002000211,83089647,510.68,20200723,16197833567414507415,0941,`.
+    ///
+    /// Tolerates surrounding whitespace and a byte-order mark, a missing trailing comma, a
+    /// missing f7, amounts without two decimals (`64.9`, `112`) and lower-case f7.
+    pub fn parse(s: &str) -> Result<QrPayload, QrPayloadError> {
+        let raw = s.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+        let mut fields: Vec<&str> = raw.split(',').collect();
+        if fields.len() == 9 && fields.last() == Some(&"") {
+            fields.pop();
+        }
+        let &[f0, f1, f2, f3, f4, f5, f6, ref rest @ ..] = fields.as_slice() else {
+            return Err(QrPayloadError::FieldCount {
+                found: fields.len(),
+            });
+        };
+        if rest.len() > 1 {
+            return Err(QrPayloadError::FieldCount {
+                found: fields.len(),
+            });
+        }
+        let f7 = rest.first().copied().unwrap_or("");
+
+        let version = digits_field(0, "版本", f0, &[2], "2 digits")?;
+        let kind_code = digits_field(1, "发票种类代码", f1, &[2], "2 digits")?;
+        let code = optional(f2)
+            .map(|c| digits_field(2, "发票代码", c, &[10, 12], "10 or 12 digits, or empty"))
+            .transpose()?;
+        let number = match code {
+            Some(_) => digits_field(3, "发票号码", f3, &[8], "8 digits")?,
+            None => digits_field(3, "发票号码", f3, &[20], "20 digits when f2 is empty")?,
+        };
+        let amount = parse_amount(f4).ok_or_else(|| invalid(4, "金额", f4, "a decimal amount"))?;
+        let date = parse_yyyymmdd(f5)
+            .ok_or_else(|| invalid(5, "开票日期", f5, "a valid YYYYMMDD date"))?;
+        let check_code = optional(f6)
+            .map(|c| digits_field(6, "校验码", c, &[20], "20 digits, or empty"))
+            .transpose()?;
+        let tail = optional(f7)
+            .map(|t| {
+                if t.len() == 4 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    Ok(t.to_owned())
+                } else {
+                    Err(invalid(7, "防伪码", t, "4 hex characters, or empty"))
+                }
+            })
+            .transpose()?;
+
+        Ok(QrPayload {
+            version,
+            kind_code,
+            code,
+            number,
+            amount,
+            date,
+            check_code,
+            tail,
+            raw: raw.to_owned(),
+        })
+    }
+
+    /// The invoice kind the kind code stands for.
+    ///
+    /// Codes `31`/`32` (数电 专票/普票) and `33`/`34` (机动车/二手车) denote the electronic
+    /// 数电 form when f2 is empty and the paper form when a 发票代码 is present.
+    pub fn kind(&self) -> InvoiceKind {
+        use InvoiceKind::*;
+        let digital = self.code.is_none();
+        match self.kind_code.as_str() {
+            "01" => VatSpecial,
+            "02" => FreightVatSpecial,
+            "03" => MotorVehicleSale,
+            "04" => VatGeneral,
+            "10" => VatElectronicGeneral,
+            "11" => VatRoll,
+            "14" => VatToll,
+            "15" => UsedCarSale,
+            "20" => VatElectronicSpecial,
+            "31" if digital => DigitalSpecial,
+            "31" => VatSpecial,
+            "32" if digital => DigitalGeneral,
+            "32" => VatGeneral,
+            "33" if digital => MotorVehicleSaleElectronic,
+            "33" => MotorVehicleSale,
+            "34" if digital => UsedCarSaleElectronic,
+            "34" => UsedCarSale,
+            "51" => DigitalTrainTicket,
+            "61" => DigitalAirItinerary,
+            _ => Unknown,
+        }
+    }
+
+    /// Whether f4 is the total excluding tax or including tax, by kind code.
+    ///
+    /// Established from real samples and verification-API rules: excluding tax for `01`,
+    /// `03`, `04`, `10`, `20`; including tax for the 数电 codes `31`, `32`, `51`, `61`.
+    pub fn amount_meaning(&self) -> AmountMeaning {
+        match self.kind_code.as_str() {
+            "01" | "03" | "04" | "10" | "20" => AmountMeaning::ExcludingTax,
+            "31" | "32" | "51" | "61" => AmountMeaning::IncludingTax,
+            _ => AmountMeaning::Unknown,
+        }
+    }
+
+    /// The fields the QR carries, as an [`Invoice`].
+    ///
+    /// The amount goes to [`Invoice::amount`] or [`Invoice::total`] per
+    /// [`QrPayload::amount_meaning`]; when its meaning is unknown it is kept in
+    /// [`Invoice::extra`] under `qr:f4`. f7 is kept in `extra` under `qr:f7`. Provenance
+    /// names the QR field each value came from (`qr:f3`).
+    pub fn to_invoice(&self) -> Invoice {
+        let mut invoice = Invoice {
+            kind: self.kind(),
+            code: self.code.clone(),
+            number: Some(self.number.clone()),
+            date: Some(self.date),
+            check_code: self.check_code.clone(),
+            qr_payload: Some(self.raw.clone()),
+            ..Invoice::default()
+        };
+        let mut from = |field: &'static str, source: &'static str| {
+            invoice.provenance.insert(
+                Cow::Borrowed(field),
+                Provenance {
+                    field: Cow::Borrowed(source),
+                    confidence: None,
+                    polygon: None,
+                },
+            );
+        };
+        from("kind", "qr:f1");
+        if self.code.is_some() {
+            from("code", "qr:f2");
+        }
+        from("number", "qr:f3");
+        from("date", "qr:f5");
+        if self.check_code.is_some() {
+            from("check_code", "qr:f6");
+        }
+        from("qr_payload", "qr");
+        match self.amount_meaning() {
+            AmountMeaning::ExcludingTax => {
+                from("amount", "qr:f4");
+                invoice.amount = Some(self.amount);
+            }
+            AmountMeaning::IncludingTax => {
+                from("total", "qr:f4");
+                invoice.total = Some(self.amount);
+            }
+            AmountMeaning::Unknown => {
+                invoice
+                    .extra
+                    .insert("qr:f4".to_owned(), self.amount.to_string().into());
+            }
+        }
+        if let Some(tail) = &self.tail {
+            invoice
+                .extra
+                .insert("qr:f7".to_owned(), tail.clone().into());
+        }
+        invoice
+    }
+}
+
+impl FromStr for QrPayload {
+    type Err = QrPayloadError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        QrPayload::parse(s)
+    }
+}
+
+fn invalid(
+    index: usize,
+    name: &'static str,
+    value: &str,
+    expected: &'static str,
+) -> QrPayloadError {
+    QrPayloadError::InvalidField {
+        index,
+        name,
+        value: value.to_owned(),
+        expected,
+    }
+}
+
+fn optional(field: &str) -> Option<&str> {
+    (!field.is_empty()).then_some(field)
+}
+
+/// Accepts a field of ASCII digits whose length is one of `lengths`.
+fn digits_field(
+    index: usize,
+    name: &'static str,
+    value: &str,
+    lengths: &[usize],
+    expected: &'static str,
+) -> Result<String, QrPayloadError> {
+    if lengths.contains(&value.len()) && value.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(value.to_owned())
+    } else {
+        Err(invalid(index, name, value, expected))
+    }
+}
+
+/// `[-]digits[.digits]` — checked by hand because `Decimal::from_str` also accepts forms
+/// (underscores, exponents) that no invoice prints.
+fn parse_amount(s: &str) -> Option<Decimal> {
+    let unsigned = s.strip_prefix('-').unwrap_or(s);
+    let (int, frac) = unsigned.split_once('.').unwrap_or((unsigned, ""));
+    let all_digits = |p: &str| p.bytes().all(|b| b.is_ascii_digit());
+    if int.is_empty() || !all_digits(int) || !all_digits(frac) || unsigned.ends_with('.') {
+        return None;
+    }
+    Decimal::from_str(s).ok()
+}
+
+/// `YYYYMMDD` with a real calendar date.
+pub(crate) fn parse_yyyymmdd(s: &str) -> Option<NaiveDate> {
+    if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let year = s.get(0..4)?.parse().ok()?;
+    let month = s.get(4..6)?.parse().ok()?;
+    let day = s.get(6..8)?.parse().ok()?;
+    NaiveDate::from_ymd_opt(year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    #[test]
+    fn parses_legacy_electronic_general_invoice() {
+        let qr = QrPayload::parse(
+            "01,10,042002200411,51596863,176.99,20230326,85843253062804096561,3D56,",
+        )
+        .unwrap();
+        assert_eq!(qr.version, "01");
+        assert_eq!(qr.kind_code, "10");
+        assert_eq!(qr.code.as_deref(), Some("042002200411"));
+        assert_eq!(qr.number, "51596863");
+        assert_eq!(qr.amount, dec("176.99"));
+        assert_eq!(qr.date, date(2023, 3, 26));
+        assert_eq!(qr.check_code.as_deref(), Some("85843253062804096561"));
+        assert_eq!(qr.tail.as_deref(), Some("3D56"));
+        assert_eq!(qr.kind(), InvoiceKind::VatElectronicGeneral);
+        assert_eq!(qr.amount_meaning(), AmountMeaning::ExcludingTax);
+    }
+
+    #[test]
+    fn parses_digital_invoice_without_trailing_comma_and_short_amount() {
+        let qr = QrPayload::parse("01,32,,23442000000014209621,112,20230215,,74AE").unwrap();
+        assert_eq!(qr.code, None);
+        assert_eq!(qr.number, "23442000000014209621");
+        assert_eq!(qr.amount, dec("112"));
+        assert_eq!(qr.check_code, None);
+        assert_eq!(qr.kind(), InvoiceKind::DigitalGeneral);
+        assert_eq!(qr.amount_meaning(), AmountMeaning::IncludingTax);
+    }
+
+    #[test]
+    fn tolerates_missing_tail_one_decimal_lower_case_tail_and_bom() {
+        let qr = QrPayload::parse("01,10,011001605111,80100798,64.9,20161018,85342965681116380258")
+            .unwrap();
+        assert_eq!(qr.tail, None);
+        assert_eq!(qr.amount, dec("64.90"));
+
+        let qr = QrPayload::parse("\u{feff} 01,51,,26339132621000219582,56.00,20260423,,219a\n")
+            .unwrap();
+        assert_eq!(qr.tail.as_deref(), Some("219a"));
+        assert_eq!(qr.raw, "01,51,,26339132621000219582,56.00,20260423,,219a");
+        assert_eq!(qr.kind(), InvoiceKind::DigitalTrainTicket);
+    }
+
+    #[test]
+    fn paper_special_invoice_has_no_check_code_and_empty_tail_is_none() {
+        let qr = QrPayload::parse("01,01,1200154130,03630024,94339.62,20160621,,9335,").unwrap();
+        assert_eq!(qr.kind(), InvoiceKind::VatSpecial);
+        assert_eq!(qr.check_code, None);
+        let qr = QrPayload::parse("01,31,,26442000005310626521,31605.00,20260514,,").unwrap();
+        assert_eq!(qr.tail, None);
+        assert_eq!(qr.kind(), InvoiceKind::DigitalSpecial);
+    }
+
+    #[test]
+    fn kind_code_with_invoice_code_means_paper_form() {
+        let qr = QrPayload::parse("01,32,044002300111,12345678,10.00,20240101,,").unwrap();
+        assert_eq!(qr.kind(), InvoiceKind::VatGeneral);
+        assert_eq!(
+            QrPayload::parse("01,99,044002300111,12345678,10.00,20240101,,")
+                .unwrap()
+                .kind(),
+            InvoiceKind::Unknown
+        );
+    }
+
+    #[test]
+    fn rejects_malformed_payloads() {
+        // Expected: `None` for a wrong field count, `Some(i)` for a bad field fi.
+        let cases = [
+            ("", None),
+            ("hello", None),
+            ("01,10,042002200411,51596863,176.99,20230326", None),
+            (
+                "01,10,042002200411,51596863,176.99,20230326,85843253062804096561,3D56,x,",
+                None,
+            ),
+            ("1,10,042002200411,51596863,176.99,20230326,,", Some(0)),
+            ("01,1A,042002200411,51596863,176.99,20230326,,", Some(1)),
+            ("01,10,04200220041,51596863,176.99,20230326,,", Some(2)),
+            ("01,10,042002200411,5159686,176.99,20230326,,", Some(3)),
+            ("01,32,,2344200000001420962,112,20230215,,74AE", Some(3)),
+            ("01,10,042002200411,51596863,1e3,20230326,,", Some(4)),
+            ("01,10,042002200411,51596863,17.,20230326,,", Some(4)),
+            ("01,10,042002200411,51596863,,20230326,,", Some(4)),
+            ("01,10,042002200411,51596863,176.99,20230230,,", Some(5)),
+            ("01,10,042002200411,51596863,176.99,2023-03-26,,", Some(5)),
+            ("01,10,042002200411,51596863,176.99,20230326,1234,", Some(6)),
+            (
+                "01,10,042002200411,51596863,176.99,20230326,,3D5G,",
+                Some(7),
+            ),
+        ];
+        for (input, expected) in cases {
+            let got = match QrPayload::parse(input) {
+                Err(QrPayloadError::FieldCount { .. }) => None,
+                Err(QrPayloadError::InvalidField { index, .. }) => Some(index),
+                Ok(qr) => panic!("{input:?} parsed as {qr:?}"),
+            };
+            assert_eq!(got, expected, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn to_invoice_puts_amount_by_meaning_with_provenance() {
+        let legacy = QrPayload::parse(
+            "01,10,033002000211,83089647,510.68,20200723,16197833567414507415,0941,",
+        )
+        .unwrap()
+        .to_invoice();
+        assert_eq!(legacy.kind, InvoiceKind::VatElectronicGeneral);
+        assert_eq!(legacy.code.as_deref(), Some("033002000211"));
+        assert_eq!(legacy.number.as_deref(), Some("83089647"));
+        assert_eq!(legacy.amount, Some(dec("510.68")));
+        assert_eq!(legacy.total, None);
+        assert_eq!(legacy.date, Some(date(2020, 7, 23)));
+        assert_eq!(legacy.check_code.as_deref(), Some("16197833567414507415"));
+        assert_eq!(legacy.provenance["number"].field, "qr:f3");
+        assert_eq!(legacy.provenance["amount"].field, "qr:f4");
+        assert_eq!(legacy.extra["qr:f7"], "0941");
+
+        let digital = QrPayload::parse("01,32,,25417000000256819006,27.33,20251108,,DB92")
+            .unwrap()
+            .to_invoice();
+        assert_eq!(digital.kind, InvoiceKind::DigitalGeneral);
+        assert_eq!(digital.code, None);
+        assert_eq!(digital.total, Some(dec("27.33")));
+        assert_eq!(digital.amount, None);
+        assert_eq!(digital.provenance["total"].field, "qr:f4");
+        assert_eq!(
+            digital.qr_payload.as_deref(),
+            Some("01,32,,25417000000256819006,27.33,20251108,,DB92")
+        );
+
+        let roll =
+            QrPayload::parse("01,11,044002300106,12345678,9.50,20240101,12345678901234567890,")
+                .unwrap()
+                .to_invoice();
+        assert_eq!((roll.amount, roll.total), (None, None));
+        assert_eq!(roll.extra["qr:f4"], "9.50");
+    }
+}
