@@ -6,6 +6,7 @@
 pub mod domain;
 pub mod api;
 pub mod invoice;
+pub mod local;
 pub mod secret;
 
 pub use invoice::{Invoice, InvoiceKind, LineItem, Party, TaxRate};

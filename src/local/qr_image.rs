@@ -1,0 +1,319 @@
+//! Finding and decoding the invoice QR code in a PNG or JPEG.
+//!
+//! Real inputs are phone photos, scans and tiny embedded bitmaps (a 75 px code at 2 px per
+//! module with no quiet zone), so decoding is a ladder of cheap attempts, stopping at the
+//! first that reads: as is with a quiet zone added, upscaled when small, then after local
+//! (adaptive) binarisation, Otsu binarisation and a median filter against speckle noise,
+//! each also at 90° steps. EXIF orientation is applied first. The declared size is checked
+//! against [`LocalLimits::max_image_pixels`] from the header, before any pixel is decoded.
+
+use std::io::Cursor;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use image::imageops::{self, FilterType};
+use image::{DynamicImage, GrayImage, ImageDecoder, ImageReader, Luma};
+
+use crate::domain::qr::QrPayload;
+use crate::invoice::Invoice;
+
+use super::fields::Draft;
+use super::{LocalError, LocalLimits};
+
+/// Longest side an image is searched at; bigger photos are downscaled first (a QR on an
+/// invoice photo keeps > 3 px per module at this size).
+const MAX_SEARCH_SIDE: u32 = 1600;
+/// Sources smaller than this (shorter side, px) are also tried upscaled.
+const SMALL_SIDE: u32 = 400;
+
+/// Reads an image's invoice QR code into an invoice.
+pub(super) fn recognize(bytes: &[u8], limits: &LocalLimits) -> Result<Invoice, LocalError> {
+    let texts = decode_qr_image(bytes, limits)?;
+    let mut draft = Draft::new();
+    let payload = first_invoice_payload(&texts)?;
+    draft.extra("local:qr_source".to_owned(), "image");
+    draft.merge_qr(&payload);
+    Ok(draft.finish())
+}
+
+/// The first text that is an invoice QR payload, or why there is none.
+pub(super) fn first_invoice_payload(texts: &[String]) -> Result<QrPayload, LocalError> {
+    let mut first_error = None;
+    for text in texts {
+        match QrPayload::parse(text) {
+            Ok(payload) => return Ok(payload),
+            Err(e) => {
+                first_error.get_or_insert_with(|| format!("{e} (QR text {text:?})"));
+            }
+        }
+    }
+    Err(LocalError::NothingFound {
+        reason: match first_error {
+            Some(e) => format!("the QR code is not an invoice payload: {e}"),
+            None => "no QR code found".to_owned(),
+        },
+    })
+}
+
+/// Decodes every QR code in a PNG or JPEG, returning their texts (empty when none reads).
+///
+/// Errors only when the image itself is refused: over the pixel limit, truncated, corrupt,
+/// or not PNG/JPEG.
+pub fn decode_qr_image(bytes: &[u8], limits: &LocalLimits) -> Result<Vec<String>, LocalError> {
+    let gray = load_gray(bytes, limits)?;
+    Ok(decode_gray(&gray))
+}
+
+/// Decodes a PNG/JPEG to grayscale, upright per its EXIF orientation, within the limits.
+fn load_gray(bytes: &[u8], limits: &LocalLimits) -> Result<GrayImage, LocalError> {
+    let reader = || {
+        ImageReader::new(Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|e| image_error(&e))
+    };
+    let (width, height) = reader()?.into_dimensions().map_err(|e| image_error(&e))?;
+    check_pixels(width, height, limits)?;
+    let mut decoding = reader()?;
+    let mut bounds = image::Limits::default();
+    bounds.max_image_width = Some(width);
+    bounds.max_image_height = Some(height);
+    // RGBA8 of the declared size plus decoder scratch space.
+    bounds.max_alloc = Some(u64::from(width) * u64::from(height) * 4 + (64 << 20));
+    decoding.limits(bounds);
+    let mut decoder = decoding.into_decoder().map_err(|e| image_error(&e))?;
+    let orientation = decoder.orientation().ok();
+    let mut image = DynamicImage::from_decoder(decoder).map_err(|e| image_error(&e))?;
+    if let Some(orientation) = orientation {
+        image.apply_orientation(orientation);
+    }
+    Ok(image.into_luma8())
+}
+
+/// Refuses images declaring more pixels than the limit.
+pub(super) fn check_pixels(
+    width: u32,
+    height: u32,
+    limits: &LocalLimits,
+) -> Result<(), LocalError> {
+    if u64::from(width) * u64::from(height) > limits.max_image_pixels {
+        return Err(LocalError::ImageTooLarge {
+            width,
+            height,
+            limit: limits.max_image_pixels,
+        });
+    }
+    Ok(())
+}
+
+fn image_error(e: &dyn std::fmt::Display) -> LocalError {
+    LocalError::Image {
+        reason: e.to_string(),
+    }
+}
+
+/// Runs the attempt ladder over a grayscale image; returns the texts of the first attempt
+/// that decodes anything.
+pub(super) fn decode_gray(image: &GrayImage) -> Vec<String> {
+    if image.width() == 0 || image.height() == 0 {
+        return Vec::new();
+    }
+    let base = fit_for_search(image);
+    let small = base.width().min(base.height()) < SMALL_SIDE;
+    let scales: &[u32] = if small { &[1, 3, 2] } else { &[1] };
+    let sources: [&dyn Fn(&GrayImage) -> GrayImage; 4] =
+        [&|g| g.clone(), &adaptive_binarize, &otsu_binarize, &median3];
+    for make in sources {
+        let source = make(&base);
+        for &scale in scales {
+            for quarter_turns in 0..4 {
+                let texts = decode_view(&View::new(&source, scale, quarter_turns));
+                if !texts.is_empty() {
+                    return texts;
+                }
+            }
+        }
+    }
+    Vec::new()
+}
+
+/// Downscales images whose longest side exceeds [`MAX_SEARCH_SIDE`].
+fn fit_for_search(image: &GrayImage) -> GrayImage {
+    let side = image.width().max(image.height());
+    if side <= MAX_SEARCH_SIDE {
+        return image.clone();
+    }
+    let scale = f64::from(MAX_SEARCH_SIDE) / f64::from(side);
+    let w = ((f64::from(image.width()) * scale).round() as u32).max(1);
+    let h = ((f64::from(image.height()) * scale).round() as u32).max(1);
+    imageops::resize(image, w, h, FilterType::Triangle)
+}
+
+/// A virtual transform of a source image: rotated by quarter turns, upscaled by pixel
+/// replication (keeps module edges sharp) and framed by a white quiet zone.
+struct View<'a> {
+    source: &'a GrayImage,
+    scale: u32,
+    quarter_turns: u8,
+    border: u32,
+}
+
+impl<'a> View<'a> {
+    fn new(source: &'a GrayImage, scale: u32, quarter_turns: u8) -> View<'a> {
+        let short = source.width().min(source.height()) * scale;
+        View {
+            source,
+            scale,
+            quarter_turns,
+            border: (short / 8).max(16),
+        }
+    }
+
+    /// Width and height after rotation and scaling, without the border.
+    fn inner_size(&self) -> (u32, u32) {
+        let (w, h) = (
+            self.source.width() * self.scale,
+            self.source.height() * self.scale,
+        );
+        if self.quarter_turns % 2 == 1 {
+            (h, w)
+        } else {
+            (w, h)
+        }
+    }
+
+    fn size(&self) -> (usize, usize) {
+        let (w, h) = self.inner_size();
+        (
+            (w + 2 * self.border) as usize,
+            (h + 2 * self.border) as usize,
+        )
+    }
+
+    fn pixel(&self, x: usize, y: usize) -> u8 {
+        let (w, h) = self.inner_size();
+        let (Some(x), Some(y)) = (
+            (x as u32).checked_sub(self.border),
+            (y as u32).checked_sub(self.border),
+        ) else {
+            return 255;
+        };
+        if x >= w || y >= h {
+            return 255;
+        }
+        let (sx, sy) = match self.quarter_turns {
+            1 => (y, w - 1 - x),
+            2 => (w - 1 - x, h - 1 - y),
+            3 => (h - 1 - y, x),
+            _ => (x, y),
+        };
+        self.source
+            .get_pixel_checked(sx / self.scale, sy / self.scale)
+            .map_or(255, |p| p.0[0])
+    }
+}
+
+/// Detects and decodes the QR grids of one view.
+fn decode_view(view: &View<'_>) -> Vec<String> {
+    let (w, h) = view.size();
+    // rqrr is third-party code fed hostile pixels; a panic there must not take the caller
+    // down with it, so it counts as "nothing decoded".
+    catch_unwind(AssertUnwindSafe(|| {
+        let mut prepared =
+            rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| view.pixel(x, y));
+        let mut texts: Vec<String> = Vec::new();
+        for grid in prepared.detect_grids() {
+            if let Ok((_, text)) = grid.decode()
+                && !texts.contains(&text)
+            {
+                texts.push(text);
+            }
+        }
+        texts
+    }))
+    .unwrap_or_default()
+}
+
+/// Black/white by comparison with the local mean (window ~1/8 of the shorter side), which
+/// survives uneven lighting and low contrast.
+fn adaptive_binarize(image: &GrayImage) -> GrayImage {
+    let (w, h) = image.dimensions();
+    let (wu, hu) = (w as usize, h as usize);
+    // Summed-area table with a zero row and column in front.
+    let mut sums = vec![0u64; (wu + 1) * (hu + 1)];
+    for y in 0..hu {
+        let mut row = 0u64;
+        for x in 0..wu {
+            row += u64::from(image.get_pixel(x as u32, y as u32).0[0]);
+            sums[(y + 1) * (wu + 1) + x + 1] = sums[y * (wu + 1) + x + 1] + row;
+        }
+    }
+    let radius = (w.min(h) / 16).max(4) as usize;
+    GrayImage::from_fn(w, h, |x, y| {
+        let (x, y) = (x as usize, y as usize);
+        let (x0, y0) = (x.saturating_sub(radius), y.saturating_sub(radius));
+        let (x1, y1) = ((x + radius + 1).min(wu), (y + radius + 1).min(hu));
+        let area = ((x1 - x0) * (y1 - y0)) as u64;
+        let total = sums[y1 * (wu + 1) + x1] + sums[y0 * (wu + 1) + x0]
+            - sums[y0 * (wu + 1) + x1]
+            - sums[y1 * (wu + 1) + x0];
+        let value = u64::from(image.get_pixel(x as u32, y as u32).0[0]);
+        // 7/8 of the mean: flat regions (mean ≈ value) come out white, not noise.
+        Luma([if value * 8 * area < total * 7 { 0 } else { 255 }])
+    })
+}
+
+/// Black/white at the global Otsu threshold.
+fn otsu_binarize(image: &GrayImage) -> GrayImage {
+    let mut histogram = [0u64; 256];
+    for p in image.pixels() {
+        histogram[usize::from(p.0[0])] += 1;
+    }
+    let total: u64 = histogram.iter().sum();
+    let weighted: f64 = (0..256).map(|i| i as f64 * histogram[i] as f64).sum();
+    let (mut best, mut best_var) = (128u8, -1.0f64);
+    let (mut below, mut below_sum) = (0u64, 0f64);
+    for t in 0..256usize {
+        below += histogram[t];
+        below_sum += t as f64 * histogram[t] as f64;
+        let above = total - below;
+        if below == 0 || above == 0 {
+            continue;
+        }
+        let mean_below = below_sum / below as f64;
+        let mean_above = (weighted - below_sum) / above as f64;
+        let var = below as f64 * above as f64 * (mean_below - mean_above).powi(2);
+        if var > best_var {
+            best_var = var;
+            best = t as u8;
+        }
+    }
+    GrayImage::from_fn(image.width(), image.height(), |x, y| {
+        Luma([if image.get_pixel(x, y).0[0] <= best {
+            0
+        } else {
+            255
+        }])
+    })
+}
+
+/// 3×3 median filter: removes salt-and-pepper speckle while keeping module edges.
+fn median3(image: &GrayImage) -> GrayImage {
+    let (w, h) = image.dimensions();
+    GrayImage::from_fn(w, h, |x, y| {
+        let mut window = [0u8; 9];
+        let mut n = 0;
+        for dy in -1i64..=1 {
+            for dx in -1i64..=1 {
+                let (nx, ny) = (i64::from(x) + dx, i64::from(y) + dy);
+                if let (Ok(nx), Ok(ny)) = (u32::try_from(nx), u32::try_from(ny))
+                    && let Some(p) = image.get_pixel_checked(nx, ny)
+                {
+                    window[n] = p.0[0];
+                    n += 1;
+                }
+            }
+        }
+        let window = &mut window[..n];
+        window.sort_unstable();
+        Luma([window[n / 2]])
+    })
+}
