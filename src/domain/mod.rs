@@ -2,4 +2,19 @@
 //!
 //! Nothing here does I/O; every function takes text or numbers and returns typed results.
 
+pub mod amount_words;
 pub mod qr;
+pub mod tax_id;
+
+use chrono::NaiveDate;
+
+/// `YYYYMMDD` with a real calendar date (QR payloads, resident IDs, compact printed dates).
+pub(crate) fn parse_yyyymmdd(s: &str) -> Option<NaiveDate> {
+    if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let year = s.get(0..4)?.parse().ok()?;
+    let month = s.get(4..6)?.parse().ok()?;
+    let day = s.get(6..8)?.parse().ok()?;
+    NaiveDate::from_ymd_opt(year, month, day)
+}

@@ -18,6 +18,7 @@ use std::str::FromStr;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
+use super::parse_yyyymmdd;
 use crate::invoice::{Invoice, InvoiceKind, Provenance};
 
 /// A parsed invoice QR payload.
@@ -292,17 +293,6 @@ fn parse_amount(s: &str) -> Option<Decimal> {
         return None;
     }
     Decimal::from_str(s).ok()
-}
-
-/// `YYYYMMDD` with a real calendar date.
-pub(crate) fn parse_yyyymmdd(s: &str) -> Option<NaiveDate> {
-    if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let year = s.get(0..4)?.parse().ok()?;
-    let month = s.get(4..6)?.parse().ok()?;
-    let day = s.get(6..8)?.parse().ok()?;
-    NaiveDate::from_ymd_opt(year, month, day)
 }
 
 #[cfg(test)]
