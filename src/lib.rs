@@ -5,6 +5,7 @@
 
 pub mod domain;
 pub mod api;
+pub mod auth;
 pub mod invoice;
 pub mod local;
 pub mod secret;
