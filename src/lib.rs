@@ -6,6 +6,7 @@
 pub mod domain;
 pub mod api;
 pub mod auth;
+pub mod client;
 pub mod invoice;
 pub mod local;
 pub mod secret;
