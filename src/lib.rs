@@ -8,6 +8,7 @@ pub mod api;
 pub mod auth;
 pub mod client;
 pub mod invoice;
+pub mod normalize;
 pub mod local;
 pub mod secret;
 
