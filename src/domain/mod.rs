@@ -3,6 +3,7 @@
 //! Nothing here does I/O; every function takes text or numbers and returns typed results.
 
 pub mod amount_words;
+pub mod invoice_code;
 pub mod qr;
 pub mod tax_id;
 
