@@ -535,9 +535,8 @@ mod tests {
         );
     }
 
-    /// The Rust signer's `test_sign_request_2` through the `sign` glue, with the spec parameters
-    /// overriding the APIM defaults. The glue also signs `host`, so the signature differs from
-    /// the Rust signer's; the scope and nonce are as given.
+    /// The `sign` glue on the Rust signer's request: spec parameters override the APIM scope,
+    /// the caller's nonce and time are sent, `host` is signed and `User-Agent` is not.
     #[test]
     fn sign_uses_spec_scope_and_caller_nonce() {
         let creds = Credentials::new()

@@ -93,9 +93,13 @@ pub fn verify(
     }
 }
 
-/// The value of spec parameter `name`, if given.
+/// The value of spec parameter `name`, if given and not empty.
 fn param<'a>(params: &[(&'a str, &'a str)], name: &str) -> Option<&'a str> {
-    params.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+    params
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| *v)
+        .filter(|v| !v.is_empty())
 }
 
 /// The value of a spec parameter the scheme cannot do without.
@@ -103,9 +107,7 @@ fn require_param<'a>(
     params: &[(&'a str, &'a str)],
     name: &'static str,
 ) -> Result<&'a str, AuthError> {
-    param(params, name)
-        .filter(|v| !v.is_empty())
-        .ok_or(AuthError::MissingParam(name))
+    param(params, name).ok_or(AuthError::MissingParam(name))
 }
 
 /// The nonce, for schemes that put one on the wire.

@@ -125,6 +125,29 @@ fn is_sensitive_header(name: &str) -> bool {
     name == "authorization" || name == "sign" || name.contains("token") || name.contains("secret")
 }
 
+/// Query parameter names that carry credentials (Baidu's `access_token`, signed-URL schemes).
+fn is_sensitive_query_param(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    ["token", "secret", "sign", "key"]
+        .iter()
+        .any(|word| name.contains(word))
+}
+
+/// The URL with the values of credential-bearing query parameters replaced by `***`.
+fn redacted_url(url: &str) -> String {
+    let Some((base, query)) = url.split_once('?') else {
+        return url.to_owned();
+    };
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((name, _)) if is_sensitive_query_param(name) => format!("{name}=***"),
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{base}?{}", pairs.join("&"))
+}
+
 impl fmt::Debug for HttpRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let headers: Vec<(&str, &str)> = self
@@ -141,7 +164,7 @@ impl fmt::Debug for HttpRequest {
             .collect();
         f.debug_struct("HttpRequest")
             .field("method", &self.method)
-            .field("url", &self.url)
+            .field("url", &redacted_url(&self.url))
             .field("headers", &headers)
             .field("body_len", &self.body.len())
             .finish()
@@ -237,5 +260,17 @@ mod tests {
         assert!(!shown.contains("secret body"));
         assert!(shown.contains("application/json"));
         assert!(shown.contains("body_len: 11"));
+    }
+
+    #[test]
+    fn debug_hides_credential_query_values() {
+        let req = HttpRequest::new(
+            "POST",
+            "https://aip.baidubce.com/rest/2.0/ocr/v1/vat_invoice?access_token=24.abc&type=normal",
+        );
+        let shown = format!("{req:?}");
+        assert!(!shown.contains("24.abc"));
+        assert!(shown.contains("access_token=***&type=normal"));
+        assert_eq!(redacted_url("https://a.example/p"), "https://a.example/p");
     }
 }

@@ -162,6 +162,32 @@ fn sign_then_verify_round_trips() {
     }
 }
 
+/// A retry re-signs the already-signed request: the scheme's headers are replaced, not
+/// duplicated, and the new signature verifies at the new time.
+#[test]
+fn re_signing_a_signed_request_replaces_its_headers() {
+    for f in fixtures() {
+        let first = signed_request(&f, f.url, BODY.as_bytes(), signing_time());
+        let mut retry = first.clone();
+        let later = signing_time() + Duration::hours(2);
+        let ctx = SignContext {
+            params: &f.params,
+            region: Some("ap-shanghai"),
+            credentials: &f.credentials,
+            now: later,
+            nonce: "another-nonce",
+        };
+        sign(f.scheme, &mut retry, &ctx).unwrap();
+        assert_eq!(retry.headers.len(), first.headers.len(), "{}", f.scheme);
+        assert_eq!(
+            verify_with(&f, &f.credentials, &retry, later),
+            Ok(()),
+            "{}",
+            f.scheme
+        );
+    }
+}
+
 /// The sandbox runs on loopback with a port: the signed host must carry it.
 #[test]
 fn round_trip_through_a_loopback_endpoint_override() {
