@@ -11,6 +11,7 @@ pub mod invoice;
 pub mod normalize;
 pub mod local;
 pub mod secret;
+pub mod validate;
 
 pub use invoice::{Invoice, InvoiceKind, LineItem, Party, TaxRate};
 pub use secret::Secret;

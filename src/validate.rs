@@ -1,0 +1,1064 @@
+//! Offline validation of a recognised [`Invoice`]: arithmetic, 大写 vs 小写, tax IDs,
+//! code and number structure, rates by date, and the QR payload against the fields.
+//!
+//! Checks run only on the fields that are filled; a missing value is not a finding. Every
+//! finding has a stable `code` (`totals.sum`, `qr.number`, …) that callers can match on.
+//!
+//! | code | severity | rule |
+//! |------|----------|------|
+//! | `mapping.issue` | error | a vendor value the mapping could not read |
+//! | `totals.sum` | error | 合计金额 + 合计税额 = 价税合计, exactly |
+//! | `lines.amount_sum` / `lines.tax_sum` | error | Σ line 金额 = 合计金额, Σ line 税额 = 合计税额 |
+//! | `line.tax` | error | \|金额 × 税率 − 税额\| ≤ 0.06 per line |
+//! | `lines.tax_deviation` | error | Σ of those deviations ≤ 1.27 |
+//! | `line.price` | warning | \|单价 × 数量 − 金额\| ≤ 0.01 |
+//! | `total_in_words.unreadable` / `.mismatch` | error | 大写 parses and equals 价税合计 |
+//! | `tax_id.shape` | error (warning for 普票 buyers, who may be people) | legal length and characters |
+//! | `tax_id.check` | error | GB 32100 check character of an 18-character code |
+//! | `tax_id.org_code` | warning | GB 11714 check of the embedded organisation code |
+//! | `code.shape` / `code.kind` / `code.unexpected` | error | 发票代码 structure, agreement with the kind, none on 数电 |
+//! | `number.shape` | error | 8 digits (legacy VAT) or 20 digits (数电) |
+//! | `number.year` | warning | a 数电 number's year equals the issue year |
+//! | `rate.date` | warning (info on red-letter lines) | the rate was in force on the issue date, see [`rate_in_force`] |
+//! | `rate.unknown` | warning | the rate is not a known VAT rate |
+//! | `qr.unreadable` | warning | [`Invoice::qr_payload`] is not an invoice QR payload |
+//! | `qr.kind` / `qr.code` / `qr.number` / `qr.date` / `qr.check_code` | error | QR agrees with the fields |
+//! | `qr.amount` | error (warning when the kind's amount meaning is unknown) | QR amount = 合计金额 or 价税合计 per kind |
+//!
+//! Red-letter invoices (all amounts negative) and discount lines (negative amount and tax at
+//! the goods line's rate) satisfy the same arithmetic with signed values.
+
+use chrono::{Datelike, NaiveDate};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::ToPrimitive;
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use crate::domain::amount_words;
+use crate::domain::invoice_code;
+use crate::domain::qr::{AmountMeaning, QrPayload};
+use crate::domain::tax_id::{self, TaxIdError};
+use crate::invoice::{Invoice, InvoiceKind, LineItem, TaxRate};
+
+/// Largest allowed |金额 × 税率 − 税额| on one line (税额误差不超过 6 分).
+const LINE_TAX_TOLERANCE: Decimal = Decimal::from_parts(6, 0, 0, false, 2);
+/// Largest allowed sum of the per-line tax deviations (税额总误差不超过 1.27 元).
+const TOTAL_TAX_TOLERANCE: Decimal = Decimal::from_parts(127, 0, 0, false, 2);
+/// Largest allowed |单价 × 数量 − 金额| (a heuristic; prices carry up to 15 digits).
+const PRICE_TOLERANCE: Decimal = Decimal::from_parts(1, 0, 0, false, 2);
+
+/// One problem (or remark) about an invoice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct Finding {
+    /// Stable identifier of the rule, e.g. `totals.sum`.
+    pub code: &'static str,
+    /// How serious it is.
+    pub severity: Severity,
+    /// Human-readable explanation with the values involved.
+    pub message: String,
+    /// Unified field paths involved, e.g. `["amount", "tax", "total"]`.
+    pub fields: Vec<String>,
+}
+
+/// How serious a [`Finding`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// The invoice or its recognition is wrong.
+    Error,
+    /// Probably wrong, or unusual enough to look at.
+    Warning,
+    /// Noted, not a problem.
+    Info,
+}
+
+impl Invoice {
+    /// Runs every check; when [`Invoice::qr_payload`] is set it is parsed and cross-checked
+    /// against the fields.
+    pub fn validate(&self) -> Vec<Finding> {
+        let mut out = Findings::default();
+        self.check_fields(&mut out);
+        if let Some(raw) = self.qr_payload.as_deref().filter(|r| !r.trim().is_empty()) {
+            match QrPayload::parse(raw) {
+                Ok(qr) => self.check_qr(&qr, &mut out),
+                Err(err) => out.warning("qr.unreadable", &["qr_payload"], err.to_string()),
+            }
+        }
+        out.0
+    }
+
+    /// Runs every check and cross-checks the fields against `qr` (a QR decoded separately,
+    /// e.g. from the image), instead of against [`Invoice::qr_payload`].
+    pub fn validate_with_qr(&self, qr: &QrPayload) -> Vec<Finding> {
+        let mut out = Findings::default();
+        self.check_fields(&mut out);
+        self.check_qr(qr, &mut out);
+        out.0
+    }
+
+    fn check_fields(&self, out: &mut Findings) {
+        for issue in &self.mapping_issues {
+            out.error(
+                "mapping.issue",
+                &[issue.field.as_str()],
+                format!(
+                    "{}: cannot use {:?} from {}: {}",
+                    issue.field, issue.value, issue.source, issue.message
+                ),
+            );
+        }
+        self.check_totals(out);
+        self.check_line_sums(out);
+        self.check_line_taxes(out);
+        self.check_line_prices(out);
+        self.check_total_in_words(out);
+        self.check_tax_ids(out);
+        self.check_code_and_number(out);
+        self.check_rates(out);
+    }
+
+    fn check_totals(&self, out: &mut Findings) {
+        let (Some(amount), Some(tax), Some(total)) = (self.amount, self.tax, self.total) else {
+            return;
+        };
+        let sum = amount.checked_add(tax);
+        if sum != Some(total) {
+            out.error(
+                "totals.sum",
+                &["amount", "tax", "total"],
+                format!(
+                    "合计金额 {amount} + 合计税额 {tax} = {}, but 价税合计 is {total}",
+                    shown(sum)
+                ),
+            );
+        }
+    }
+
+    fn check_line_sums(&self, out: &mut Findings) {
+        if self.items.is_empty() {
+            return;
+        }
+        let sums = [
+            (
+                "lines.amount_sum",
+                "amount",
+                "合计金额",
+                self.amount,
+                line_sum(&self.items, |l| l.amount),
+            ),
+            (
+                "lines.tax_sum",
+                "tax",
+                "合计税额",
+                self.tax,
+                line_sum(&self.items, |l| l.tax),
+            ),
+        ];
+        for (code, field, label, total, sum) in sums {
+            // A line without the value makes the sum unknown, not wrong.
+            let (Some(total), Some(sum)) = (total, sum) else {
+                continue;
+            };
+            if sum != Some(total) {
+                out.error(
+                    code,
+                    &[field],
+                    format!("the lines add up to {}, but {label} is {total}", shown(sum)),
+                );
+            }
+        }
+    }
+
+    fn check_line_taxes(&self, out: &mut Findings) {
+        let mut total_deviation = Some(Decimal::ZERO);
+        for (i, line) in self.items.iter().enumerate() {
+            let (Some(amount), Some(rate), Some(tax)) = (line.amount, line.tax_rate, line.tax)
+            else {
+                continue;
+            };
+            let deviation = amount
+                .checked_mul(rate.fraction())
+                .and_then(|expected| expected.checked_sub(tax))
+                .map(|d| d.abs());
+            total_deviation = total_deviation
+                .zip(deviation)
+                .and_then(|(t, d)| t.checked_add(d));
+            if deviation.is_none_or(|d| d > LINE_TAX_TOLERANCE) {
+                out.error(
+                    "line.tax",
+                    &[&format!("items[{i}].tax")],
+                    format!(
+                        "line {i}: 金额 {amount} × 税率 {rate} differs from 税额 {tax} by {} (more than {LINE_TAX_TOLERANCE})",
+                        shown(deviation)
+                    ),
+                );
+            }
+        }
+        if total_deviation.is_none_or(|t| t > TOTAL_TAX_TOLERANCE) {
+            out.error(
+                "lines.tax_deviation",
+                &["items"],
+                format!(
+                    "the lines' tax deviations add up to {} (more than {TOTAL_TAX_TOLERANCE})",
+                    shown(total_deviation)
+                ),
+            );
+        }
+    }
+
+    fn check_line_prices(&self, out: &mut Findings) {
+        for (i, line) in self.items.iter().enumerate() {
+            let (Some(price), Some(quantity), Some(amount)) =
+                (line.unit_price, line.quantity, line.amount)
+            else {
+                continue;
+            };
+            let product = price.checked_mul(quantity);
+            let deviation = product.and_then(|p| p.checked_sub(amount)).map(|d| d.abs());
+            if deviation.is_none_or(|d| d > PRICE_TOLERANCE) {
+                out.warning(
+                    "line.price",
+                    &[&format!("items[{i}].amount")],
+                    format!(
+                        "line {i}: 单价 {price} × 数量 {quantity} = {}, but 金额 is {amount}",
+                        shown(product)
+                    ),
+                );
+            }
+        }
+    }
+
+    fn check_total_in_words(&self, out: &mut Findings) {
+        let Some(words) = self
+            .total_in_words
+            .as_deref()
+            .filter(|w| !w.trim().is_empty())
+        else {
+            return;
+        };
+        match amount_words::parse(words) {
+            Err(err) => out.error(
+                "total_in_words.unreadable",
+                &["total_in_words"],
+                err.to_string(),
+            ),
+            Ok(value) => {
+                if let Some(total) = self.total.filter(|t| *t != value) {
+                    out.error(
+                        "total_in_words.mismatch",
+                        &["total_in_words", "total"],
+                        format!("价税合计（大写）{words} is {value}, but 价税合计 is {total}"),
+                    );
+                }
+            }
+        }
+    }
+
+    fn check_tax_ids(&self, out: &mut Findings) {
+        // 普票 buyers may be natural persons with no taxpayer ID or a foreign document.
+        let buyer_shape = if is_special(self.kind) {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        let parties = [
+            (
+                "seller.tax_id",
+                self.seller.tax_id.as_deref(),
+                Severity::Error,
+            ),
+            ("buyer.tax_id", self.buyer.tax_id.as_deref(), buyer_shape),
+        ];
+        for (field, id, shape_severity) in parties {
+            let Some(id) = id.filter(|id| !id.is_empty()) else {
+                continue;
+            };
+            let Err(err) = tax_id::check(id) else {
+                continue;
+            };
+            let (code, severity) = match err {
+                TaxIdError::Length(_) | TaxIdError::Characters(_) => {
+                    ("tax_id.shape", shape_severity)
+                }
+                TaxIdError::CheckCharacter { .. } => ("tax_id.check", Severity::Error),
+                TaxIdError::OrganizationCode { .. } => ("tax_id.org_code", Severity::Warning),
+            };
+            out.push(code, severity, &[field], format!("{field}: {err}"));
+        }
+    }
+
+    fn check_code_and_number(&self, out: &mut Findings) {
+        let code = self.code.as_deref().filter(|c| !c.is_empty());
+        let number = self.number.as_deref().filter(|n| !n.is_empty());
+        if self.kind.is_digital() {
+            if let Some(code) = code {
+                out.error(
+                    "code.unexpected",
+                    &["code"],
+                    format!(
+                        "{} invoices have no 发票代码, but {code:?} was found",
+                        self.kind.label_zh()
+                    ),
+                );
+            }
+            if let Some(number) = number {
+                self.check_digital_number(number, out);
+            }
+        } else if self.kind.is_vat() {
+            if let Some(code) = code {
+                self.check_legacy_code(code, out);
+            }
+            if let Some(Err(err)) = number.map(invoice_code::check_legacy_number) {
+                out.error("number.shape", &["number"], err.to_string());
+            }
+        }
+    }
+
+    fn check_digital_number(&self, number: &str, out: &mut Findings) {
+        match invoice_code::parse_digital_number(number) {
+            Err(err) => out.error("number.shape", &["number"], err.to_string()),
+            Ok(parsed) => {
+                let Some(date) = self.date else { return };
+                let issue_year = date.year().rem_euclid(100);
+                if i32::from(parsed.year) != issue_year {
+                    out.warning(
+                        "number.year",
+                        &["number", "date"],
+                        format!(
+                            "数电 发票号码 {number} starts with year {:02}, but the issue date is {date}",
+                            parsed.year
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    fn check_legacy_code(&self, code: &str, out: &mut Findings) {
+        match invoice_code::parse_code(code) {
+            Err(err) => out.error("code.shape", &["code"], err.to_string()),
+            Ok(parsed) => {
+                if let Some(implied) = parsed.kind
+                    && !invoice_code::kinds_compatible(implied, self.kind)
+                {
+                    out.error(
+                        "code.kind",
+                        &["code", "kind"],
+                        format!(
+                            "发票代码 {code} belongs to {}, but the invoice is {}",
+                            implied.label_zh(),
+                            self.kind.label_zh()
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    fn check_rates(&self, out: &mut Findings) {
+        for (i, line) in self.items.iter().enumerate() {
+            let Some(TaxRate::Percent(percent)) = line.tax_rate else {
+                continue;
+            };
+            let field = format!("items[{i}].tax_rate");
+            // Whether a rate is known at all does not depend on the date.
+            let Some(in_force) = rate_in_force(percent, self.date.unwrap_or_default()) else {
+                out.warning(
+                    "rate.unknown",
+                    &[&field],
+                    format!("line {i}: {percent}% is not a known VAT rate"),
+                );
+                continue;
+            };
+            let Some(date) = self.date.filter(|_| !in_force) else {
+                continue;
+            };
+            // Red-letter lines reverse an earlier sale and keep its rate.
+            let red_letter = line.amount.is_some_and(|a| a.is_sign_negative());
+            let severity = if red_letter {
+                Severity::Info
+            } else {
+                Severity::Warning
+            };
+            out.push(
+                "rate.date",
+                severity,
+                &[&field, "date"],
+                format!("line {i}: {percent}% was not a VAT rate on {date}"),
+            );
+        }
+    }
+
+    fn check_qr(&self, qr: &QrPayload, out: &mut Findings) {
+        let qr_kind = qr.kind();
+        if self.kind != InvoiceKind::Unknown
+            && qr_kind != InvoiceKind::Unknown
+            && !invoice_code::kinds_compatible(qr_kind, self.kind)
+        {
+            out.error(
+                "qr.kind",
+                &["kind", "qr_payload"],
+                format!(
+                    "the QR kind code {} means {}, but the invoice is {}",
+                    qr.kind_code,
+                    qr_kind.label_zh(),
+                    self.kind.label_zh()
+                ),
+            );
+        }
+        if let Some(code) = self.code.as_deref().filter(|c| !c.is_empty())
+            && qr.code.as_deref() != Some(code)
+        {
+            out.error(
+                "qr.code",
+                &["code", "qr_payload"],
+                format!(
+                    "发票代码 is {code}, but the QR has {:?}",
+                    qr.code.as_deref().unwrap_or("")
+                ),
+            );
+        }
+        if let Some(number) = self.number.as_deref().filter(|n| !n.is_empty())
+            && number != qr.number
+        {
+            out.error(
+                "qr.number",
+                &["number", "qr_payload"],
+                format!("发票号码 is {number}, but the QR has {}", qr.number),
+            );
+        }
+        if let Some(date) = self.date.filter(|d| *d != qr.date) {
+            out.error(
+                "qr.date",
+                &["date", "qr_payload"],
+                format!("开票日期 is {date}, but the QR has {}", qr.date),
+            );
+        }
+        if let (Some(printed), Some(in_qr)) = (self.check_code.as_deref(), qr.check_code.as_deref())
+            && !check_codes_agree(printed, in_qr)
+        {
+            out.error(
+                "qr.check_code",
+                &["check_code", "qr_payload"],
+                format!("校验码 is {printed}, but the QR has {in_qr}"),
+            );
+        }
+        self.check_qr_amount(qr, out);
+    }
+
+    fn check_qr_amount(&self, qr: &QrPayload, out: &mut Findings) {
+        let fields = ["amount", "total", "qr_payload"];
+        match qr.amount_meaning() {
+            AmountMeaning::ExcludingTax => {
+                if let Some(amount) = self.amount.filter(|a| *a != qr.amount) {
+                    out.error(
+                        "qr.amount",
+                        &fields,
+                        format!("合计金额 is {amount}, but the QR amount (excluding tax for kind code {}) is {}", qr.kind_code, qr.amount),
+                    );
+                }
+            }
+            AmountMeaning::IncludingTax => {
+                if let Some(total) = self.total.filter(|t| *t != qr.amount) {
+                    out.error(
+                        "qr.amount",
+                        &fields,
+                        format!("价税合计 is {total}, but the QR amount (including tax for kind code {}) is {}", qr.kind_code, qr.amount),
+                    );
+                }
+            }
+            AmountMeaning::Unknown => {
+                let known = [self.amount, self.total];
+                if known.iter().any(Option::is_some) && !known.contains(&Some(qr.amount)) {
+                    out.warning(
+                        "qr.amount",
+                        &fields,
+                        format!(
+                            "the QR amount {} equals neither 合计金额 nor 价税合计",
+                            qr.amount
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Whether a VAT rate of `percent` % was in force on `date`; `None` for a rate that is not
+/// a known VAT rate at all.
+///
+/// | rate | in force |
+/// |------|----------|
+/// | 17 %, 11 % | until 2018-04-30 (财税〔2018〕32号 lowered them to 16 % and 10 %) |
+/// | 16 %, 10 % | 2018-05-01 – 2019-03-31 (公告2019年第39号 lowered them to 13 % and 9 %) |
+/// | 13 % | until 2017-06-30 (财税〔2017〕37号 merged it into 11 %) and from 2019-04-01 |
+/// | 9 % | from 2019-04-01 |
+/// | 0, 0.5, 1, 1.5, 2, 3, 4, 5, 6 % | any date (zero rate, small-scale and simplified levy rates) |
+///
+/// 免税 and 不征税 are valid on any date and are not percentages.
+pub fn rate_in_force(percent: Decimal, date: NaiveDate) -> Option<bool> {
+    let ymd = (date.year(), date.month(), date.day());
+    let before_2017_07 = ymd < (2017, 7, 1);
+    let before_2018_05 = ymd < (2018, 5, 1);
+    let before_2019_04 = ymd < (2019, 4, 1);
+    let tenths = percent.checked_mul(Decimal::TEN)?;
+    if !tenths.fract().is_zero() {
+        return None;
+    }
+    match tenths.to_i64()? {
+        170 | 110 => Some(before_2018_05),
+        160 | 100 => Some(!before_2018_05 && before_2019_04),
+        130 => Some(before_2017_07 || !before_2019_04),
+        90 => Some(!before_2019_04),
+        0 | 5 | 10 | 15 | 20 | 30 | 40 | 50 | 60 => Some(true),
+        _ => None,
+    }
+}
+
+/// Findings collected by the checks.
+#[derive(Default)]
+struct Findings(Vec<Finding>);
+
+impl Findings {
+    fn push(&mut self, code: &'static str, severity: Severity, fields: &[&str], message: String) {
+        self.0.push(Finding {
+            code,
+            severity,
+            message,
+            fields: fields.iter().map(|f| (*f).to_owned()).collect(),
+        });
+    }
+
+    fn error(&mut self, code: &'static str, fields: &[&str], message: String) {
+        self.push(code, Severity::Error, fields, message);
+    }
+
+    fn warning(&mut self, code: &'static str, fields: &[&str], message: String) {
+        self.push(code, Severity::Warning, fields, message);
+    }
+}
+
+/// 专票 kinds, where the buyer must be a registered taxpayer.
+fn is_special(kind: InvoiceKind) -> bool {
+    use InvoiceKind::*;
+    matches!(
+        kind,
+        VatSpecial | VatElectronicSpecial | DigitalSpecial | FreightVatSpecial
+    )
+}
+
+/// The sum of one value over all lines: `None` when a line lacks it, `Some(None)` when the
+/// sum overflows.
+fn line_sum(
+    items: &[LineItem],
+    value: impl Fn(&LineItem) -> Option<Decimal>,
+) -> Option<Option<Decimal>> {
+    items.iter().try_fold(Some(Decimal::ZERO), |sum, line| {
+        value(line).map(|v| sum.and_then(|s| s.checked_add(v)))
+    })
+}
+
+/// Printed check codes may be grouped with spaces (`16197 83356 74145 07415`) or shortened
+/// to the last six digits that verification services ask for.
+fn check_codes_agree(printed: &str, in_qr: &str) -> bool {
+    let digits: String = printed.chars().filter(|c| !c.is_whitespace()).collect();
+    digits == in_qr || (digits.len() >= 6 && in_qr.ends_with(&digits))
+}
+
+fn shown(value: Option<Decimal>) -> String {
+    value.map_or_else(|| "an overflowing value".to_owned(), |v| v.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::str::FromStr;
+
+    use super::*;
+    use crate::domain::tax_id::uscc_check_character;
+    use crate::invoice::{MappingIssue, Party};
+
+    fn dec(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn pct(p: &str) -> Option<TaxRate> {
+        Some(TaxRate::Percent(dec(p)))
+    }
+
+    fn line(amount: &str, rate: Option<TaxRate>, tax: &str) -> LineItem {
+        LineItem {
+            amount: Some(dec(amount)),
+            tax_rate: rate,
+            tax: Some(dec(tax)),
+            ..LineItem::default()
+        }
+    }
+
+    const SEED_QR: &str = "01,10,012001100311,63591128,87.28,20190616,04656054380312409795,A1B2,";
+
+    /// The numbers of Tencent's VatInvoiceOCR documentation example. Its tax IDs fail
+    /// the GB 32100 check, so real codes printed on public sample invoices stand in.
+    fn seed_invoice() -> Invoice {
+        Invoice {
+            kind: InvoiceKind::VatElectronicGeneral,
+            code: Some("012001100311".into()),
+            number: Some("63591128".into()),
+            date: Some(ymd(2019, 6, 16)),
+            check_code: Some("04656054380312409795".into()),
+            buyer: Party {
+                tax_id: Some("91110108690017781B".into()),
+                ..Party::default()
+            },
+            seller: Party {
+                tax_id: Some("91320211739560225X".into()),
+                ..Party::default()
+            },
+            items: vec![LineItem {
+                name: Some("客运服务费".into()),
+                quantity: Some(dec("1")),
+                unit_price: Some(dec("87.28")),
+                ..line("87.28", pct("3"), "2.62")
+            }],
+            amount: Some(dec("87.28")),
+            tax: Some(dec("2.62")),
+            total: Some(dec("89.90")),
+            total_in_words: Some("捌拾玖圆玖角整".into()),
+            qr_payload: Some(SEED_QR.into()),
+            ..Invoice::default()
+        }
+    }
+
+    /// The 腾讯出行 数电 普票 from the research notes.
+    fn digital_invoice() -> Invoice {
+        Invoice {
+            kind: InvoiceKind::DigitalGeneral,
+            number: Some("25417000000256819006".into()),
+            date: Some(ymd(2025, 11, 8)),
+            items: vec![LineItem {
+                quantity: Some(dec("1")),
+                unit_price: Some(dec("26.5339805825243")),
+                ..line("26.53", pct("3"), "0.80")
+            }],
+            amount: Some(dec("26.53")),
+            tax: Some(dec("0.80")),
+            total: Some(dec("27.33")),
+            total_in_words: Some("贰拾柒圆叁角叁分".into()),
+            qr_payload: Some("01,32,,25417000000256819006,27.33,20251108,,DB92".into()),
+            ..Invoice::default()
+        }
+    }
+
+    fn codes(findings: &[Finding]) -> Vec<&'static str> {
+        findings.iter().map(|f| f.code).collect()
+    }
+
+    /// Asserts that exactly the given codes fire, each with the given severity.
+    fn assert_findings(invoice: &Invoice, expected: &[(&str, Severity)]) {
+        let found: Vec<(&str, Severity)> = invoice
+            .validate()
+            .iter()
+            .map(|f| (f.code, f.severity))
+            .collect();
+        assert_eq!(found, expected, "{:#?}", invoice.validate());
+    }
+
+    #[test]
+    fn clean_invoices_have_no_findings() {
+        assert_eq!(seed_invoice().validate(), vec![]);
+        assert_eq!(digital_invoice().validate(), vec![]);
+        let qr = QrPayload::parse(SEED_QR).unwrap();
+        let without_payload = Invoice {
+            qr_payload: None,
+            ..seed_invoice()
+        };
+        assert_eq!(without_payload.validate_with_qr(&qr), vec![]);
+    }
+
+    #[test]
+    fn the_documentation_example_tax_id_fails_its_check() {
+        let mut invoice = seed_invoice();
+        invoice.seller.tax_id = Some("911201103409033300".into());
+        assert_findings(&invoice, &[("tax_id.check", Severity::Error)]);
+        assert_eq!(invoice.validate()[0].fields, ["seller.tax_id"]);
+    }
+
+    #[test]
+    fn mapping_issues_become_errors() {
+        let mut invoice = seed_invoice();
+        invoice.mapping_issues.push(MappingIssue {
+            field: "tax".into(),
+            source: "VatInvoiceInfos[Name=合计税额]".into(),
+            value: "¥2x.62".into(),
+            message: "not a money amount".into(),
+        });
+        assert_findings(&invoice, &[("mapping.issue", Severity::Error)]);
+        let finding = &invoice.validate()[0];
+        assert_eq!(finding.fields, ["tax"]);
+        assert!(finding.message.contains("¥2x.62"), "{}", finding.message);
+    }
+
+    #[test]
+    fn totals_must_add_up_exactly() {
+        let mut invoice = seed_invoice();
+        invoice.total = Some(dec("89.91"));
+        invoice.total_in_words = Some("捌拾玖圆玖角壹分".into());
+        invoice.qr_payload = None;
+        assert_findings(&invoice, &[("totals.sum", Severity::Error)]);
+    }
+
+    #[test]
+    fn line_amounts_must_sum_to_the_total_amount() {
+        let mut invoice = seed_invoice();
+        invoice.items[0].amount = Some(dec("87.00"));
+        invoice.items[0].unit_price = Some(dec("87.00"));
+        assert_findings(&invoice, &[("lines.amount_sum", Severity::Error)]);
+    }
+
+    #[test]
+    fn line_taxes_must_sum_to_the_total_tax() {
+        let mut invoice = seed_invoice();
+        invoice.items[0].tax = Some(dec("2.60"));
+        assert_findings(&invoice, &[("lines.tax_sum", Severity::Error)]);
+    }
+
+    #[test]
+    fn each_line_tax_must_match_its_rate() {
+        let mut invoice = seed_invoice();
+        invoice.items[0].tax_rate = pct("6");
+        let found = invoice.validate();
+        assert_eq!(codes(&found), ["line.tax", "lines.tax_deviation"]);
+        assert_eq!(found[0].fields, ["items[0].tax"]);
+    }
+
+    #[test]
+    fn line_tax_deviations_must_not_add_up_beyond_limit() {
+        // 22 lines each 0.06 off (the most one line may be): 1.32 in all.
+        let items = vec![line("1.00", pct("6"), "0.00"); 22];
+        let invoice = Invoice {
+            kind: InvoiceKind::VatElectronicGeneral,
+            amount: Some(dec("22.00")),
+            tax: Some(dec("0.00")),
+            total: Some(dec("22.00")),
+            items,
+            ..Invoice::default()
+        };
+        assert_findings(&invoice, &[("lines.tax_deviation", Severity::Error)]);
+        let mut within = invoice.clone();
+        within.items.truncate(21);
+        within.amount = Some(dec("21.00"));
+        within.total = Some(dec("21.00"));
+        assert_findings(&within, &[]);
+    }
+
+    #[test]
+    fn unit_price_times_quantity_should_match_the_amount() {
+        let mut invoice = seed_invoice();
+        invoice.items[0].unit_price = Some(dec("80.00"));
+        assert_findings(&invoice, &[("line.price", Severity::Warning)]);
+        // 15-digit prices round to the amount within 0.01.
+        invoice.items[0].unit_price = Some(dec("43.6400000000001"));
+        invoice.items[0].quantity = Some(dec("2"));
+        assert_findings(&invoice, &[]);
+    }
+
+    #[test]
+    fn total_in_words_must_read_and_match() {
+        let mut invoice = seed_invoice();
+        invoice.total_in_words = Some("捌拾玖圆捌角整".into());
+        assert_findings(&invoice, &[("total_in_words.mismatch", Severity::Error)]);
+        invoice.total_in_words = Some("捌拾玖圆x".into());
+        assert_findings(&invoice, &[("total_in_words.unreadable", Severity::Error)]);
+        invoice.total_in_words = Some("⊗捌拾玖元玖角".into());
+        assert_findings(&invoice, &[]);
+    }
+
+    #[test]
+    fn tax_id_shape_is_an_error_except_for_general_invoice_buyers() {
+        let mut invoice = seed_invoice();
+        invoice.seller.tax_id = Some("12345".into());
+        assert_findings(&invoice, &[("tax_id.shape", Severity::Error)]);
+
+        let mut person = seed_invoice();
+        person.buyer.tax_id = Some("TEST23232".into());
+        assert_findings(&person, &[("tax_id.shape", Severity::Warning)]);
+        person.kind = InvoiceKind::VatSpecial;
+        person.code = Some("1200154130".into());
+        person.check_code = None;
+        person.qr_payload = None;
+        assert_findings(&person, &[("tax_id.shape", Severity::Error)]);
+    }
+
+    #[test]
+    fn natural_person_and_missing_buyers_are_fine_on_general_invoices() {
+        let mut invoice = seed_invoice();
+        invoice.buyer.tax_id = Some("11010519491231002X".into());
+        assert_findings(&invoice, &[]);
+        invoice.buyer.tax_id = None;
+        assert_findings(&invoice, &[]);
+        invoice.buyer.tax_id = Some(String::new());
+        assert_findings(&invoice, &[]);
+    }
+
+    #[test]
+    fn embedded_organisation_code_is_checked() {
+        let mut id = String::from("91320211739560226");
+        id.push(uscc_check_character(&id).unwrap());
+        let mut invoice = seed_invoice();
+        invoice.seller.tax_id = Some(id);
+        assert_findings(&invoice, &[("tax_id.org_code", Severity::Warning)]);
+    }
+
+    #[test]
+    fn invoice_code_must_fit_the_kind() {
+        let mut invoice = seed_invoice();
+        invoice.qr_payload = None;
+        invoice.code = Some("01200110031".into());
+        assert_findings(&invoice, &[("code.shape", Severity::Error)]);
+        invoice.code = Some("3100153130".into());
+        assert_findings(&invoice, &[("code.kind", Severity::Error)]);
+        // A 通行费 code on an invoice recorded as a plain 电子普票 is fine.
+        invoice.code = Some("012001100312".into());
+        assert_findings(&invoice, &[]);
+    }
+
+    #[test]
+    fn digital_invoices_have_no_code_and_twenty_digit_numbers() {
+        let mut invoice = digital_invoice();
+        invoice.code = Some("012001100311".into());
+        let found = invoice.validate();
+        assert_eq!(codes(&found), ["code.unexpected", "qr.code"]);
+
+        let mut invoice = digital_invoice();
+        invoice.number = Some("63591128".into());
+        invoice.qr_payload = None;
+        assert_findings(&invoice, &[("number.shape", Severity::Error)]);
+
+        let mut invoice = seed_invoice();
+        invoice.number = Some("6359112".into());
+        invoice.qr_payload = None;
+        assert_findings(&invoice, &[("number.shape", Severity::Error)]);
+    }
+
+    #[test]
+    fn digital_number_year_should_match_the_issue_date() {
+        let mut invoice = digital_invoice();
+        invoice.date = Some(ymd(2024, 11, 8));
+        invoice.qr_payload = None;
+        assert_findings(&invoice, &[("number.year", Severity::Warning)]);
+    }
+
+    #[test]
+    fn rates_must_be_in_force_on_the_issue_date() {
+        let mut invoice = seed_invoice();
+        invoice.items[0].tax_rate = pct("16");
+        invoice.items[0].tax = Some(dec("13.96"));
+        invoice.tax = Some(dec("13.96"));
+        invoice.total = Some(dec("101.24"));
+        invoice.total_in_words = Some("壹佰零壹圆贰角肆分".into());
+        assert_findings(&invoice, &[("rate.date", Severity::Warning)]);
+        invoice.date = Some(ymd(2018, 6, 1));
+        invoice.qr_payload = None;
+        assert_findings(&invoice, &[]);
+    }
+
+    #[test]
+    fn unknown_rates_are_flagged_even_without_a_date() {
+        let mut invoice = seed_invoice();
+        invoice.items[0].tax_rate = pct("3.5");
+        invoice.items[0].tax = Some(dec("3.05"));
+        invoice.tax = Some(dec("3.05"));
+        invoice.total = Some(dec("90.33"));
+        invoice.total_in_words = Some("玖拾圆叁角叁分".into());
+        invoice.qr_payload = None;
+        invoice.date = None;
+        assert_findings(&invoice, &[("rate.unknown", Severity::Warning)]);
+    }
+
+    #[test]
+    fn red_letter_invoices_balance_with_negative_amounts() {
+        let invoice = Invoice {
+            kind: InvoiceKind::VatElectronicGeneral,
+            date: Some(ymd(2020, 3, 2)),
+            items: vec![LineItem {
+                quantity: Some(dec("-2")),
+                unit_price: Some(dec("50.00")),
+                ..line("-100.00", pct("16"), "-16.00")
+            }],
+            amount: Some(dec("-100.00")),
+            tax: Some(dec("-16.00")),
+            total: Some(dec("-116.00")),
+            total_in_words: Some("(负数)壹佰壹拾陆圆整".into()),
+            ..Invoice::default()
+        };
+        // The 2018 rate on a 2020 reversal is noted, not flagged.
+        assert_findings(&invoice, &[("rate.date", Severity::Info)]);
+    }
+
+    #[test]
+    fn discount_and_exempt_lines_balance() {
+        let invoice = Invoice {
+            kind: InvoiceKind::DigitalSpecial,
+            number: Some("24322000000489101796".into()),
+            date: Some(ymd(2024, 5, 28)),
+            items: vec![
+                line("3160.00", pct("13"), "410.80"),
+                line("-160.00", pct("13"), "-20.80"),
+                line("181.14", Some(TaxRate::Exempt), "0"),
+                line("10.00", pct("0"), "0"),
+            ],
+            amount: Some(dec("3191.14")),
+            tax: Some(dec("390.00")),
+            total: Some(dec("3581.14")),
+            total_in_words: Some("叁仟伍佰捌拾壹圆壹角肆分".into()),
+            ..Invoice::default()
+        };
+        assert_findings(&invoice, &[]);
+    }
+
+    #[test]
+    fn qr_payload_must_be_readable() {
+        let mut invoice = seed_invoice();
+        invoice.qr_payload = Some("0".into());
+        assert_findings(&invoice, &[("qr.unreadable", Severity::Warning)]);
+    }
+
+    #[test]
+    fn qr_fields_must_agree_with_the_invoice() {
+        let cases = [
+            (
+                "01,04,012001100311,63591128,87.28,20190616,04656054380312409795,",
+                "qr.kind",
+            ),
+            (
+                "01,10,012001100411,63591128,87.28,20190616,04656054380312409795,",
+                "qr.code",
+            ),
+            (
+                "01,10,012001100311,63591129,87.28,20190616,04656054380312409795,",
+                "qr.number",
+            ),
+            (
+                "01,10,012001100311,63591128,87.28,20190617,04656054380312409795,",
+                "qr.date",
+            ),
+            (
+                "01,10,012001100311,63591128,87.28,20190616,04656054380312409796,",
+                "qr.check_code",
+            ),
+            (
+                "01,10,012001100311,63591128,89.90,20190616,04656054380312409795,",
+                "qr.amount",
+            ),
+        ];
+        for (payload, code) in cases {
+            let mut invoice = seed_invoice();
+            invoice.qr_payload = Some(payload.into());
+            assert_findings(&invoice, &[(code, Severity::Error)]);
+            let qr = QrPayload::parse(payload).unwrap();
+            invoice.qr_payload = None;
+            assert_eq!(codes(&invoice.validate_with_qr(&qr)), [code]);
+        }
+    }
+
+    #[test]
+    fn qr_check_code_may_be_grouped_or_shortened() {
+        let mut invoice = seed_invoice();
+        invoice.check_code = Some("04656 05438 03124 09795".into());
+        assert_findings(&invoice, &[]);
+        invoice.check_code = Some("409795".into());
+        assert_findings(&invoice, &[]);
+    }
+
+    #[test]
+    fn qr_amount_is_the_total_on_digital_invoices() {
+        let mut invoice = digital_invoice();
+        invoice.qr_payload = Some("01,32,,25417000000256819006,26.53,20251108,,DB92".into());
+        assert_findings(&invoice, &[("qr.amount", Severity::Error)]);
+    }
+
+    #[test]
+    fn qr_amount_of_unknown_meaning_may_match_either_total() {
+        let mut invoice = seed_invoice();
+        invoice.kind = InvoiceKind::VatRoll;
+        invoice.code = Some("012001100306".into());
+        invoice.qr_payload =
+            Some("01,11,012001100306,63591128,89.90,20190616,04656054380312409795,".into());
+        assert_findings(&invoice, &[]);
+        invoice.qr_payload =
+            Some("01,11,012001100306,63591128,88.00,20190616,04656054380312409795,".into());
+        assert_findings(&invoice, &[("qr.amount", Severity::Warning)]);
+    }
+
+    #[test]
+    fn rate_table_follows_the_rate_changes() {
+        let cases = [
+            ("17", ymd(2018, 4, 30), Some(true)),
+            ("17", ymd(2018, 5, 1), Some(false)),
+            ("11", ymd(2017, 1, 1), Some(true)),
+            ("16", ymd(2018, 5, 1), Some(true)),
+            ("16", ymd(2019, 3, 31), Some(true)),
+            ("16", ymd(2019, 4, 1), Some(false)),
+            ("10", ymd(2018, 4, 30), Some(false)),
+            ("13", ymd(2017, 6, 30), Some(true)),
+            ("13", ymd(2018, 1, 1), Some(false)),
+            ("13", ymd(2019, 4, 1), Some(true)),
+            ("9", ymd(2019, 3, 31), Some(false)),
+            ("9.00", ymd(2019, 4, 1), Some(true)),
+            ("1.5", ymd(2010, 1, 1), Some(true)),
+            ("0", ymd(2030, 1, 1), Some(true)),
+            ("7", ymd(2020, 1, 1), None),
+            ("0.13", ymd(2020, 1, 1), None),
+        ];
+        for (rate, date, expected) in cases {
+            assert_eq!(
+                rate_in_force(dec(rate), date),
+                expected,
+                "{rate}% on {date}"
+            );
+        }
+        assert_eq!(rate_in_force(Decimal::MAX, ymd(2020, 1, 1)), None);
+    }
+
+    #[test]
+    fn overflowing_amounts_are_findings_not_panics() {
+        let invoice = Invoice {
+            kind: InvoiceKind::VatGeneral,
+            items: vec![LineItem {
+                quantity: Some(Decimal::MAX),
+                unit_price: Some(Decimal::MAX),
+                ..line("79228162514264337593543950335", pct("13"), "1")
+            }],
+            amount: Some(Decimal::MAX),
+            tax: Some(Decimal::MAX),
+            total: Some(Decimal::MAX),
+            ..Invoice::default()
+        };
+        assert_eq!(
+            codes(&invoice.validate()),
+            [
+                "totals.sum",
+                "lines.tax_sum",
+                "line.tax",
+                "lines.tax_deviation",
+                "line.price"
+            ]
+        );
+    }
+
+    #[test]
+    fn findings_serialise_with_stable_codes() {
+        let mut invoice = seed_invoice();
+        invoice.total = Some(dec("89.91"));
+        let json = serde_json::to_value(&invoice.validate()[0]).unwrap();
+        assert_eq!(json["code"], "totals.sum");
+        assert_eq!(json["severity"], "error");
+        assert_eq!(
+            json["fields"],
+            serde_json::json!(["amount", "tax", "total"])
+        );
+    }
+}
