@@ -64,7 +64,7 @@ pub fn decode_qr_image(bytes: &[u8], limits: &LocalLimits) -> Result<Vec<String>
 }
 
 /// Decodes a PNG/JPEG to grayscale, upright per its EXIF orientation, within the limits.
-fn load_gray(bytes: &[u8], limits: &LocalLimits) -> Result<GrayImage, LocalError> {
+pub(super) fn load_gray(bytes: &[u8], limits: &LocalLimits) -> Result<GrayImage, LocalError> {
     let reader = || {
         ImageReader::new(Cursor::new(bytes))
             .with_guessed_format()
@@ -268,12 +268,16 @@ fn otsu_binarize(image: &GrayImage) -> GrayImage {
         histogram[usize::from(p.0[0])] += 1;
     }
     let total: u64 = histogram.iter().sum();
-    let weighted: f64 = (0..256).map(|i| i as f64 * histogram[i] as f64).sum();
+    let weighted: f64 = histogram
+        .iter()
+        .enumerate()
+        .map(|(level, &count)| level as f64 * count as f64)
+        .sum();
     let (mut best, mut best_var) = (128u8, -1.0f64);
     let (mut below, mut below_sum) = (0u64, 0f64);
-    for t in 0..256usize {
-        below += histogram[t];
-        below_sum += t as f64 * histogram[t] as f64;
+    for (t, &count) in histogram.iter().enumerate() {
+        below += count;
+        below_sum += t as f64 * count as f64;
         let above = total - below;
         if below == 0 || above == 0 {
             continue;
