@@ -60,7 +60,7 @@ pub struct Finding {
     pub fields: Vec<String>,
 }
 
-/// How serious a [`Finding`] is.
+/// How serious a [`Finding`] is; ordered from most to least serious.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {

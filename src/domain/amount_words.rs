@@ -100,9 +100,9 @@ pub fn format(amount: Decimal) -> Result<String, AmountWordsError> {
     if yuan == 0 {
         match (jiao, fen) {
             ('零', '零') => out.push_str("零圆整"),
-            ('零', f) => push_all(&mut out, &[f, '分']),
-            (j, '零') => push_all(&mut out, &[j, '角', '整']),
-            (j, f) => push_all(&mut out, &[j, '角', f, '分']),
+            ('零', f) => out.extend([f, '分']),
+            (j, '零') => out.extend([j, '角', '整']),
+            (j, f) => out.extend([j, '角', f, '分']),
         }
         return Ok(out);
     }
@@ -112,16 +112,16 @@ pub fn format(amount: Decimal) -> Result<String, AmountWordsError> {
     let units_zero = yuan % 10 == 0;
     match (jiao, fen) {
         ('零', '零') => out.push('整'),
-        ('零', f) => push_all(&mut out, &['零', f, '分']),
+        ('零', f) => out.extend(['零', f, '分']),
         (j, f) => {
             if units_zero {
                 out.push('零');
             }
-            push_all(&mut out, &[j, '角']);
+            out.extend([j, '角']);
             if f == '零' {
                 out.push('整');
             } else {
-                push_all(&mut out, &[f, '分']);
+                out.extend([f, '分']);
             }
         }
     }
@@ -308,10 +308,6 @@ fn unit_value(c: char) -> Option<u128> {
 /// The capital numeral for `d` (taken modulo 10).
 fn digit(d: u128) -> char {
     DIGITS[(d % 10) as usize]
-}
-
-fn push_all(out: &mut String, chars: &[char]) {
-    out.extend(chars);
 }
 
 /// Words for a positive whole number of yuan.
