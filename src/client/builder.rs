@@ -74,8 +74,16 @@ impl ClientBuilder {
     }
 
     /// Sets a credential (`secret_id`, `secret_key`, … as the auth scheme names it).
-    pub fn credential(mut self, scope: &str, name: &str, value: impl Into<Secret>) -> ClientBuilder {
-        self.code.section(scope).credentials.insert(name.to_owned(), value.into());
+    pub fn credential(
+        mut self,
+        scope: &str,
+        name: &str,
+        value: impl Into<Secret>,
+    ) -> ClientBuilder {
+        self.code
+            .section(scope)
+            .credentials
+            .insert(name.to_owned(), value.into());
         self
     }
 

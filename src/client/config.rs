@@ -182,25 +182,36 @@ impl Sources<'_> {
         Ok(Resolved {
             credentials: self.credentials(api, scheme)?,
             region: self.region(api)?,
-            endpoint: self.first(api, |s| s.endpoint.clone()).or_else(|| {
-                (self.env)(&endpoint_env_var(api.id)).filter(|v| !v.trim().is_empty())
-            }),
+            endpoint: self
+                .first(api, |s| s.endpoint.clone())
+                .or_else(|| (self.env)(&endpoint_env_var(api.id)).filter(|v| !v.trim().is_empty())),
             qps: self.first(api, |s| s.qps).or(api.limits.qps),
         })
     }
 
     /// The first value `pick` finds in code, then file sections.
     fn first<T>(&self, api: &ApiDescriptor, pick: impl Fn(&Section) -> Option<T>) -> Option<T> {
-        self.code.for_api(api).chain(self.file.for_api(api)).find_map(pick)
+        self.code
+            .for_api(api)
+            .chain(self.file.for_api(api))
+            .find_map(pick)
     }
 
     /// The credentials of `api`; those the spec lists must be present unless the scheme marks
     /// them optional (a session token, say).
-    fn credentials(&self, api: &ApiDescriptor, scheme: AuthScheme) -> Result<Credentials, ConfigError> {
+    fn credentials(
+        &self,
+        api: &ApiDescriptor,
+        scheme: AuthScheme,
+    ) -> Result<Credentials, ConfigError> {
         let mut creds = Credentials::new();
         // Lowest precedence first so that later inserts win; credentials the spec does not
         // list (an optional session token, say) still reach the signer.
-        let sections: Vec<&Section> = self.code.for_api(api).chain(self.file.for_api(api)).collect();
+        let sections: Vec<&Section> = self
+            .code
+            .for_api(api)
+            .chain(self.file.for_api(api))
+            .collect();
         for source in api.auth.credentials {
             if let Some(value) = (self.env)(source.env).filter(|v| !v.is_empty()) {
                 creds.insert(source.name, value);
@@ -259,7 +270,13 @@ fn scheme_requires(scheme: AuthScheme, name: &str) -> bool {
 pub fn endpoint_env_var(api_id: &str) -> String {
     let suffix: String = api_id
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
         .collect();
     format!("FAPIAO_ENDPOINT_{suffix}")
 }
@@ -278,7 +295,10 @@ pub(crate) fn default_config_path(env: &dyn Fn(&str) -> Option<String>) -> Optio
 
 /// Reads a config file; a missing optional file gives empty settings.
 pub(crate) fn load_config(path: &Path, required: bool) -> Result<Settings, ConfigError> {
-    let fail = |reason: String| ConfigError::File { path: path.to_owned(), reason };
+    let fail = |reason: String| ConfigError::File {
+        path: path.to_owned(),
+        reason,
+    };
     match std::fs::read_to_string(path) {
         Ok(text) => parse_config(&text).map_err(fail),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(Settings::default()),
@@ -289,8 +309,14 @@ pub(crate) fn load_config(path: &Path, required: bool) -> Result<Settings, Confi
 /// Parses config-file text. Errors never quote values: the file holds secrets.
 pub(crate) fn parse_config(text: &str) -> Result<Settings, String> {
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
-        let at = e.span().map(|s| line_column(text, s.start)).unwrap_or_default();
-        format!("{at}invalid TOML ({})", e.message().lines().next().unwrap_or_default())
+        let at = e
+            .span()
+            .map(|s| line_column(text, s.start))
+            .unwrap_or_default();
+        format!(
+            "{at}invalid TOML ({})",
+            e.message().lines().next().unwrap_or_default()
+        )
     })?;
     let mut settings = Settings::default();
     for (vendor, value) in &table {
@@ -312,18 +338,29 @@ fn parse_section(
     for (key, value) in table {
         let wrong_type = |expected| format!("[{scope}] {key} must be {expected}");
         match key.as_str() {
-            "region" => section.region = Some(value.as_str().ok_or_else(|| wrong_type("a string"))?.into()),
-            "endpoint" => section.endpoint = Some(value.as_str().ok_or_else(|| wrong_type("a string"))?.into()),
+            "region" => {
+                section.region = Some(value.as_str().ok_or_else(|| wrong_type("a string"))?.into())
+            }
+            "endpoint" => {
+                section.endpoint =
+                    Some(value.as_str().ok_or_else(|| wrong_type("a string"))?.into())
+            }
             "qps" => section.qps = Some(parse_qps(scope, value)?),
             "credentials" => {
-                let creds = value.as_table().ok_or_else(|| wrong_type("a table of strings"))?;
+                let creds = value
+                    .as_table()
+                    .ok_or_else(|| wrong_type("a table of strings"))?;
                 for (name, v) in creds {
-                    let v = v.as_str().ok_or_else(|| format!("[{scope}] credential {name} must be a string"))?;
+                    let v = v
+                        .as_str()
+                        .ok_or_else(|| format!("[{scope}] credential {name} must be a string"))?;
                     section.credentials.insert(name.clone(), Secret::new(v));
                 }
             }
             _ => match value.as_table() {
-                Some(api) if is_vendor => parse_section(settings, &format!("{scope}.{key}"), api, false)?,
+                Some(api) if is_vendor => {
+                    parse_section(settings, &format!("{scope}.{key}"), api, false)?
+                }
                 _ => return Err(format!("[{scope}] has an unknown key `{key}`")),
             },
         }
@@ -345,7 +382,10 @@ pub(crate) fn check_qps(scope: &str, qps: f64) -> Result<f64, ConfigError> {
     if qps.is_finite() && qps > 0.0 {
         Ok(qps)
     } else {
-        Err(ConfigError::InvalidQps { scope: scope.to_owned(), value: qps })
+        Err(ConfigError::InvalidQps {
+            scope: scope.to_owned(),
+            value: qps,
+        })
     }
 }
 
@@ -355,4 +395,131 @@ fn line_column(text: &str, offset: usize) -> String {
     let line = before.matches('\n').count() + 1;
     let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
     format!("line {line}, column {column}: ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"
+[tencent]
+region = "ap-guangzhou"
+credentials = { secret_id = "AKIDsample", secret_key = "sample-secret-key" }
+
+[tencent.vat_invoice_ocr]
+endpoint = "http://127.0.0.1:8080"
+qps = 20
+
+[jdcloud.ocr_invoice]
+qps = 2.5
+[jdcloud.ocr_invoice.credentials]
+access_key = "ak"
+"#;
+
+    #[test]
+    fn vendor_and_api_sections_parse() {
+        let settings = parse_config(SAMPLE).expect("valid");
+        let vendor = &settings.sections["tencent"];
+        assert_eq!(vendor.region.as_deref(), Some("ap-guangzhou"));
+        assert_eq!(
+            vendor.credentials["secret_key"].expose(),
+            "sample-secret-key"
+        );
+        let api = &settings.sections["tencent.vat_invoice_ocr"];
+        assert_eq!(api.endpoint.as_deref(), Some("http://127.0.0.1:8080"));
+        assert_eq!(api.qps, Some(20.0));
+        let jd = &settings.sections["jdcloud.ocr_invoice"];
+        assert_eq!(jd.qps, Some(2.5));
+        assert_eq!(jd.credentials["access_key"].expose(), "ak");
+        assert!(!format!("{settings:?}").contains("sample-secret-key"));
+    }
+
+    #[test]
+    fn errors_name_keys_and_positions_but_never_values() {
+        let secret = "Gu5t9xGARNpq86cd98joQYCN3EXAMPLE";
+        let cases = [
+            (
+                format!("[tencent]\nsecret_key = \"{secret}\"\n"),
+                "[tencent] has an unknown key `secret_key`",
+            ),
+            (
+                format!("[tencent]\nregion = [\"{secret}\"]\n"),
+                "[tencent] region must be a string",
+            ),
+            (
+                format!("[tencent.api.deeper]\nregion = \"{secret}\"\n"),
+                "[tencent.api] has an unknown key `deeper`",
+            ),
+            (
+                format!("tencent = \"{secret}\"\n"),
+                "`tencent` must be a table",
+            ),
+            (
+                format!("[tencent.credentials]\nsecret_key = {secret}\n"),
+                "line 2, column",
+            ),
+            (
+                "[tencent]\ncredentials = { secret_key = 7 }\n".to_owned(),
+                "credential secret_key must be a string",
+            ),
+            ("[a]\nqps = 0\n".to_owned(), "qps must be a positive number"),
+            (
+                "[a]\nqps = \"fast\"\n".to_owned(),
+                "[a] qps must be a number",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = parse_config(&text).expect_err(&text);
+            assert!(err.contains(expected), "{err:?} lacks {expected:?}");
+            assert!(!err.contains(secret), "{err:?} leaks the value");
+        }
+    }
+
+    #[test]
+    fn endpoint_variable_upper_cases_and_replaces_separators() {
+        assert_eq!(
+            endpoint_env_var("tencent.vat_invoice_ocr"),
+            "FAPIAO_ENDPOINT_TENCENT_VAT_INVOICE_OCR"
+        );
+        assert_eq!(
+            endpoint_env_var("huawei-cloud.vat.v2"),
+            "FAPIAO_ENDPOINT_HUAWEI_CLOUD_VAT_V2"
+        );
+    }
+
+    #[test]
+    fn config_path_prefers_fapiao_config_then_xdg_then_home() {
+        let path = |vars: &[(&str, &str)]| {
+            default_config_path(&|name| {
+                vars.iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| (*v).to_owned())
+            })
+        };
+        let all = [
+            ("FAPIAO_CONFIG", "/etc/f.toml"),
+            ("XDG_CONFIG_HOME", "/x"),
+            ("HOME", "/h"),
+        ];
+        assert_eq!(path(&all), Some((PathBuf::from("/etc/f.toml"), true)));
+        assert_eq!(
+            path(&all[1..]),
+            Some((PathBuf::from("/x/fapiao/config.toml"), false))
+        );
+        assert_eq!(
+            path(&[("HOME", "/h"), ("FAPIAO_CONFIG", "")]),
+            Some((PathBuf::from("/h/.config/fapiao/config.toml"), false))
+        );
+        assert_eq!(path(&[]), None);
+    }
+
+    #[test]
+    fn missing_optional_file_is_empty_but_missing_required_file_is_an_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let absent = dir.path().join("absent.toml");
+        let settings = load_config(&absent, false).expect("optional");
+        assert!(settings.sections.is_empty());
+        let err = load_config(&absent, true).expect_err("required");
+        assert!(matches!(err, ConfigError::File { ref path, .. } if *path == absent));
+    }
 }

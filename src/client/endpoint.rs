@@ -66,11 +66,13 @@ fn fill_placeholders(
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
         let after = &rest[open + 1..];
-        let close = after.find('}').ok_or_else(|| ConfigError::InvalidEndpoint {
-            api: api.id,
-            url: template.to_owned(),
-            reason: "unclosed `{`".to_owned(),
-        })?;
+        let close = after
+            .find('}')
+            .ok_or_else(|| ConfigError::InvalidEndpoint {
+                api: api.id,
+                url: template.to_owned(),
+                reason: "unclosed `{`".to_owned(),
+            })?;
         let name = &after[..close];
         out.push_str(placeholder_value(api, name, region, credentials)?);
         rest = &after[close + 1..];
@@ -85,20 +87,35 @@ fn placeholder_value<'a>(
     region: Option<&'a str>,
     credentials: &'a Credentials,
 ) -> Result<&'a str, ConfigError> {
-    let fail = |reason| ConfigError::Placeholder { api: api.id, name: name.to_owned(), reason };
+    let fail = |reason| ConfigError::Placeholder {
+        api: api.id,
+        name: name.to_owned(),
+        reason,
+    };
     let value = if name == "region" {
         region.ok_or_else(|| fail("needs a region; configure one"))?
     } else {
         let source = api.auth.credentials.iter().find(|c| c.name == name);
         match source {
-            None => return Err(fail("names neither the region nor a credential of this API")),
-            Some(c) if c.secret => return Err(fail("names a secret credential, which never goes in a URL")),
-            Some(_) => credentials.get(name).map(|s| s.expose()).ok_or_else(|| fail("has no value"))?,
+            None => {
+                return Err(fail(
+                    "names neither the region nor a credential of this API",
+                ));
+            }
+            Some(c) if c.secret => {
+                return Err(fail("names a secret credential, which never goes in a URL"));
+            }
+            Some(_) => credentials
+                .get(name)
+                .map(|s| s.expose())
+                .ok_or_else(|| fail("has no value"))?,
         }
     };
     let url_safe = |c: char| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.');
     if value.is_empty() || !value.chars().all(url_safe) {
-        return Err(fail("has a value that is not a plain token (letters, digits, - _ .)"));
+        return Err(fail(
+            "has a value that is not a plain token (letters, digits, - _ .)",
+        ));
     }
     Ok(value)
 }

@@ -61,7 +61,10 @@ pub enum Error {
 
 /// A vendor error code from a response.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{api}: {kind} error {code}: {message} (HTTP {http_status}{})", fmt_request_id(request_id))]
+#[error(
+    "{api}: {kind} error {code}: {message} (HTTP {http_status}{})",
+    fmt_request_id(request_id)
+)]
 pub struct VendorError {
     /// API id.
     pub api: &'static str,
@@ -82,13 +85,18 @@ pub struct VendorError {
 }
 
 fn fmt_request_id(id: &Option<String>) -> String {
-    id.as_ref().map(|id| format!(", request id {id}")).unwrap_or_default()
+    id.as_ref()
+        .map(|id| format!(", request id {id}"))
+        .unwrap_or_default()
 }
 
 impl Error {
     /// A signing failure of `api`.
     pub(crate) fn signing(api: &'static str, e: AuthError) -> Error {
-        Error::Request { api, reason: format!("signing failed: {e}") }
+        Error::Request {
+            api,
+            reason: format!("signing failed: {e}"),
+        }
     }
 
     /// The vendor-independent kind.

@@ -109,7 +109,12 @@ pub fn check_input(api: &ApiDescriptor, input: &Input) -> Result<Option<FileForm
 
 /// Checks the size of an encoded request body against `max_request_bytes`.
 pub fn check_request_size(api: &ApiDescriptor, body_len: usize) -> Result<(), InputRefusal> {
-    check_size(api.id, "max_request_bytes", body_len as u64, api.limits.max_request_bytes)
+    check_size(
+        api.id,
+        "max_request_bytes",
+        body_len as u64,
+        api.limits.max_request_bytes,
+    )
 }
 
 /// Recognises a file format from its first bytes; `None` when it is none of [`FileFormat`].
@@ -133,7 +138,10 @@ pub fn sniff_format(bytes: &[u8]) -> Option<FileFormat> {
     } else {
         // PDF readers accept the header anywhere in the first kilobyte (after junk or a BOM).
         let window = &bytes[..bytes.len().min(PDF_HEADER_WINDOW)];
-        window.windows(5).any(|w| w == b"%PDF-").then_some(FileFormat::Pdf)
+        window
+            .windows(5)
+            .any(|w| w == b"%PDF-")
+            .then_some(FileFormat::Pdf)
     }
 }
 
@@ -164,7 +172,12 @@ fn check_file(api: &ApiDescriptor, file: &[u8]) -> Result<FileFormat, InputRefus
     let size = file.len() as u64;
     let limits = &api.limits;
     check_size(api.id, "max_file_bytes", size, limits.max_file_bytes)?;
-    check_size(api.id, "max_base64_bytes", base64_len(size), limits.max_base64_bytes)?;
+    check_size(
+        api.id,
+        "max_base64_bytes",
+        base64_len(size),
+        limits.max_base64_bytes,
+    )?;
     if format.is_image() && (limits.min_pixels.is_some() || limits.max_pixels.is_some()) {
         check_pixels(api, file, format)?;
     }
@@ -174,13 +187,20 @@ fn check_file(api: &ApiDescriptor, file: &[u8]) -> Result<FileFormat, InputRefus
 fn check_format(api: &ApiDescriptor, file: &[u8]) -> Result<FileFormat, InputRefusal> {
     let accepted = || accepted_formats(api);
     let Some(format) = sniff_format(file) else {
-        return Err(InputRefusal::UnknownFormat { api: api.id, accepted: accepted() });
+        return Err(InputRefusal::UnknownFormat {
+            api: api.id,
+            accepted: accepted(),
+        });
     };
     let listed = api.limits.formats.contains(&format);
     // An empty list means the spec does not restrict formats; GIF must still be listed.
     let allowed = listed || (api.limits.formats.is_empty() && format != FileFormat::Gif);
     if !allowed || (format == FileFormat::Pdf && api.limits.max_pdf_pages == 0) {
-        return Err(InputRefusal::UnsupportedFormat { api: api.id, format, accepted: accepted() });
+        return Err(InputRefusal::UnsupportedFormat {
+            api: api.id,
+            format,
+            accepted: accepted(),
+        });
     }
     Ok(format)
 }
@@ -200,16 +220,30 @@ fn check_size(
     max: Option<u64>,
 ) -> Result<(), InputRefusal> {
     match max {
-        Some(max) if size > max => Err(InputRefusal::TooLarge { api, limit, size, max }),
+        Some(max) if size > max => Err(InputRefusal::TooLarge {
+            api,
+            limit,
+            size,
+            max,
+        }),
         _ => Ok(()),
     }
 }
 
 fn check_pixels(api: &ApiDescriptor, file: &[u8], format: FileFormat) -> Result<(), InputRefusal> {
     let Some((width, height)) = image_dimensions(file, format) else {
-        return Err(InputRefusal::UnreadableHeader { api: api.id, format });
+        return Err(InputRefusal::UnreadableHeader {
+            api: api.id,
+            format,
+        });
     };
-    let refuse = |limit, bound| InputRefusal::Dimensions { api: api.id, limit, bound, width, height };
+    let refuse = |limit, bound| InputRefusal::Dimensions {
+        api: api.id,
+        limit,
+        bound,
+        width,
+        height,
+    };
     if let Some(min) = api.limits.min_pixels
         && (width < min || height < min)
     {
@@ -223,12 +257,20 @@ fn check_pixels(api: &ApiDescriptor, file: &[u8], format: FileFormat) -> Result<
     Ok(())
 }
 
-fn check_page(api: &ApiDescriptor, page: u32, format: Option<FileFormat>) -> Result<(), InputRefusal> {
+fn check_page(
+    api: &ApiDescriptor,
+    page: u32,
+    format: Option<FileFormat>,
+) -> Result<(), InputRefusal> {
     let takes_page = api.request.iter().any(|f| f.input == Some(InputKind::Page));
     if !takes_page {
         return Err(InputRefusal::PageNotSupported { api: api.id, page });
     }
-    let invalid = |reason| InputRefusal::InvalidPage { api: api.id, page, reason };
+    let invalid = |reason| InputRefusal::InvalidPage {
+        api: api.id,
+        page,
+        reason,
+    };
     if page == 0 {
         return Err(invalid("pages are numbered from 1"));
     }
@@ -294,8 +336,20 @@ fn tiff_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
     const SHORT: u16 = 3;
     const LONG: u16 = 4;
     let big_endian = bytes.starts_with(b"MM");
-    let u16_at = |at| if big_endian { be_u16(bytes, at) } else { le_u16(bytes, at) };
-    let u32_at = |at| if big_endian { be_u32(bytes, at) } else { le_u32(bytes, at) };
+    let u16_at = |at| {
+        if big_endian {
+            be_u16(bytes, at)
+        } else {
+            le_u16(bytes, at)
+        }
+    };
+    let u32_at = |at| {
+        if big_endian {
+            be_u32(bytes, at)
+        } else {
+            le_u32(bytes, at)
+        }
+    };
     let ifd = usize::try_from(u32_at(4)?).ok()?;
     let count = usize::from(u16_at(ifd)?);
     let (mut width, mut height) = (None, None);
@@ -335,11 +389,15 @@ fn webp_dimensions(bytes: &[u8]) -> Option<(u32, u32)> {
 }
 
 fn be_u16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes(b.get(at..at.checked_add(2)?)?.try_into().ok()?))
+    Some(u16::from_be_bytes(
+        b.get(at..at.checked_add(2)?)?.try_into().ok()?,
+    ))
 }
 
 fn le_u16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(b.get(at..at.checked_add(2)?)?.try_into().ok()?))
+    Some(u16::from_le_bytes(
+        b.get(at..at.checked_add(2)?)?.try_into().ok()?,
+    ))
 }
 
 fn le_u24(b: &[u8], at: usize) -> Option<u32> {
@@ -348,9 +406,245 @@ fn le_u24(b: &[u8], at: usize) -> Option<u32> {
 }
 
 fn be_u32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(b.get(at..at.checked_add(4)?)?.try_into().ok()?))
+    Some(u32::from_be_bytes(
+        b.get(at..at.checked_add(4)?)?.try_into().ok()?,
+    ))
 }
 
 fn le_u32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_le_bytes(b.get(at..at.checked_add(4)?)?.try_into().ok()?))
+    Some(u32::from_le_bytes(
+        b.get(at..at.checked_add(4)?)?.try_into().ok()?,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    fn encoded(format: image::ImageFormat, width: u32, height: u32) -> Vec<u8> {
+        let mut out = Cursor::new(Vec::new());
+        image::RgbImage::new(width, height)
+            .write_to(&mut out, format)
+            .expect("encode");
+        out.into_inner()
+    }
+
+    fn gif(width: u16, height: u16) -> Vec<u8> {
+        [
+            b"GIF89a".as_slice(),
+            &width.to_le_bytes(),
+            &height.to_le_bytes(),
+            &[0; 3],
+        ]
+        .concat()
+    }
+
+    fn bmp(width: i32, height: i32) -> Vec<u8> {
+        let mut b = b"BM".to_vec();
+        b.extend_from_slice(&[0; 12]); // file size, reserved, pixel offset
+        b.extend_from_slice(&40u32.to_le_bytes());
+        b.extend_from_slice(&width.to_le_bytes());
+        b.extend_from_slice(&height.to_le_bytes());
+        b.extend_from_slice(&[0; 16]);
+        b
+    }
+
+    fn tiff_le(width: u16, height: u32) -> Vec<u8> {
+        let mut b = b"II*\0".to_vec();
+        b.extend_from_slice(&8u32.to_le_bytes());
+        b.extend_from_slice(&2u16.to_le_bytes());
+        // ImageWidth as SHORT, ImageLength as LONG: both types occur in the wild.
+        for (tag, ty, value) in [(256u16, 3u16, u32::from(width)), (257, 4, height)] {
+            b.extend_from_slice(&tag.to_le_bytes());
+            b.extend_from_slice(&ty.to_le_bytes());
+            b.extend_from_slice(&1u32.to_le_bytes());
+            b.extend_from_slice(&value.to_le_bytes());
+        }
+        b
+    }
+
+    fn tiff_be(width: u32, height: u32) -> Vec<u8> {
+        let mut b = b"MM\0*".to_vec();
+        b.extend_from_slice(&8u32.to_be_bytes());
+        b.extend_from_slice(&2u16.to_be_bytes());
+        for (tag, value) in [(256u16, width), (257, height)] {
+            b.extend_from_slice(&tag.to_be_bytes());
+            b.extend_from_slice(&4u16.to_be_bytes());
+            b.extend_from_slice(&1u32.to_be_bytes());
+            b.extend_from_slice(&value.to_be_bytes());
+        }
+        b
+    }
+
+    fn webp(chunk: &[u8; 4], payload: &[u8]) -> Vec<u8> {
+        let mut b = b"RIFF\0\0\0\0WEBP".to_vec();
+        b.extend_from_slice(chunk);
+        b.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+        b.extend_from_slice(payload);
+        b
+    }
+
+    fn webp_lossy(width: u16, height: u16) -> Vec<u8> {
+        let mut payload = vec![0, 0, 0, 0x9D, 0x01, 0x2A];
+        payload.extend_from_slice(&width.to_le_bytes());
+        payload.extend_from_slice(&height.to_le_bytes());
+        webp(b"VP8 ", &payload)
+    }
+
+    fn webp_lossless(width: u32, height: u32) -> Vec<u8> {
+        let bits = (width - 1) | ((height - 1) << 14);
+        let mut payload = vec![0x2F];
+        payload.extend_from_slice(&bits.to_le_bytes());
+        webp(b"VP8L", &payload)
+    }
+
+    fn webp_extended(width: u32, height: u32) -> Vec<u8> {
+        let mut payload = vec![0; 4];
+        payload.extend_from_slice(&(width - 1).to_le_bytes()[..3]);
+        payload.extend_from_slice(&(height - 1).to_le_bytes()[..3]);
+        webp(b"VP8X", &payload)
+    }
+
+    fn zip_with(names: &[&str]) -> Vec<u8> {
+        let mut writer = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let options = zip::write::SimpleFileOptions::default()
+            .compression_method(zip::CompressionMethod::Stored);
+        for name in names {
+            writer.start_file(*name, options).expect("entry");
+            writer.write_all(b"<ofd:OFD/>").expect("write");
+        }
+        writer.finish().expect("zip").into_inner()
+    }
+
+    #[test]
+    fn sniffs_every_format_by_magic_bytes() {
+        let cases: Vec<(Vec<u8>, Option<FileFormat>)> = vec![
+            (
+                encoded(image::ImageFormat::Png, 3, 2),
+                Some(FileFormat::Png),
+            ),
+            (
+                encoded(image::ImageFormat::Jpeg, 3, 2),
+                Some(FileFormat::Jpeg),
+            ),
+            (bmp(3, 2), Some(FileFormat::Bmp)),
+            (tiff_le(3, 2), Some(FileFormat::Tiff)),
+            (tiff_be(3, 2), Some(FileFormat::Tiff)),
+            (webp_lossy(3, 2), Some(FileFormat::Webp)),
+            (gif(3, 2), Some(FileFormat::Gif)),
+            (
+                b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec(),
+                Some(FileFormat::Pdf),
+            ),
+            (b"\xEF\xBB\xBF\n%PDF-1.4\n".to_vec(), Some(FileFormat::Pdf)),
+            (
+                zip_with(&["OFD.xml", "Doc_0/Document.xml"]),
+                Some(FileFormat::Ofd),
+            ),
+            (zip_with(&["word/document.xml"]), None),
+            (b"BM is also how some text starts".to_vec(), None),
+            (b"hello".to_vec(), None),
+            (Vec::new(), None),
+        ];
+        for (bytes, expected) in cases {
+            assert_eq!(
+                sniff_format(&bytes),
+                expected,
+                "{:?}",
+                &bytes[..bytes.len().min(8)]
+            );
+        }
+    }
+
+    #[test]
+    fn reads_dimensions_from_headers() {
+        let cases = [
+            (encoded(image::ImageFormat::Png, 31, 17), FileFormat::Png),
+            (encoded(image::ImageFormat::Jpeg, 31, 17), FileFormat::Jpeg),
+            (bmp(31, 17), FileFormat::Bmp),
+            (bmp(31, -17), FileFormat::Bmp),
+            (tiff_le(31, 17), FileFormat::Tiff),
+            (tiff_be(31, 17), FileFormat::Tiff),
+            (webp_lossy(31, 17), FileFormat::Webp),
+            (webp_lossless(31, 17), FileFormat::Webp),
+            (webp_extended(31, 17), FileFormat::Webp),
+            (gif(31, 17), FileFormat::Gif),
+        ];
+        for (bytes, format) in cases {
+            assert_eq!(image_dimensions(&bytes, format), Some((31, 17)), "{format}");
+        }
+        let core_bmp = [
+            b"BM".as_slice(),
+            &[0; 12],
+            &12u32.to_le_bytes(),
+            &[31, 0, 17, 0],
+        ]
+        .concat();
+        assert_eq!(image_dimensions(&core_bmp, FileFormat::Bmp), Some((31, 17)));
+        assert_eq!(image_dimensions(b"%PDF-1.7", FileFormat::Pdf), None);
+    }
+
+    #[test]
+    fn jpeg_dimensions_skip_fill_bytes_and_standalone_markers() {
+        let sof = [0xFF, 0xC2, 0, 11, 8, 0, 17, 0, 31, 1, 0x11, 0, 0];
+        let jpeg = [&[0xFF, 0xD8, 0xFF, 0xFF, 0xD0][..], &sof].concat();
+        assert_eq!(image_dimensions(&jpeg, FileFormat::Jpeg), Some((31, 17)));
+        // A scan before any frame header: no size to read.
+        assert_eq!(
+            image_dimensions(&[0xFF, 0xD8, 0xFF, 0xDA, 0, 2], FileFormat::Jpeg),
+            None
+        );
+    }
+
+    #[test]
+    fn truncated_headers_give_no_dimensions() {
+        let samples = [
+            (encoded(image::ImageFormat::Png, 5, 5), FileFormat::Png, 24),
+            (bmp(5, 5), FileFormat::Bmp, 26),
+            (tiff_le(5, 5), FileFormat::Tiff, 34),
+            (webp_extended(5, 5), FileFormat::Webp, 30),
+            (gif(5, 5), FileFormat::Gif, 10),
+        ];
+        for (bytes, format, needed) in samples {
+            for cut in 0..needed {
+                assert_eq!(
+                    image_dimensions(&bytes[..cut], format),
+                    None,
+                    "{format} cut at {cut}"
+                );
+            }
+            assert!(
+                image_dimensions(&bytes[..needed], format).is_some(),
+                "{format}"
+            );
+        }
+    }
+
+    #[test]
+    fn base64_length_is_padded() {
+        assert_eq!([0, 1, 2, 3, 4].map(base64_len), [0, 4, 4, 4, 8]);
+        assert_eq!(base64_len(7_340_032), 9_786_712);
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+            let _ = sniff_format(&bytes);
+            for f in FileFormat::ALL {
+                let _ = image_dimensions(&bytes, *f);
+            }
+        }
+
+        #[test]
+        fn tiff_with_arbitrary_ifd_never_panics(tail in proptest::collection::vec(any::<u8>(), 0..128)) {
+            let bytes = [b"II*\0".as_slice(), &tail].concat();
+            let _ = image_dimensions(&bytes, FileFormat::Tiff);
+            let bytes = [b"\xFF\xD8\xFF".as_slice(), &tail].concat();
+            let _ = image_dimensions(&bytes, FileFormat::Jpeg);
+        }
+    }
 }

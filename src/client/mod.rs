@@ -76,7 +76,9 @@ use self::response::Answer;
 use self::retry::RetryBudget;
 use self::transport::{RawResponse, Transport};
 use crate::Invoice;
-use crate::api::{Api, ApiDescriptor, ApiRequest, DecodeError, DynApi, EncodedRequest, Input, Reply};
+use crate::api::{
+    Api, ApiDescriptor, ApiRequest, DecodeError, DynApi, EncodedRequest, Input, Reply,
+};
 use crate::auth::{self, AuthScheme, Credentials, HttpRequest, SignContext};
 
 /// A successful call: the payload and what the exchange took.
@@ -145,7 +147,9 @@ impl Client {
     pub fn prepare<A: Api>(&self, input: &Input) -> Result<A::Request, Error> {
         let input = checked_input(A::DESCRIPTOR, input)?;
         let state = self.state(A::DESCRIPTOR)?;
-        Ok(A::Request::from_input(&input, &|name| state.public_credential(name))?)
+        Ok(A::Request::from_input(&input, &|name| {
+            state.public_credential(name)
+        })?)
     }
 
     /// Calls `A` with a typed request.
@@ -161,14 +165,20 @@ impl Client {
         let input = checked_input(descriptor, input)?;
         let state = self.state(descriptor)?;
         let encoded = api.encode_input(&input, &|name| state.public_credential(name))?;
-        let response = self.execute(&state, encoded, |body| api.decode_invoices(body)).await?;
+        let response = self
+            .execute(&state, encoded, |body| api.decode_invoices(body))
+            .await?;
         Ok(response.payload)
     }
 
     /// The resolved state of `api`, resolved on first use. Failures are not cached, so a
     /// fixed environment is picked up by the next call.
     fn state(&self, api: &'static ApiDescriptor) -> Result<Arc<ApiState>, Error> {
-        let mut apis = self.inner.apis.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut apis = self
+            .inner
+            .apis
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
         if let Some(state) = apis.get(api.id) {
             return Ok(Arc::clone(state));
         }
@@ -178,9 +188,15 @@ impl Client {
     }
 
     fn resolve(&self, api: &'static ApiDescriptor) -> Result<ApiState, Error> {
-        let scheme = AuthScheme::from_id(api.auth.scheme)
-            .ok_or(ConfigError::UnknownScheme { api: api.id, scheme: api.auth.scheme })?;
-        let sources = Sources { code: &self.inner.code, file: &self.inner.file, env: &*self.inner.env };
+        let scheme = AuthScheme::from_id(api.auth.scheme).ok_or(ConfigError::UnknownScheme {
+            api: api.id,
+            scheme: api.auth.scheme,
+        })?;
+        let sources = Sources {
+            code: &self.inner.code,
+            file: &self.inner.file,
+            env: &*self.inner.env,
+        };
         let settings = sources.resolve(api, scheme)?;
         let url = endpoint::request_url(
             api,
@@ -251,7 +267,12 @@ impl Client {
             body_bytes = request.body.len(),
             "sending request"
         );
-        let raw: RawResponse = self.inner.transport.send(api.id, request).await.map_err(|e| (e, None))?;
+        let raw: RawResponse = self
+            .inner
+            .transport
+            .send(api.id, request)
+            .await
+            .map_err(|e| (e, None))?;
         let answer = response::interpret(api, &raw, decode, &state.credentials);
         tracing::debug!(
             status = raw.status,
@@ -278,11 +299,16 @@ impl ApiState {
         let api = self.api;
         let mut url = self.url.clone();
         if !encoded.query.is_empty() {
-            url.query_pairs_mut().extend_pairs(encoded.query.iter().map(|(k, v)| (*k, v.as_str())));
+            url.query_pairs_mut()
+                .extend_pairs(encoded.query.iter().map(|(k, v)| (*k, v.as_str())));
         }
-        let mut request = HttpRequest::new(api.endpoint.method, url.as_str()).with_body(encoded.body.clone());
+        let mut request =
+            HttpRequest::new(api.endpoint.method, url.as_str()).with_body(encoded.body.clone());
         // A generated encoder may set its own Content-Type (a multipart boundary).
-        let encoder_sets_type = encoded.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type"));
+        let encoder_sets_type = encoded
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("content-type"));
         if !api.endpoint.content_type.is_empty() && !encoder_sets_type {
             request.set_header("Content-Type", api.endpoint.content_type);
         }
@@ -308,7 +334,10 @@ fn checked_input<'i>(api: &ApiDescriptor, input: &'i Input) -> Result<Cow<'i, In
     if format == input.format {
         return Ok(Cow::Borrowed(input));
     }
-    Ok(Cow::Owned(Input { format, ..input.clone() }))
+    Ok(Cow::Owned(Input {
+        format,
+        ..input.clone()
+    }))
 }
 
 /// A random UUID v4 string, the nonce form JD's SDKs send.
@@ -317,5 +346,12 @@ fn fresh_nonce() -> String {
     // Version 4 and the RFC 4122 variant.
     let bits = (bits & !(0xF << 76) | (0x4 << 76)) & !(0x3 << 62) | (0x2 << 62);
     let hex = format!("{bits:032x}");
-    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
 }

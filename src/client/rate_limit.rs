@@ -23,7 +23,10 @@ impl RateLimiter {
         let interval = qps
             .and_then(|q| Duration::try_from_secs_f64(1.0 / q).ok())
             .filter(|i| !i.is_zero());
-        RateLimiter { interval, next: Mutex::new(None) }
+        RateLimiter {
+            interval,
+            next: Mutex::new(None),
+        }
     }
 
     /// Waits for the caller's slot.
@@ -73,11 +76,20 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn holds_qps_within_ten_percent_over_five_seconds() {
         let times = admission_times(10.0, 200).await;
-        let in_window = times.iter().filter(|t| **t < Duration::from_secs(5)).count();
+        let in_window = times
+            .iter()
+            .filter(|t| **t < Duration::from_secs(5))
+            .count();
         // 10 QPS for 5 s is 50 requests.
-        assert!((45..=55).contains(&in_window), "{in_window} requests in 5 s");
+        assert!(
+            (45..=55).contains(&in_window),
+            "{in_window} requests in 5 s"
+        );
         for pair in times.windows(2) {
-            assert!(pair[1] - pair[0] >= Duration::from_millis(100), "slots closer than 1/qps");
+            assert!(
+                pair[1] - pair[0] >= Duration::from_millis(100),
+                "slots closer than 1/qps"
+            );
         }
     }
 
@@ -88,7 +100,11 @@ mod tests {
         tokio::time::sleep(Duration::from_secs(10)).await;
         let before = Instant::now();
         limiter.acquire().await;
-        assert_eq!(before.elapsed(), Duration::ZERO, "no debt carried from idle time");
+        assert_eq!(
+            before.elapsed(),
+            Duration::ZERO,
+            "no debt carried from idle time"
+        );
     }
 
     #[tokio::test(start_paused = true)]

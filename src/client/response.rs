@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
+use super::Error;
 use super::error::{VendorError, is_retryable_status, status_kind};
 use super::transport::RawResponse;
-use super::Error;
 use crate::api::{ApiDescriptor, DecodeError, ErrorKind, Reply, VendorFailure};
 use crate::auth::Credentials;
 
@@ -41,10 +41,19 @@ pub(crate) fn interpret<T>(
         request_id: header_id.clone(),
     };
     match decode(&raw.body) {
-        Ok(Reply::Success { payload, request_id }) if (200..300).contains(&raw.status) => {
+        Ok(Reply::Success {
+            payload,
+            request_id,
+        }) if (200..300).contains(&raw.status) => {
             Ok((payload, request_id.or_else(|| header_id.clone())))
         }
-        Ok(Reply::Failure(failure)) => Err(vendor_error(api, raw.status, failure, header_id.clone(), credentials)),
+        Ok(Reply::Failure(failure)) => Err(vendor_error(
+            api,
+            raw.status,
+            failure,
+            header_id.clone(),
+            credentials,
+        )),
         Ok(Reply::Success { .. }) => Err(malformed(DecodeError::new(
             api.id,
             format!("HTTP {} with a body that reports no error", raw.status),
@@ -79,7 +88,11 @@ fn vendor_error(
             let never = i.charged || matches!(i.kind, ErrorKind::Auth | ErrorKind::BadInput);
             (i.kind, i.retryable && !never, i.charged)
         }
-        None => (status_kind(status).unwrap_or(ErrorKind::Other), is_retryable_status(status), false),
+        None => (
+            status_kind(status).unwrap_or(ErrorKind::Other),
+            is_retryable_status(status),
+            false,
+        ),
     };
     let message = match (failure.message.is_empty(), info) {
         (true, Some(i)) => i.message.best().to_owned(),

@@ -49,13 +49,18 @@ impl Default for RetryPolicy {
 impl RetryPolicy {
     /// A policy that never retries.
     pub fn never() -> RetryPolicy {
-        RetryPolicy { max_attempts: 1, ..RetryPolicy::default() }
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        }
     }
 
     /// The longest wait before retry `retry` (0-based): `min(max_backoff, initial × 2^retry)`.
     pub fn backoff_ceiling(&self, retry: u32) -> Duration {
         let factor = 2u32.saturating_pow(retry);
-        self.initial_backoff.saturating_mul(factor).min(self.max_backoff)
+        self.initial_backoff
+            .saturating_mul(factor)
+            .min(self.max_backoff)
     }
 
     /// The wait before retry `retry`: full jitter under the ceiling, at least `retry_after`
@@ -112,7 +117,10 @@ mod tests {
     fn ceiling_doubles_then_caps() {
         let p = RetryPolicy::default();
         let ms = |r| p.backoff_ceiling(r).as_millis();
-        assert_eq!([ms(0), ms(1), ms(2), ms(3), ms(4), ms(5)], [500, 1000, 2000, 4000, 8000, 8000]);
+        assert_eq!(
+            [ms(0), ms(1), ms(2), ms(3), ms(4), ms(5)],
+            [500, 1000, 2000, 4000, 8000, 8000]
+        );
         assert_eq!(p.backoff_ceiling(u32::MAX), p.max_backoff);
     }
 
@@ -129,13 +137,23 @@ mod tests {
     #[test]
     fn retry_after_is_a_floor_capped_at_max_backoff() {
         let p = RetryPolicy::default();
-        assert_eq!(p.backoff(0, 0.0, Some(Duration::from_secs(3))), Duration::from_secs(3));
-        assert_eq!(p.backoff(0, 0.0, Some(Duration::from_secs(3600))), p.max_backoff);
+        assert_eq!(
+            p.backoff(0, 0.0, Some(Duration::from_secs(3))),
+            Duration::from_secs(3)
+        );
+        assert_eq!(
+            p.backoff(0, 0.0, Some(Duration::from_secs(3600))),
+            p.max_backoff
+        );
     }
 
     #[test]
     fn budget_allows_reserve_then_ratio_of_calls() {
-        let policy = RetryPolicy { budget_reserve: 2, budget_ratio: 0.5, ..RetryPolicy::default() };
+        let policy = RetryPolicy {
+            budget_reserve: 2,
+            budget_ratio: 0.5,
+            ..RetryPolicy::default()
+        };
         let budget = RetryBudget::new(&policy);
         assert!(budget.withdraw());
         assert!(budget.withdraw());

@@ -36,7 +36,10 @@ pub(crate) struct Transport {
 
 impl Transport {
     /// A pool with the given connect and total (per-attempt) timeouts; `None` waits forever.
-    pub(crate) fn new(connect_timeout: Option<Duration>, timeout: Option<Duration>) -> Result<Transport, ConfigError> {
+    pub(crate) fn new(
+        connect_timeout: Option<Duration>,
+        timeout: Option<Duration>,
+    ) -> Result<Transport, ConfigError> {
         let mut builder = reqwest::Client::builder()
             .tls_backend_preconfigured(tls_config()?)
             .user_agent(concat!("fapiao/", env!("CARGO_PKG_VERSION")));
@@ -46,21 +49,37 @@ impl Transport {
         if let Some(t) = timeout {
             builder = builder.timeout(t);
         }
-        let http = builder.build().map_err(|e| ConfigError::HttpClient(error_chain(&e)))?;
+        let http = builder
+            .build()
+            .map_err(|e| ConfigError::HttpClient(error_chain(&e)))?;
         Ok(Transport { http, timeout })
     }
 
     /// Sends `req` and reads the whole answer.
-    pub(crate) async fn send(&self, api: &'static str, req: HttpRequest) -> Result<RawResponse, Error> {
+    pub(crate) async fn send(
+        &self,
+        api: &'static str,
+        req: HttpRequest,
+    ) -> Result<RawResponse, Error> {
         let request = self.to_reqwest(api, req)?;
-        let response = self.http.execute(request).await.map_err(|e| self.failure(api, e))?;
+        let response = self
+            .http
+            .execute(request)
+            .await
+            .map_err(|e| self.failure(api, e))?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = read_body(response).await.map_err(|e| self.failure(api, e))?;
+        let body = read_body(response)
+            .await
+            .map_err(|e| self.failure(api, e))?;
         if body.len() > MAX_RESPONSE_BYTES {
             return Err(too_large(api, status));
         }
-        Ok(RawResponse { status, headers, body })
+        Ok(RawResponse {
+            status,
+            headers,
+            body,
+        })
     }
 
     fn to_reqwest(&self, api: &'static str, req: HttpRequest) -> Result<reqwest::Request, Error> {
@@ -88,7 +107,10 @@ impl Transport {
     fn failure(&self, api: &'static str, e: reqwest::Error) -> Error {
         match self.timeout {
             Some(after) if e.is_timeout() => Error::Timeout { api, after },
-            _ => Error::Transport { api, detail: error_chain(&e.without_url()) },
+            _ => Error::Transport {
+                api,
+                detail: error_chain(&e.without_url()),
+            },
         }
     }
 }
