@@ -708,6 +708,57 @@ async fn the_retry_budget_stops_retry_storms() {
 }
 
 #[tokio::test]
+async fn request_id_falls_back_to_the_response_header() {
+    let with_header = |status, body: &str| Script::Answer {
+        status,
+        headers: vec![("X-RawCo-Request-Id".into(), "hdr-7".into())],
+        body: body.as_bytes().to_vec(),
+    };
+    let server = Server::start(move |n, _| match n {
+        0 => with_header(503, "upstream down"),
+        _ => with_header(
+            200,
+            r#"{"code":"10000","result":{"code":"0","result":{"invoice_no":"1"}}}"#,
+        ),
+    })
+    .await;
+    let client = builder(&server)
+        .retry(RetryPolicy::never())
+        .build()
+        .expect("client");
+    let request = client
+        .prepare::<RawOcr>(&file(png(30, 30)))
+        .expect("prepared");
+
+    let err = client.call::<RawOcr>(&request).await.expect_err("503");
+    assert_eq!(err.request_id(), Some("hdr-7"));
+    assert_eq!(err.http_status(), Some(503));
+    let ok = client.call::<RawOcr>(&request).await.expect("200");
+    assert_eq!(ok.request_id.as_deref(), Some("hdr-7"));
+}
+
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    let target = Server::always(Script::json(200, OK_BODY)).await;
+    let location = target.url();
+    let server = Server::always(Script::Answer {
+        status: 307,
+        headers: vec![("Location".into(), location)],
+        body: Vec::new(),
+    })
+    .await;
+    let client = builder(&server).build().expect("client");
+
+    let err = client
+        .recognize(&VAT_DYN, &file(png(30, 30)))
+        .await
+        .expect_err("redirect");
+
+    assert_eq!(err.http_status(), Some(307));
+    assert_eq!(target.accepts(), 0);
+}
+
+#[tokio::test]
 async fn vendor_errors_carry_code_status_request_id_and_typed_code() {
     let (result, _) = outcome(
         Script::json(200, &error_body("RequestLimitExceeded")),
@@ -998,7 +1049,14 @@ async fn no_secret_reaches_logs_errors_or_debug_output() {
         .with_writer(logs.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
-    let secrets = [SECRET_ID, SECRET_KEY, ACCESS_KEY, RAW_SECRET_KEY];
+    const PROXY_PASSWORD: &str = "proxy-password-value-0001";
+    let secrets = [
+        SECRET_ID,
+        SECRET_KEY,
+        ACCESS_KEY,
+        RAW_SECRET_KEY,
+        PROXY_PASSWORD,
+    ];
     // A misbehaving vendor echoing the credentials back.
     let echo = format!(
         r#"{{"Response":{{"Error":{{"Code":"AuthFailure.SignatureFailure","Message":"key {SECRET_ID} / {SECRET_KEY} rejected"}},"RequestId":"r"}}}}"#
@@ -1010,7 +1068,10 @@ async fn no_secret_reaches_logs_errors_or_debug_output() {
         _ => Script::json(200, RAW_OK_BODY),
     })
     .await;
-    let builder = builder(&server).retry(RetryPolicy::never());
+    let builder = builder(&server).retry(RetryPolicy::never()).endpoint(
+        "other.api",
+        format!("http://user:{PROXY_PASSWORD}@127.0.0.1:9"),
+    );
     let mut printed = vec![format!("{builder:?}")];
     let client = builder.build().expect("client");
     printed.push(format!("{client:?}"));

@@ -26,7 +26,7 @@
 //! qps = 20
 //! ```
 //!
-//! Keys of a section: `region`, `endpoint` (see [`super::endpoint`]), `qps` (a positive number;
+//! Keys of a section: `region`, `endpoint` (see [endpoint overrides](super#endpoint-overrides)), `qps` (a positive number;
 //! raise it when your account allows more than the documented default) and `credentials`, named
 //! as the API's auth scheme names them. Anything else is an error. Since the file holds secrets,
 //! errors about it name keys and positions, never values.
@@ -35,6 +35,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use super::endpoint::redact_userinfo;
 use crate::Secret;
 use crate::api::ApiDescriptor;
 use crate::auth::{AuthScheme, Credentials};
@@ -127,12 +128,24 @@ pub enum ConfigError {
 }
 
 /// Settings for one scope: a vendor (`tencent`) or an API (`tencent.vat_invoice_ocr`).
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Section {
     pub(crate) region: Option<String>,
     pub(crate) endpoint: Option<String>,
     pub(crate) qps: Option<f64>,
     pub(crate) credentials: BTreeMap<String, Secret>,
+}
+
+impl std::fmt::Debug for Section {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Credentials are `Secret`s; an endpoint may hold a proxy password.
+        f.debug_struct("Section")
+            .field("region", &self.region)
+            .field("endpoint", &self.endpoint.as_deref().map(redact_userinfo))
+            .field("qps", &self.qps)
+            .field("credentials", &self.credentials)
+            .finish()
+    }
 }
 
 /// Sections by scope, from one source.

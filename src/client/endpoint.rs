@@ -1,18 +1,8 @@
-//! The URL a request goes to: the spec's URL with its placeholders filled, or an override.
-//!
-//! The spec URL may hold `{region}` and non-secret credential placeholders such as
-//! `{project_id}`. An **endpoint override** (from the builder, the config file or
-//! `FAPIAO_ENDPOINT_<API_ID>`) replaces the scheme, host and port; the spec's path and query
-//! are kept unless the override has a path of its own:
-//!
-//! | spec URL | override | request URL |
-//! |---|---|---|
-//! | `https://aiapi.jdcloud.com/jdai/ocr_invoice` | `http://127.0.0.1:8080` | `http://127.0.0.1:8080/jdai/ocr_invoice` |
-//! | `https://aiapi.jdcloud.com/jdai/ocr_invoice` | `http://127.0.0.1:8080/` | `http://127.0.0.1:8080/jdai/ocr_invoice` |
-//! | `https://aiapi.jdcloud.com/jdai/ocr_invoice` | `https://gw.example/jd/ocr` | `https://gw.example/jd/ocr` |
-//!
-//! So a sandbox or proxy that serves every API at its usual path needs only its base URL. The
-//! override may use the same placeholders.
+//! The URL a request goes to: the spec's URL with its placeholders filled, or an endpoint
+//! override that keeps the spec's path unless it has its own (see the
+//! [client docs](super#endpoint-overrides)).
+
+use std::borrow::Cow;
 
 use url::Url;
 
@@ -31,7 +21,7 @@ pub(crate) fn request_url(
         let filled = fill_placeholders(api, template, region, credentials)?;
         let invalid = |reason: String| ConfigError::InvalidEndpoint {
             api: api.id,
-            url: template.to_owned(),
+            url: redact_userinfo(template).into_owned(),
             reason,
         };
         let url = Url::parse(&filled).map_err(|e| invalid(e.to_string()))?;
@@ -40,12 +30,12 @@ pub(crate) fn request_url(
         }
         Ok(url)
     };
-    let spec = parse(api.endpoint.url)?;
     let Some(endpoint) = endpoint else {
-        return Ok(spec);
+        return parse(api.endpoint.url);
     };
     let mut url = parse(endpoint)?;
     if matches!(url.path(), "" | "/") && url.query().is_none() {
+        let spec = parse(api.endpoint.url)?;
         url.set_path(spec.path());
         url.set_query(spec.query());
     }
@@ -118,4 +108,41 @@ fn placeholder_value<'a>(
         ));
     }
     Ok(value)
+}
+
+/// `url` with its `user:password@` part, if any, masked: a proxy URL may carry a password,
+/// and endpoints appear in error messages and `Debug` output.
+pub(crate) fn redact_userinfo(url: &str) -> Cow<'_, str> {
+    let Some(scheme_end) = url.find("://") else {
+        return Cow::Borrowed(url);
+    };
+    let host_start = scheme_end + 3;
+    let rest = &url[host_start..];
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    match authority.rfind('@') {
+        Some(at) => Cow::Owned(format!("{}***{}", &url[..host_start], &rest[at..])),
+        None => Cow::Borrowed(url),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_userinfo;
+
+    #[test]
+    fn userinfo_is_masked_wherever_it_is() {
+        let cases = [
+            ("http://user:pa55@proxy:3128/v1", "http://***@proxy:3128/v1"),
+            ("https://tok@h.example", "https://***@h.example"),
+            (
+                "http://h.example/path@not-userinfo",
+                "http://h.example/path@not-userinfo",
+            ),
+            ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
+            ("not a url @ all", "not a url @ all"),
+        ];
+        for (url, shown) in cases {
+            assert_eq!(redact_userinfo(url), shown);
+        }
+    }
 }

@@ -1,4 +1,4 @@
-//! Input checks against an API's documented [`Limits`], run before any network call.
+//! Input checks against an API's documented [`Limits`](crate::api::Limits), run before any network call.
 //!
 //! Every check works on the bytes the user gave: the format comes from magic bytes, pixel
 //! dimensions from the image header (the image is never decoded), sizes from the byte count.

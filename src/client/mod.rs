@@ -143,7 +143,8 @@ impl Client {
     }
 
     /// Checks `input` against `A`'s limits and builds its request, with credential fields
-    /// (such as a legacy `appid`) filled from the configured credentials.
+    /// (such as a legacy `appid`) filled from the configured non-secret credentials. The file's
+    /// format is taken from its magic bytes, whatever `input.format` says.
     pub fn prepare<A: Api>(&self, input: &Input) -> Result<A::Request, Error> {
         let input = checked_input(A::DESCRIPTOR, input)?;
         let state = self.state(A::DESCRIPTOR)?;
@@ -159,7 +160,8 @@ impl Client {
     }
 
     /// Recognises `input` with any API: checks, encodes, calls, and maps the answer onto the
-    /// unified model.
+    /// unified model. The file's format is taken from its magic bytes, whatever
+    /// `input.format` says.
     pub async fn recognize(&self, api: &dyn DynApi, input: &Input) -> Result<Vec<Invoice>, Error> {
         let descriptor = api.descriptor();
         let input = checked_input(descriptor, input)?;
@@ -354,4 +356,24 @@ fn fresh_nonce() -> String {
         &hex[16..20],
         &hex[20..]
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fresh_nonce;
+
+    #[test]
+    fn nonces_are_distinct_uuid_v4_strings() {
+        let a = fresh_nonce();
+        let b = fresh_nonce();
+        assert_ne!(a, b);
+        let groups: Vec<usize> = a.split('-').map(str::len).collect();
+        assert_eq!(groups, [8, 4, 4, 4, 12]);
+        assert!(a.chars().all(|c| c == '-' || c.is_ascii_hexdigit()));
+        assert_eq!(&a[14..15], "4", "version nibble");
+        assert!(
+            matches!(&a[19..20], "8" | "9" | "a" | "b"),
+            "RFC 4122 variant"
+        );
+    }
 }

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use reqwest::Method;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 
 use super::{ConfigError, Error};
@@ -28,20 +29,24 @@ impl RawResponse {
 }
 
 /// The HTTP connection pool and its timeouts.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct Transport {
     http: reqwest::Client,
+    connect_timeout: Option<Duration>,
     timeout: Option<Duration>,
 }
 
 impl Transport {
     /// A pool with the given connect and total (per-attempt) timeouts; `None` waits forever.
+    /// Redirects are not followed: no vendor API redirects, and following one would resend a
+    /// signed request (as a GET, without its body) somewhere else.
     pub(crate) fn new(
         connect_timeout: Option<Duration>,
         timeout: Option<Duration>,
     ) -> Result<Transport, ConfigError> {
         let mut builder = reqwest::Client::builder()
             .tls_backend_preconfigured(tls_config()?)
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("fapiao/", env!("CARGO_PKG_VERSION")));
         if let Some(t) = connect_timeout {
             builder = builder.connect_timeout(t);
@@ -52,7 +57,11 @@ impl Transport {
         let http = builder
             .build()
             .map_err(|e| ConfigError::HttpClient(error_chain(&e)))?;
-        Ok(Transport { http, timeout })
+        Ok(Transport {
+            http,
+            connect_timeout,
+            timeout,
+        })
     }
 
     /// Sends `req` and reads the whole answer.
@@ -84,7 +93,7 @@ impl Transport {
 
     fn to_reqwest(&self, api: &'static str, req: HttpRequest) -> Result<reqwest::Request, Error> {
         let invalid = |reason: String| Error::Request { api, reason };
-        let method = reqwest::Method::from_bytes(req.method.as_bytes())
+        let method = Method::from_bytes(req.method.as_bytes())
             .map_err(|_| invalid(format!("`{}` is not an HTTP method", req.method)))?;
         let url = reqwest::Url::parse(&req.url).map_err(|e| invalid(format!("bad URL: {e}")))?;
         let mut headers = HeaderMap::with_capacity(req.headers.len());
@@ -98,14 +107,22 @@ impl Transport {
         }
         let mut request = reqwest::Request::new(method, url);
         *request.headers_mut() = headers;
-        *request.body_mut() = Some(req.body.into());
+        // POST gets a body even when empty, so a Content-Length goes out (some gateways insist).
+        if !req.body.is_empty() || !matches!(*request.method(), Method::GET | Method::HEAD) {
+            *request.body_mut() = Some(req.body.into());
+        }
         Ok(request)
     }
 
     /// Sorts a reqwest failure into timeout or transport, dropping the URL (its query may
     /// carry a token).
     fn failure(&self, api: &'static str, e: reqwest::Error) -> Error {
-        match self.timeout {
+        let limit = if e.is_connect() {
+            self.connect_timeout
+        } else {
+            self.timeout
+        };
+        match limit {
             Some(after) if e.is_timeout() => Error::Timeout { api, after },
             _ => Error::Transport {
                 api,
