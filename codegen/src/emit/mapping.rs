@@ -1,0 +1,420 @@
+//! `ToInvoices`: the generated mapping from a payload onto `fapiao::Invoice`.
+//!
+//! Generated code only walks the typed payload and hands each value to the runtime
+//! `fapiao::mapping::Mapper` with its target, provenance and normalizer chain; parsing,
+//! normalising and bookkeeping are hand-written runtime code.
+
+use std::collections::BTreeSet;
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+use super::{api_type, ident};
+use crate::ir::{
+    ApiIr, FieldMapIr, Ir, ListMapIr, MappingIr, NormIr, PathIr, ScopeMapIr, SourceIr, Step,
+    TypeIr, TypeRef,
+};
+
+struct MapEmit<'a> {
+    api: &'a ApiIr,
+    ir: &'a Ir,
+    m: &'a MappingIr,
+}
+
+/// Tables, record/rule functions and the `ToInvoices` impl (nothing for reused mappings).
+pub(crate) fn mapping(api: &ApiIr, ir: &Ir) -> TokenStream {
+    let Some(m) = &api.mapping else {
+        return quote! {};
+    };
+    if m.reused_from.is_some() {
+        return quote! {};
+    }
+    let Some(payload) = api
+        .response
+        .as_ref()
+        .and_then(|r| api_type(api, ir, &r.payload_type))
+    else {
+        return quote! {};
+    };
+    let Some(record) = api_type(api, ir, &m.record_type) else {
+        return quote! {};
+    };
+    let e = MapEmit { api, ir, m };
+    let tables = m.tables.iter().map(|t| {
+        let name = format_ident!("{}", t.rust);
+        let entries = t.entries.iter().map(|(k, v)| quote! { (#k, #v) });
+        let doc = format!(" Code table `{}` of the mapping.", t.name);
+        quote! {
+            #[doc = #doc]
+            const #name: &[(&str, &str)] = &[#(#entries),*];
+        }
+    });
+    let payload_name = ident(&payload.rust_name);
+    let record_name = ident(&record.rust_name);
+    let to_invoices = match &m.records {
+        Some(path) => {
+            let list = reach(&quote! { self }, &path.steps);
+            quote! { #list.into_iter().flatten().map(map_record).collect() }
+        }
+        None => quote! { ::std::vec![map_record(self)] },
+    };
+    let record_fn = e.record_fn(record, &record_name);
+    let rule_fns = e.rule_fns(&record_name);
+    quote! {
+        #(#tables)*
+
+        impl ::fapiao::api::ToInvoices for #payload_name {
+            fn to_invoices(&self) -> ::std::vec::Vec<::fapiao::Invoice> {
+                #to_invoices
+            }
+        }
+
+        #record_fn
+        #(#rule_fns)*
+    }
+}
+
+/// `base.a.as_ref().and_then(|x| x.b.as_ref())…` — an `Option<&Leaf>`.
+fn reach(base: &TokenStream, steps: &[Step]) -> TokenStream {
+    let mut iter = steps.iter();
+    let Some(first) = iter.next() else {
+        return quote! { ::std::option::Option::Some(#base) };
+    };
+    let f = ident(&first.rust);
+    let mut expr = quote! { #base.#f.as_ref() };
+    for s in iter {
+        let f = ident(&s.rust);
+        expr = quote! { #expr.and_then(|x| x.#f.as_ref()) };
+    }
+    expr
+}
+
+fn norms(list: &[NormIr]) -> TokenStream {
+    let items = list.iter().map(|n| {
+        let v = format_ident!("{}", n.variant);
+        match (&n.arg, n.variant.as_str()) {
+            (Some(table), "Table") => {
+                let t = format_ident!("{table}");
+                quote! { ::fapiao::mapping::Norm::Table(#t) }
+            }
+            (Some(arg), _) => quote! { ::fapiao::mapping::Norm::#v(#arg) },
+            (None, _) => quote! { ::fapiao::mapping::Norm::#v },
+        }
+    });
+    quote! { &[#(#items),*] }
+}
+
+/// First wire segments of relative (and of record-rooted) paths used by a scope.
+fn used_fields(scope: &ScopeMapIr, relative: &mut BTreeSet<String>, rooted: &mut BTreeSet<String>) {
+    fn source(s: &SourceIr, relative: &mut BTreeSet<String>, rooted: &mut BTreeSet<String>) {
+        match s {
+            SourceIr::Path(p) => {
+                if let Some(first) = p.steps.first() {
+                    if p.from_record {
+                        rooted.insert(first.wire.clone());
+                    } else {
+                        relative.insert(first.wire.clone());
+                    }
+                }
+            }
+            SourceIr::Join(parts, _) | SourceIr::First(parts) => {
+                for p in parts {
+                    source(p, relative, rooted);
+                }
+            }
+            SourceIr::Label(_) | SourceIr::Const(_) => {}
+        }
+    }
+    for f in &scope.fields {
+        source(&f.source, relative, rooted);
+    }
+    for l in &scope.lists {
+        if let Some(first) = l.path.steps.first() {
+            if l.path.from_record {
+                rooted.insert(first.wire.clone());
+            } else {
+                relative.insert(first.wire.clone());
+            }
+        }
+        let mut inner = BTreeSet::new();
+        for f in &l.fields {
+            source(&f.source, &mut inner, rooted);
+        }
+    }
+}
+
+fn uses_labels(scope: &ScopeMapIr) -> bool {
+    fn source(s: &SourceIr) -> bool {
+        match s {
+            SourceIr::Label(_) => true,
+            SourceIr::Join(p, _) | SourceIr::First(p) => p.iter().any(source),
+            _ => false,
+        }
+    }
+    scope.fields.iter().any(|f| source(&f.source))
+        || scope.lists.iter().any(|l| l.fields.iter().any(|f| source(&f.source)))
+}
+
+fn uses_record(scope: &ScopeMapIr) -> bool {
+    let (mut relative, mut rooted) = (BTreeSet::new(), BTreeSet::new());
+    used_fields(scope, &mut relative, &mut rooted);
+    !rooted.is_empty()
+}
+
+impl MapEmit<'_> {
+    fn ty(&self, wire: &str) -> Option<&TypeIr> {
+        api_type(self.api, self.ir, wire)
+    }
+
+    /// Provenance text of a value: where it came from, in vendor terms.
+    fn describe(&self, prefix: &str, s: &SourceIr) -> String {
+        let (list, name) = self.m.labels.as_ref().map_or(("", ""), |l| {
+            (l.wire_list.as_str(), l.wire_name.as_str())
+        });
+        match s {
+            SourceIr::Path(p) if p.from_record => p.dotted().trim_start_matches('/').to_owned(),
+            SourceIr::Path(p) => format!("{prefix}{}", p.dotted()),
+            other => other.describe(list, name),
+        }
+    }
+
+    fn source(&self, s: &SourceIr, base: &TokenStream, prefix: &str) -> TokenStream {
+        match s {
+            SourceIr::Path(p) => self.path_source(p, base, prefix),
+            SourceIr::Label(label) => {
+                let field = self.describe(prefix, s);
+                quote! { labels.take(#label, #field) }
+            }
+            SourceIr::Const(c) => quote! { ::fapiao::mapping::constant(#c) },
+            SourceIr::Join(parts, sep) => {
+                let parts = parts.iter().map(|p| self.source(p, base, prefix));
+                let field = self.describe(prefix, s);
+                quote! { ::fapiao::mapping::join([#(#parts),*], #sep, #field) }
+            }
+            SourceIr::First(parts) => {
+                let parts = parts.iter().map(|p| self.source(p, base, prefix));
+                quote! { ::fapiao::mapping::first([#(#parts),*]) }
+            }
+        }
+    }
+
+    fn path_source(&self, p: &PathIr, base: &TokenStream, prefix: &str) -> TokenStream {
+        let base = if p.from_record { quote! { rec } } else { base.clone() };
+        let value = reach(&base, &p.steps);
+        let field = self.describe(prefix, &SourceIr::Path(p.clone()));
+        match p.leaf() {
+            Some(TypeRef::String) => quote! { ::fapiao::mapping::found(#value, #field) },
+            _ => quote! { ::fapiao::mapping::found_value(#value, #field) },
+        }
+    }
+
+    fn set(&self, target_enum: &Ident, f: &FieldMapIr, recv: &Ident, base: &TokenStream, prefix: &str) -> TokenStream {
+        let variant = format_ident!("{}", f.variant);
+        let source = self.source(&f.source, base, prefix);
+        let norms = norms(&f.norms);
+        quote! {
+            #recv.set(::fapiao::mapping::#target_enum::#variant, #source, #norms);
+        }
+    }
+
+    /// Code filling `m` from one scope whose struct is bound to `base`.
+    fn scope(&self, scope: &ScopeMapIr, ty: &TypeIr, base: &TokenStream, prefix: &str, extras: bool) -> TokenStream {
+        let m = format_ident!("m");
+        let target = format_ident!("Target");
+        let fields = scope.fields.iter().map(|f| self.set(&target, f, &m, base, prefix));
+        let lists = scope.lists.iter().map(|l| self.list(l, base, prefix));
+        let extra = if extras {
+            let (mut relative, mut rooted) = (BTreeSet::new(), BTreeSet::new());
+            used_fields(scope, &mut relative, &mut rooted);
+            self.extras(ty, &relative, base, prefix)
+        } else {
+            quote! {}
+        };
+        quote! {
+            #(#fields)*
+            #(#lists)*
+            #extra
+        }
+    }
+
+    fn extras(&self, ty: &TypeIr, used: &BTreeSet<String>, base: &TokenStream, prefix: &str) -> TokenStream {
+        let items = ty.fields.iter().filter(|f| !used.contains(&f.wire)).map(|f| {
+            let name = ident(&f.rust);
+            let key = format!("{prefix}{}", f.wire);
+            quote! { m.extra(#key, #base.#name.as_ref()); }
+        });
+        quote! { #(#items)* }
+    }
+
+    fn list(&self, l: &ListMapIr, base: &TokenStream, prefix: &str) -> TokenStream {
+        let base = if l.path.from_record { quote! { rec } } else { base.clone() };
+        let list = reach(&base, &l.path.steps);
+        let target_enum = format_ident!("{}", l.variant);
+        let it = format_ident!("it");
+        let elem_prefix = format!("{prefix}{}[].", l.path.dotted().trim_start_matches('/'));
+        let e = quote! { e };
+        let sets = l.fields.iter().map(|f| self.set(&target_enum, f, &it, &e, &elem_prefix));
+        let mut relative = BTreeSet::new();
+        let mut rooted = BTreeSet::new();
+        used_fields(
+            &ScopeMapIr {
+                fields: l.fields.clone(),
+                lists: Vec::new(),
+            },
+            &mut relative,
+            &mut rooted,
+        );
+        let extras = self.ty(&l.elem_type).map(|ty| {
+            let items = ty.fields.iter().filter(|f| !relative.contains(&f.wire)).map(|f| {
+                let name = ident(&f.rust);
+                let key = &f.wire;
+                quote! { it.extra(#key, e.#name.as_ref()); }
+            });
+            quote! { #(#items)* }
+        });
+        quote! {
+            for e in #list.into_iter().flatten() {
+                let mut it = ::fapiao::mapping::ListMapper::<::fapiao::mapping::#target_enum>::new();
+                #(#sets)*
+                #extras
+                m.push(it);
+            }
+        }
+    }
+
+    fn record_fn(&self, record: &TypeIr, record_name: &Ident) -> TokenStream {
+        let rec = quote! { rec };
+        let labels = self.m.labels.as_ref().map(|l| {
+            let list = reach(&rec, &l.list.steps);
+            let (name, value) = (ident(&l.name), ident(&l.value));
+            let polygon = match &l.polygon {
+                Some((field, _)) => {
+                    let f = ident(field);
+                    quote! { e.#f.as_ref().and_then(::fapiao::mapping::AsPolygon::polygon) }
+                }
+                None => quote! { ::std::option::Option::None },
+            };
+            let confidence = match &l.confidence {
+                Some(c) => {
+                    let c = ident(c);
+                    quote! { e.#c }
+                }
+                None => quote! { ::std::option::Option::None },
+            };
+            quote! {
+                let mut labels = ::fapiao::mapping::Labels::new();
+                for e in #list.into_iter().flatten() {
+                    labels.push(e.#name.as_deref(), e.#value.as_deref(), #polygon, #confidence);
+                }
+            }
+        });
+        let (mut relative, mut rooted) = (BTreeSet::new(), BTreeSet::new());
+        used_fields(&self.m.scope, &mut relative, &mut rooted);
+        if let Some(l) = &self.m.labels
+            && let Some(first) = l.list.steps.first()
+        {
+            relative.insert(first.wire.clone());
+        }
+        if let Some(v) = &self.m.variants {
+            if let Some(first) = v.within.steps.first() {
+                relative.insert(first.wire.clone());
+            }
+            for r in &self.m.rules {
+                let mut ignored = BTreeSet::new();
+                used_fields(&r.scope, &mut ignored, &mut relative);
+            }
+        }
+        relative.extend(rooted);
+        let scope = self.scope(&self.m.scope, record, &rec, "", false);
+        let extras = self.extras(record, &relative, &rec, "");
+        let variants = self.variants();
+        let leftover = self.m.labels.as_ref().map(|l| {
+            let list = &l.wire_list;
+            quote! { m.extra_labels(labels, #list); }
+        });
+        quote! {
+            fn map_record(rec: &#record_name) -> ::fapiao::Invoice {
+                let mut m = ::fapiao::mapping::Mapper::new(API_ID);
+                #labels
+                #scope
+                #variants
+                #extras
+                #leftover
+                m.finish()
+            }
+        }
+    }
+
+    fn variants(&self) -> TokenStream {
+        let Some(v) = &self.m.variants else {
+            return quote! {};
+        };
+        let within = reach(&quote! { rec }, &v.within.steps);
+        let has_labels = self.m.labels.is_some();
+        let arms = v.cases.iter().map(|case| {
+            let member = ident(&case.member_rust);
+            let kind = format_ident!("{}", case.kind);
+            let body = match case.rules.and_then(|i| self.m.rules.get(i).map(|r| (i, r))) {
+                Some((_, rule)) => {
+                    let f = format_ident!("map_rule_{}", heck::ToSnakeCase::to_snake_case(rule.name.as_str()));
+                    let labels = has_labels.then(|| quote! { , &mut labels });
+                    quote! { #f(&mut m, v, rec #labels); }
+                }
+                None => {
+                    let key = &case.member;
+                    quote! { m.extra(#key, ::std::option::Option::Some(v)); }
+                }
+            };
+            quote! {
+                if let ::std::option::Option::Some(v) = c.#member.as_ref() {
+                    m.set_kind(::fapiao::InvoiceKind::#kind);
+                    #body
+                }
+            }
+        });
+        // Exactly one member is set by design; taking the first set one keeps a malformed
+        // response from producing two kinds in one record.
+        let chain = arms.reduce(|a, b| quote! { #a else #b });
+        quote! {
+            if let ::std::option::Option::Some(c) = #within {
+                #chain
+            }
+        }
+    }
+
+    fn rule_fns(&self, record_name: &Ident) -> Vec<TokenStream> {
+        let has_labels = self.m.labels.is_some();
+        self.m
+            .rules
+            .iter()
+            .filter(|r| !r.ty.is_empty())
+            .filter_map(|r| {
+                let ty = self.ty(&r.ty)?;
+                let ty_name = ident(&ty.rust_name);
+                let f = format_ident!("map_rule_{}", heck::ToSnakeCase::to_snake_case(r.name.as_str()));
+                let prefix = format!("{}.", ty.wire_name);
+                let body = self.scope(&r.scope, ty, &quote! { v }, &prefix, true);
+                let rec = if uses_record(&r.scope) {
+                    quote! { rec }
+                } else {
+                    quote! { _rec }
+                };
+                let labels_param = has_labels.then(|| {
+                    let name = if uses_labels(&r.scope) {
+                        quote! { labels }
+                    } else {
+                        quote! { _labels }
+                    };
+                    quote! { , #name: &mut ::fapiao::mapping::Labels<'_> }
+                });
+                let doc = format!(" Mapping rule set `{}` (for `{}`).", r.name, ty.wire_name);
+                Some(quote! {
+                    #[doc = #doc]
+                    fn #f(m: &mut ::fapiao::mapping::Mapper, v: &#ty_name, #rec: &#record_name #labels_param) {
+                        #body
+                    }
+                })
+            })
+            .collect()
+    }
+}
