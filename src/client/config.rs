@@ -42,7 +42,7 @@ use crate::auth::{AuthScheme, Credentials};
 
 /// Looks up an environment variable; replaceable so tests and sandboxes need not touch the
 /// process environment.
-pub type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
+pub(crate) type EnvLookup = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
 /// The process environment.
 pub(crate) fn process_env() -> EnvLookup {
@@ -272,6 +272,7 @@ impl Sources<'_> {
     }
 }
 
+/// False only for credentials the scheme itself marks optional.
 fn scheme_requires(scheme: AuthScheme, name: &str) -> bool {
     let spec = scheme.credentials().iter().find(|c| c.name == name);
     spec.is_none_or(|c| c.required)

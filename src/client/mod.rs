@@ -65,12 +65,12 @@ use tracing::Instrument;
 use url::Url;
 
 pub use builder::ClientBuilder;
-pub use config::{ConfigError, EnvLookup, endpoint_env_var};
+pub use config::{ConfigError, endpoint_env_var};
 pub use error::{Error, VendorError};
 pub use input_check::InputRefusal;
 pub use retry::RetryPolicy;
 
-use self::config::{Settings, Sources};
+use self::config::{EnvLookup, Settings, Sources};
 use self::rate_limit::RateLimiter;
 use self::response::Answer;
 use self::retry::RetryBudget;
@@ -121,7 +121,7 @@ struct ApiState {
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Settings hold only `Secret`s, whose Debug is redacted.
+        // Credentials are `Secret`s and endpoints print without userinfo.
         f.debug_struct("Client")
             .field("code", &self.inner.code)
             .field("config_file", &self.inner.file)
