@@ -26,10 +26,10 @@
 //! qps = 20
 //! ```
 //!
-//! Keys of a section: `region`, `endpoint` (see [endpoint overrides](super#endpoint-overrides)), `qps` (a positive number;
-//! raise it when your account allows more than the documented default) and `credentials`, named
-//! as the API's auth scheme names them. Anything else is an error. Since the file holds secrets,
-//! errors about it name keys and positions, never values.
+//! Keys of a section: `region`, `endpoint` (see [endpoint overrides](super#endpoint-overrides)),
+//! `qps` (a positive number; raise it when your account allows more than the documented
+//! default) and `credentials`, named as the API's auth scheme names them. Anything else is an
+//! error. Since the file holds secrets, errors about it name keys and positions, never values.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};

@@ -1,4 +1,5 @@
-//! Input checks against an API's documented [`Limits`](crate::api::Limits), run before any network call.
+//! Input checks against an API's documented [`Limits`](crate::api::Limits), run before any
+//! network call.
 //!
 //! Every check works on the bytes the user gave: the format comes from magic bytes, pixel
 //! dimensions from the image header (the image is never decoded), sizes from the byte count.
@@ -640,7 +641,9 @@ mod tests {
         }
 
         #[test]
-        fn tiff_with_arbitrary_ifd_never_panics(tail in proptest::collection::vec(any::<u8>(), 0..128)) {
+        fn valid_magic_with_arbitrary_structure_never_panics(
+            tail in proptest::collection::vec(any::<u8>(), 0..128),
+        ) {
             let bytes = [b"II*\0".as_slice(), &tail].concat();
             let _ = image_dimensions(&bytes, FileFormat::Tiff);
             let bytes = [b"\xFF\xD8\xFF".as_slice(), &tail].concat();

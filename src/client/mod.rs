@@ -225,30 +225,47 @@ impl Client {
         decode: impl Fn(&[u8]) -> Result<Reply<T>, DecodeError>,
     ) -> Result<Response<T>, Error> {
         input_check::check_request_size(state.api, encoded.body.len())?;
-        let policy = &self.inner.retry;
         let span = tracing::info_span!("fapiao_call", api = state.api.id);
-        async {
-            state.budget.deposit();
-            let mut attempt = 1;
-            loop {
-                state.limiter.acquire().await;
-                let (err, retry_after) = match self.attempt(state, &encoded, &decode, attempt).await {
-                    Ok((payload, request_id)) => return Ok(Response { payload, request_id, attempts: attempt }),
-                    Err(failure) => failure,
-                };
-                let retry = err.is_retryable() && attempt < policy.max_attempts && state.budget.withdraw();
-                if !retry {
-                    tracing::debug!(attempt, kind = %err.kind(), error = %err, "call failed");
-                    return Err(err);
+        self.attempts(state, &encoded, &decode)
+            .instrument(span)
+            .await
+    }
+
+    /// The attempt loop of [`execute`](Self::execute).
+    async fn attempts<T>(
+        &self,
+        state: &ApiState,
+        encoded: &EncodedRequest,
+        decode: &impl Fn(&[u8]) -> Result<Reply<T>, DecodeError>,
+    ) -> Result<Response<T>, Error> {
+        let policy = &self.inner.retry;
+        state.budget.deposit();
+        let mut attempt = 1;
+        loop {
+            state.limiter.acquire().await;
+            let (err, retry_after) = match self.attempt(state, encoded, decode, attempt).await {
+                Ok((payload, request_id)) => {
+                    return Ok(Response {
+                        payload,
+                        request_id,
+                        attempts: attempt,
+                    });
                 }
-                let delay = policy.backoff(attempt - 1, fastrand::f64(), retry_after);
-                tracing::warn!(attempt, kind = %err.kind(), error = %err, delay_ms = delay.as_millis() as u64, "retrying");
-                tokio::time::sleep(delay).await;
-                attempt += 1;
+                Err(failure) => failure,
+            };
+            let kind = err.kind();
+            let retry =
+                err.is_retryable() && attempt < policy.max_attempts && state.budget.withdraw();
+            if !retry {
+                tracing::debug!(attempt, %kind, error = %err, "call failed");
+                return Err(err);
             }
+            let delay = policy.backoff(attempt - 1, fastrand::f64(), retry_after);
+            let delay_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX);
+            tracing::warn!(attempt, %kind, error = %err, delay_ms, "retrying");
+            tokio::time::sleep(delay).await;
+            attempt += 1;
         }
-        .instrument(span)
-        .await
     }
 
     /// One signed exchange. A failure comes with the answer's `Retry-After`, if any.

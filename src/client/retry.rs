@@ -15,6 +15,9 @@
 //!
 //! Defaults: 3 attempts, 500 ms initial backoff, 8 s cap, 10 % budget, reserve of 10. Tencent's
 //! guidance (≤ 3 attempts with 1 s, 2 s, 4 s waits) falls within these bounds.
+//!
+//! Vendors bill per call, and a request that timed out or lost its connection may have been
+//! processed: retrying it may be billed twice. Use [`RetryPolicy::never`] where that matters.
 
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
