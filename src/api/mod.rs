@@ -6,6 +6,8 @@
 //! work through these traits, statically ([`Api`]) or by id ([`DynApi`], [`registry`]).
 
 mod descriptor;
+pub mod encode;
+pub mod input;
 pub mod wire;
 
 pub use descriptor::*;

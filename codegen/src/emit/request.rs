@@ -119,10 +119,19 @@ pub(crate) fn request(api: &ApiIr) -> TokenStream {
             }
         }
     });
-    let fixed = api.request.iter().filter_map(|f| {
-        let name = ident(&f.rust);
-        fixed_value(f).map(|v| quote! { inner.#name = ::std::option::Option::Some(#v); })
-    });
+    let fixed: Vec<TokenStream> = api
+        .request
+        .iter()
+        .filter_map(|f| {
+            let name = ident(&f.rust);
+            fixed_value(f).map(|v| quote! { inner.#name = ::std::option::Option::Some(#v); })
+        })
+        .collect();
+    let inner_binding = if fixed.is_empty() {
+        quote! { let inner = Request::default(); }
+    } else {
+        quote! { let mut inner = Request::default(); }
+    };
     let one_of_checks = api.one_of.iter().map(|group| {
         let conds = group.iter().filter_map(|w| {
             api.request.iter().find(|f| &f.wire == w).map(|f| {
@@ -178,7 +187,7 @@ pub(crate) fn request(api: &ApiIr) -> TokenStream {
         impl Request {
             /// A builder with the values this API always sends already set.
             pub fn builder() -> RequestBuilder {
-                let mut inner = Request::default();
+                #inner_binding
                 #(#fixed)*
                 RequestBuilder { inner }
             }
