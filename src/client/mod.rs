@@ -153,7 +153,8 @@ impl Client {
         })?)
     }
 
-    /// Calls `A` with a typed request.
+    /// Calls `A` with a typed request. Only the encoded body's size is checked here; build the
+    /// request with [`prepare`](Self::prepare) to have the file checked against `A`'s limits.
     pub async fn call<A: Api>(&self, request: &A::Request) -> Result<Response<A::Response>, Error> {
         let state = self.state(A::DESCRIPTOR)?;
         self.execute(&state, request.encode(), A::decode).await
