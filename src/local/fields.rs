@@ -5,13 +5,13 @@
 //! PDF text, then the QR code — so "first writer wins" implements the preference rule.
 
 use std::borrow::Cow;
-use std::str::FromStr;
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
 use crate::domain::qr::QrPayload;
-use crate::invoice::{Invoice, InvoiceKind, LineItem, MappingIssue, Provenance, TaxRate};
+use crate::invoice::{Invoice, InvoiceKind, LineItem, MappingIssue, Provenance};
+use crate::normalize;
 
 /// An invoice-level field a local source can fill.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -231,11 +231,11 @@ impl Draft {
             ItemField::Name => fill(&mut item.name, raw, |s| Ok(s.to_owned())),
             ItemField::Spec => fill(&mut item.spec, raw, |s| Ok(s.to_owned())),
             ItemField::Unit => fill(&mut item.unit, raw, |s| Ok(s.to_owned())),
-            ItemField::Quantity => fill(&mut item.quantity, raw, parse_plain_decimal),
-            ItemField::UnitPrice => fill(&mut item.unit_price, raw, parse_money),
+            ItemField::Quantity => fill(&mut item.quantity, raw, parse_quantity),
+            ItemField::UnitPrice => fill(&mut item.unit_price, raw, parse_quantity),
             ItemField::Amount => fill(&mut item.amount, raw, parse_money),
             ItemField::TaxRate => fill(&mut item.tax_rate, raw, |s| {
-                TaxRate::from_str(s).map_err(|e| e.to_string())
+                normalize::rate(s).map_err(|e| e.to_string())
             }),
             ItemField::Tax => fill(&mut item.tax, raw, parse_money),
         };
@@ -439,37 +439,21 @@ fn without_spaces(s: &str) -> String {
 }
 
 fn parse_money(s: &str) -> Result<Decimal, String> {
-    let t = s.trim();
-    // `***` is printed for the tax of exempt lines.
-    if !t.is_empty() && t.chars().all(|c| c == '*') {
-        return Ok(Decimal::ZERO);
-    }
-    let t = t.trim_start_matches(['¥', '￥']).replace([',', ' '], "");
-    parse_plain_decimal(&t)
+    normalize::money(s).map_err(|e| e.to_string())
 }
 
-fn parse_plain_decimal(s: &str) -> Result<Decimal, String> {
-    Decimal::from_str(s.trim()).map_err(|_| format!("not a decimal amount: {s:?}"))
+fn parse_quantity(s: &str) -> Result<Decimal, String> {
+    normalize::quantity(s).map_err(|e| e.to_string())
 }
 
 fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    let digits: Vec<u32> = s
-        .split(|c: char| !c.is_ascii_digit())
-        .filter(|p| !p.is_empty())
-        .filter_map(|p| p.parse().ok())
-        .collect();
-    let ymd = match digits.as_slice() {
-        [y, m, d] => Some((*y as i32, *m, *d)),
-        [n] if s.trim().len() == 8 => Some(((n / 10000) as i32, n / 100 % 100, n % 100)),
-        _ => None,
-    };
-    ymd.and_then(|(y, m, d)| NaiveDate::from_ymd_opt(y, m, d))
-        .ok_or_else(|| format!("not a date: {s:?}"))
+    normalize::date(s).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::invoice::TaxRate;
 
     #[test]
     fn first_writer_wins_and_provenance_follows_it() {

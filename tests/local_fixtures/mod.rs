@@ -197,7 +197,7 @@ pub fn degraded_set() -> Vec<Degraded> {
                 payload,
             });
         };
-        for px in [2, 3, 6] {
+        for px in [1, 2, 3, 6] {
             add(
                 &mut set,
                 format!("scale{px}px-no-quiet-zone"),
@@ -205,13 +205,13 @@ pub fn degraded_set() -> Vec<Degraded> {
             );
         }
         let base = render_qr(payload, 6, 4);
-        for degrees in [90.0, 180.0, 270.0, 7.0, -15.0, 30.0] {
+        for degrees in [90.0, 180.0, 270.0, 7.0, -15.0, 30.0, 45.0] {
             add(&mut set, format!("rotate{degrees}"), rotate(&base, degrees));
         }
-        for radius in [1, 2] {
+        for radius in [1, 2, 3] {
             add(&mut set, format!("blur{radius}"), blur(&base, radius));
         }
-        for amplitude in [40, 80, 120] {
+        for amplitude in [40, 80, 120, 160] {
             add(
                 &mut set,
                 format!("noise{amplitude}"),
@@ -224,6 +224,20 @@ pub fn degraded_set() -> Vec<Degraded> {
             contrast(&base, 90, 160),
         );
         add(&mut set, "contrast-dim".to_owned(), contrast(&base, 20, 70));
+        add(
+            &mut set,
+            "contrast-120-140".to_owned(),
+            contrast(&base, 120, 140),
+        );
+        let jpeg = encode_jpeg(
+            &resize(&base, base.width() / 2, base.height() / 2),
+            10,
+            None,
+        );
+        let jpeg = image::load_from_memory(&jpeg)
+            .expect("own JPEG decodes")
+            .into_luma8();
+        add(&mut set, "jpeg-q10-half".to_owned(), jpeg);
         let shrunk = resize(&base, base.width() / 3, base.height() / 3);
         add(&mut set, "downscaled-soft".to_owned(), shrunk);
         let page = on_canvas(&render_qr(payload, 4, 0), 1400, 1000, 60, 50, 235);
