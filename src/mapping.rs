@@ -12,11 +12,11 @@ use chrono::{NaiveDate, NaiveTime};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::TaxRate;
 use crate::invoice::{
     FlightSegment, Invoice, InvoiceKind, LineItem, MappingIssue, Point, Polygon, Provenance,
 };
 use crate::normalize::{self, NormalizeError};
-use crate::TaxRate;
 
 /// A vendor value on its way into the model: its text and where it came from.
 #[derive(Debug, Clone, PartialEq)]
@@ -807,11 +807,18 @@ mod tests {
         let mut m = Mapper::new("test.api");
         let mut it = ListMapper::<ItemTarget>::new();
         it.set(ItemTarget::Name, found(Some(&name), "Items[].Name"), &[]);
-        it.set(ItemTarget::TaxRate, found(Some(&rate), "Items[].TaxRate"), &[]);
+        it.set(
+            ItemTarget::TaxRate,
+            found(Some(&rate), "Items[].TaxRate"),
+            &[],
+        );
         it.extra("LineNo", Some("1"));
         m.push(it);
         let inv = m.finish();
-        assert_eq!(inv.items[0].tax_rate, Some(TaxRate::Percent(Decimal::new(3, 0))));
+        assert_eq!(
+            inv.items[0].tax_rate,
+            Some(TaxRate::Percent(Decimal::new(3, 0)))
+        );
         assert_eq!(inv.items[0].extra["LineNo"], serde_json::json!("1"));
         assert_eq!(inv.provenance["items[0].tax_rate"].field, "Items[].TaxRate");
     }
@@ -819,7 +826,15 @@ mod tests {
     #[test]
     fn join_and_first_skip_empty_parts() {
         let (a, b, e) = (s("033-<<"), s("*/78"), s(""));
-        let j = join([found(Some(&a), "a"), found(Some(&e), "e"), found(Some(&b), "b")], "", "j");
+        let j = join(
+            [
+                found(Some(&a), "a"),
+                found(Some(&e), "e"),
+                found(Some(&b), "b"),
+            ],
+            "",
+            "j",
+        );
         assert_eq!(j.unwrap().text, "033-<<*/78");
         let f = first([found(Some(&e), "e"), found(Some(&b), "b")]);
         assert_eq!(f.unwrap().field, "b");

@@ -950,6 +950,10 @@ impl DynApi for CredentialProbe {
     fn decode_invoices(&self, body: &[u8]) -> Result<Reply<Vec<Invoice>>, DecodeError> {
         Err(DecodeError::new(RAW.id, "the probe decodes nothing", body))
     }
+
+    fn decode_value(&self, body: &[u8]) -> Result<Reply<serde_json::Value>, DecodeError> {
+        Err(DecodeError::new(RAW.id, "the probe decodes nothing", body))
+    }
 }
 
 #[tokio::test]

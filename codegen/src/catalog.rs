@@ -79,8 +79,14 @@ pub fn scheme(id: &str) -> Option<&'static Scheme> {
 
 /// Credential names that may appear as URL placeholders or request inputs without being
 /// secrets (everything else a scheme needs is treated as a secret).
-pub const NON_SECRET_CREDENTIALS: &[&str] =
-    &["secret_id", "app_id", "access_key", "access_key_id", "api_key", "project_id"];
+pub const NON_SECRET_CREDENTIALS: &[&str] = &[
+    "secret_id",
+    "app_id",
+    "access_key",
+    "access_key_id",
+    "api_key",
+    "project_id",
+];
 
 /// Unified inputs a request field may take (`input:`), and the Rust variant naming each.
 pub const INPUTS: &[(&str, &str)] = &[
@@ -290,18 +296,78 @@ pub struct Normalizer {
 
 /// The closed normalizer library (documented in `specs/README.md`).
 pub const NORMALIZERS: &[Normalizer] = &[
-    Normalizer { name: "trim", variant: "Trim", takes_arg: false, output: ValueType::Text },
-    Normalizer { name: "strip_prefix", variant: "StripPrefix", takes_arg: true, output: ValueType::Text },
-    Normalizer { name: "strip_suffix", variant: "StripSuffix", takes_arg: true, output: ValueType::Text },
-    Normalizer { name: "digits", variant: "Digits", takes_arg: false, output: ValueType::Text },
-    Normalizer { name: "table", variant: "Table", takes_arg: true, output: ValueType::Text },
-    Normalizer { name: "money", variant: "Money", takes_arg: false, output: ValueType::Money },
-    Normalizer { name: "decimal", variant: "Decimal", takes_arg: false, output: ValueType::Decimal },
-    Normalizer { name: "rate", variant: "Rate", takes_arg: false, output: ValueType::Rate },
-    Normalizer { name: "date", variant: "Date", takes_arg: false, output: ValueType::Date },
-    Normalizer { name: "time", variant: "Time", takes_arg: false, output: ValueType::Time },
-    Normalizer { name: "flag", variant: "Flag", takes_arg: false, output: ValueType::Flag },
-    Normalizer { name: "amount_words", variant: "AmountWords", takes_arg: false, output: ValueType::Money },
+    Normalizer {
+        name: "trim",
+        variant: "Trim",
+        takes_arg: false,
+        output: ValueType::Text,
+    },
+    Normalizer {
+        name: "strip_prefix",
+        variant: "StripPrefix",
+        takes_arg: true,
+        output: ValueType::Text,
+    },
+    Normalizer {
+        name: "strip_suffix",
+        variant: "StripSuffix",
+        takes_arg: true,
+        output: ValueType::Text,
+    },
+    Normalizer {
+        name: "digits",
+        variant: "Digits",
+        takes_arg: false,
+        output: ValueType::Text,
+    },
+    Normalizer {
+        name: "table",
+        variant: "Table",
+        takes_arg: true,
+        output: ValueType::Text,
+    },
+    Normalizer {
+        name: "money",
+        variant: "Money",
+        takes_arg: false,
+        output: ValueType::Money,
+    },
+    Normalizer {
+        name: "decimal",
+        variant: "Decimal",
+        takes_arg: false,
+        output: ValueType::Decimal,
+    },
+    Normalizer {
+        name: "rate",
+        variant: "Rate",
+        takes_arg: false,
+        output: ValueType::Rate,
+    },
+    Normalizer {
+        name: "date",
+        variant: "Date",
+        takes_arg: false,
+        output: ValueType::Date,
+    },
+    Normalizer {
+        name: "time",
+        variant: "Time",
+        takes_arg: false,
+        output: ValueType::Time,
+    },
+    Normalizer {
+        name: "flag",
+        variant: "Flag",
+        takes_arg: false,
+        output: ValueType::Flag,
+    },
+    Normalizer {
+        name: "amount_words",
+        variant: "AmountWords",
+        takes_arg: false,
+        output: ValueType::Money,
+    },
 ];
 
 /// Looks a normalizer up by name.

@@ -180,7 +180,10 @@ impl Builder {
     }
 
     fn display(&self, path: &Path) -> String {
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         match &self.display_prefix {
             Some(prefix) => format!("{prefix}/{name}"),
             None => path.to_string_lossy().replace('\\', "/"),
@@ -297,12 +300,34 @@ pub fn write_if_changed(path: &Path, content: &str) -> std::io::Result<bool> {
     Ok(true)
 }
 
+/// Rewords parser messages that speak of parser internals rather than of the spec.
+fn friendlier(message: &str) -> String {
+    if let Some(key) = message
+        .strip_prefix("duplicate mapping key: ")
+        .and_then(|rest| rest.split(", set DuplicateKeyPolicy").next())
+    {
+        return format!("duplicate key `{key}`: each key may appear only once");
+    }
+    if message.contains("budget breached: Anchors") || message.contains("budget breached: Aliases")
+    {
+        return "anchors and aliases are not allowed in specs".to_owned();
+    }
+    if message.contains("budget breached: Depth") {
+        return "the spec nests too deeply".to_owned();
+    }
+    if message.contains("budget breached") {
+        return "the spec is too large".to_owned();
+    }
+    message.to_owned()
+}
+
 fn yaml_diagnostic(e: &serde_saphyr::Error, file: diagnostic::FileId, text: &str) -> Diagnostic {
     use serde_saphyr::MessageFormatter;
-    let message = serde_saphyr::DefaultMessageFormatter
+    let raw = serde_saphyr::DefaultMessageFormatter
         .format_message(e)
         .escape_debug()
         .to_string();
+    let message = friendlier(&raw);
     let span = e
         .location()
         .and_then(|l| {

@@ -16,7 +16,12 @@ commands:
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["check", dir] => check(Path::new(dir)),
         ["expand", file] => expand(Path::new(file)),
         ["-h" | "--help" | "help"] => {
@@ -31,15 +36,18 @@ fn main() -> ExitCode {
 }
 
 fn builder(dir: &Path) -> Builder {
-    Builder::new(dir)
-        .manifest_dir(std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")))
+    Builder::new(dir).manifest_dir(std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")))
 }
 
 fn check(dir: &Path) -> ExitCode {
     match builder(dir).check() {
         Ok(checked) => {
             let n = checked.ir.apis.len();
-            println!("ok: {n} API{} in {}", if n == 1 { "" } else { "s" }, dir.display());
+            println!(
+                "ok: {n} API{} in {}",
+                if n == 1 { "" } else { "s" },
+                dir.display()
+            );
             for api in &checked.ir.apis {
                 println!("  {:<36} {}", api.id, emit_title(api));
             }
@@ -61,7 +69,10 @@ fn emit_title(api: &fapiao_codegen::ir::ApiIr) -> &str {
 }
 
 fn expand(file: &Path) -> ExitCode {
-    let dir = file.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     let checked = match builder(dir).check() {
         Ok(c) => c,
         Err(failure) => {
@@ -75,7 +86,11 @@ fn expand(file: &Path) -> ExitCode {
         std::fs::canonicalize(p).ok() == wanted
     });
     let Some(api) = api else {
-        eprintln!("error: {} is not a spec in {}", file.display(), dir.display());
+        eprintln!(
+            "error: {} is not a spec in {}",
+            file.display(),
+            dir.display()
+        );
         return ExitCode::FAILURE;
     };
     match emit::emit_api(api, &checked.ir) {

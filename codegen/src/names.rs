@@ -12,11 +12,11 @@ const NON_RAW_KEYWORDS: &[&str] = &["self", "Self", "super", "crate", "extern", 
 
 /// Strict and reserved keywords of Rust 2024.
 const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum",
-    "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod",
-    "move", "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait",
-    "true", "type", "unsafe", "use", "where", "while", "abstract", "become", "box", "do",
-    "final", "macro", "override", "priv", "typeof", "unsized", "virtual", "yield", "try",
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
+    "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut",
+    "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
+    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "macro",
+    "override", "priv", "typeof", "unsized", "virtual", "yield", "try",
 ];
 
 /// Why a name could not be made into an identifier.
@@ -57,8 +57,7 @@ pub fn check_explicit(name: &str) -> Result<String, NameError> {
 }
 
 fn finish(wire: &str, cased: String) -> Result<String, NameError> {
-    if cased.is_empty() || !cased.is_ascii() || !is_ident(&cased.replace(char::is_numeric, "a"))
-    {
+    if cased.is_empty() || !cased.is_ascii() || !is_ident(&cased.replace(char::is_numeric, "a")) {
         return Err(NameError(format!(
             "`{wire}` has no ASCII Rust spelling; give it an explicit `rust_name`"
         )));
@@ -102,7 +101,10 @@ mod tests {
         assert_eq!(snake("type").unwrap(), "r#type");
         assert_eq!(snake("self").unwrap(), "self_");
         assert_eq!(snake("2fa_code").unwrap(), "_2fa_code");
-        assert_eq!(camel("VatInvoiceOCRResponse").unwrap(), "VatInvoiceOcrResponse");
+        assert_eq!(
+            camel("VatInvoiceOCRResponse").unwrap(),
+            "VatInvoiceOcrResponse"
+        );
         assert_eq!(camel("Self").unwrap(), "Self_");
         assert!(snake("发票代码").is_err());
         assert!(camel("").is_err());
@@ -116,7 +118,10 @@ mod tests {
         );
         assert_eq!(error_variant("-1102").unwrap(), "Minus1102");
         assert_eq!(error_variant("400").unwrap(), "Code400");
-        assert_eq!(error_variant("RATE_LIMIT_EXCEEDED").unwrap(), "RateLimitExceeded");
+        assert_eq!(
+            error_variant("RATE_LIMIT_EXCEEDED").unwrap(),
+            "RateLimitExceeded"
+        );
     }
 
     #[test]

@@ -162,7 +162,13 @@ impl Cx<'_> {
         Some(name)
     }
 
-    fn claim<'s>(&mut self, ns: &mut Namespace<'s>, file: FileId, wire: &'s Sp<String>, name: &str) {
+    fn claim<'s>(
+        &mut self,
+        ns: &mut Namespace<'s>,
+        file: FileId,
+        wire: &'s Sp<String>,
+        name: &str,
+    ) {
         if let Some((first_file, first)) = ns.seen.get(name) {
             let d = Diagnostic::new(
                 format!(
@@ -187,7 +193,11 @@ impl Cx<'_> {
                     format!("API id `{}` is declared twice", p.spec.api.value),
                     Label::at(p.file, &p.spec.api, "declared again here"),
                 )
-                .with_secondary(Label::at(first.file, &first.spec.api, "first declared here"));
+                .with_secondary(Label::at(
+                    first.file,
+                    &first.spec.api,
+                    "first declared here",
+                ));
                 self.err(d);
             } else {
                 seen.insert(&p.spec.api.value, p);
@@ -264,10 +274,15 @@ impl Cx<'_> {
 
     fn api_id(&mut self, f: FileId, s: &spec::Spec) -> Option<(String, String)> {
         let id = &s.api.value;
-        let valid_part =
-            |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
-                && p.starts_with(|c: char| c.is_ascii_lowercase());
-        let Some((vendor, api)) = id.split_once('.').filter(|(v, a)| valid_part(v) && valid_part(a))
+        let valid_part = |p: &str| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+                && p.starts_with(|c: char| c.is_ascii_lowercase())
+        };
+        let Some((vendor, api)) = id
+            .split_once('.')
+            .filter(|(v, a)| valid_part(v) && valid_part(a))
         else {
             self.at(
                 f,
@@ -440,8 +455,7 @@ impl Cx<'_> {
         let mut credentials = Vec::new();
         for (k, env) in a.credentials.iter() {
             let name = k.value.as_str();
-            if !scheme.credentials.contains(&name) && !scheme.optional_credentials.contains(&name)
-            {
+            if !scheme.credentials.contains(&name) && !scheme.optional_credentials.contains(&name) {
                 self.at(
                     f,
                     k,
@@ -470,8 +484,14 @@ impl Cx<'_> {
                 self.at(
                     f,
                     &a.scheme,
-                    format!("credential `{need}` of `{}` has no environment variable", scheme.id),
-                    &format!("add `credentials: {{ {need}: VENDOR_{} }}`", need.to_uppercase()),
+                    format!(
+                        "credential `{need}` of `{}` has no environment variable",
+                        scheme.id
+                    ),
+                    &format!(
+                        "add `credentials: {{ {need}: VENDOR_{} }}`",
+                        need.to_uppercase()
+                    ),
                 );
             }
         }
@@ -613,10 +633,7 @@ impl Cx<'_> {
                     self.at(f, &fs.ty, "a `raw_body` field must be `bytes`", "not bytes");
                 }
             }
-            let input = fs
-                .input
-                .as_ref()
-                .and_then(|i| self.input(f, i, auth, ty));
+            let input = fs.input.as_ref().and_then(|i| self.input(f, i, auth, ty));
             out.push(RequestFieldIr {
                 wire: wire.value.clone(),
                 rust,
@@ -1034,7 +1051,11 @@ impl Cx<'_> {
                     );
                 }
                 for mut e in group {
-                    if api.errors.iter().any(|x| x.code == e.code || x.variant == e.variant) {
+                    if api
+                        .errors
+                        .iter()
+                        .any(|x| x.code == e.code || x.variant == e.variant)
+                    {
                         self.at(
                             f,
                             g,
@@ -1065,6 +1086,29 @@ impl Cx<'_> {
         self.check_type_refs(f, s, &visible);
         self.check_auth_failure_codes(f, s, api);
         api.response = self.response(f, s, &visible, api);
+        let payload_owner = api.response.as_ref().and_then(|r| {
+            visible
+                .iter()
+                .find(|t| t.wire_name == r.payload_type)
+                .map(|t| t.owner.clone())
+        });
+        if let (Some(m), Some(owner)) = (&s.mapping, &payload_owner)
+            && m.reuse.is_none()
+            && *owner != api.id
+        {
+            let at = s.response.as_ref().map(|r| &r.ty);
+            if let Some(at) = at {
+                self.err(
+                    Diagnostic::new(
+                        format!(
+                            "the payload type is imported from `{owner}`, which maps it already"
+                        ),
+                        Label::at(f, at, "imported payload type"),
+                    )
+                    .with_help(format!("write `mapping: {{ reuse: {owner} }}`")),
+                );
+            }
+        }
         if let Some(m) = &s.mapping
             && m.reuse.is_none()
         {
@@ -1086,7 +1130,8 @@ impl Cx<'_> {
             .into_iter()
             .flatten()
         {
-            if !api.errors.iter().any(|e| e.code == code.value) && s.errors.get(&code.value).is_none()
+            if !api.errors.iter().any(|e| e.code == code.value)
+                && s.errors.get(&code.value).is_none()
             {
                 self.at(
                     f,
@@ -1101,7 +1146,9 @@ impl Cx<'_> {
     fn check_type_refs(&mut self, f: FileId, s: &spec::Spec, visible: &[TypeIr]) {
         for (wire, ts) in s.types.iter() {
             for (fw, fs) in ts.fields.iter() {
-                let Some(ty) = parse_type(&fs.ty.value) else { continue };
+                let Some(ty) = parse_type(&fs.ty.value) else {
+                    continue;
+                };
                 if let Some(name) = named_in(&ty)
                     && !visible.iter().any(|t| t.wire_name == name)
                 {
@@ -1209,8 +1256,12 @@ impl Cx<'_> {
         for p in r.payload.iter().chain(r.request_id.iter()) {
             self.check_dotted(f, p);
         }
+        self.check_envelope_collisions(f, r, visible);
         Some(ResponseIr {
-            payload: r.payload.as_ref().map_or_else(Vec::new, |p| dotted(&p.value)),
+            payload: r
+                .payload
+                .as_ref()
+                .map_or_else(Vec::new, |p| dotted(&p.value)),
             payload_type: r.ty.value.clone(),
             json_string,
             request_id: r.request_id.as_ref().map(|p| dotted(&p.value)),
@@ -1221,6 +1272,41 @@ impl Cx<'_> {
                 .map_or_else(|| "application/json".to_owned(), |c| c.value.clone()),
             checks,
         })
+    }
+
+    /// Envelope fields sitting inside the payload object must not also be payload fields: the
+    /// decoder reads them separately (a string request id is the one allowed overlap).
+    fn check_envelope_collisions(&mut self, f: FileId, r: &spec::ResponseSpec, visible: &[TypeIr]) {
+        let Some(payload) = visible.iter().find(|t| t.wire_name == r.ty.value) else {
+            return;
+        };
+        let prefix = r
+            .payload
+            .as_ref()
+            .map_or_else(Vec::new, |p| dotted(&p.value));
+        let paths = r
+            .checks
+            .iter()
+            .flat_map(|c| std::iter::once(&c.code).chain(c.message.as_ref()));
+        for path in paths {
+            let segments = dotted(&path.value);
+            if segments.len() == prefix.len() + 1
+                && segments.starts_with(&prefix)
+                && segments
+                    .last()
+                    .is_some_and(|last| payload.field(last).is_some())
+            {
+                self.at(
+                    f,
+                    path,
+                    format!(
+                        "`{}` is both an envelope field and a field of `{}`",
+                        path.value, payload.wire_name
+                    ),
+                    "remove it from the payload type; the decoder reads it as part of the envelope",
+                );
+            }
+        }
     }
 
     fn check_dotted(&mut self, f: FileId, path: &Sp<String>) {
@@ -1260,7 +1346,10 @@ impl Cx<'_> {
                             p.file,
                             reuse,
                             "a reused mapping needs the same, imported payload type",
-                            &format!("`{}`'s payload type differs or is not imported", reuse.value),
+                            &format!(
+                                "`{}`'s payload type differs or is not imported",
+                                reuse.value
+                            ),
                         );
                         continue;
                     }
@@ -1405,7 +1494,9 @@ impl MapCx<'_, '_> {
         for (name, entries) in m.tables.iter() {
             let rust = format!(
                 "TABLE_{}",
-                name.value.to_uppercase().replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+                name.value
+                    .to_uppercase()
+                    .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
             );
             let for_kind = used_for_kind(&name.value);
             for (_, v) in entries.iter() {
@@ -1418,7 +1509,8 @@ impl MapCx<'_, '_> {
                     );
                 }
             }
-            self.tables.insert(name.value.clone(), (rust.clone(), for_kind));
+            self.tables
+                .insert(name.value.clone(), (rust.clone(), for_kind));
             out.push(TableIr {
                 name: name.value.clone(),
                 rust,
@@ -1517,8 +1609,12 @@ impl MapCx<'_, '_> {
                 continue;
             };
             let TypeRef::Named(member_type) = &field.ty else {
-                self.cx
-                    .at(self.f, member, "a variant member must be a struct", "not a struct");
+                self.cx.at(
+                    self.f,
+                    member,
+                    "a variant member must be a struct",
+                    "not a struct",
+                );
                 continue;
             };
             if !catalog::KINDS.contains(&case.kind.value.as_str()) {
@@ -1547,7 +1643,11 @@ impl MapCx<'_, '_> {
                                 format!("rule set `{}` is used for two different types", r.value),
                                 Label::at(self.f, r, format!("here for `{member_type}`")),
                             )
-                            .with_secondary(Label::at(self.f, first, format!("here for `{t}`")));
+                            .with_secondary(Label::at(
+                                self.f,
+                                first,
+                                format!("here for `{t}`"),
+                            ));
                             self.cx.err(d);
                         }
                         Some(_) => {}
@@ -1567,6 +1667,20 @@ impl MapCx<'_, '_> {
                 rules: rule_index,
             });
         }
+        for field in &container.fields {
+            if v.cases.get(&field.wire).is_none() {
+                self.cx.err(
+                    Diagnostic::new(
+                        format!("variant member `{}` has no case", field.wire),
+                        Label::at(self.f, &v.within, format!("`{}` has this member", container.wire_name)),
+                    )
+                    .with_help(format!(
+                        "add `{}: {{ kind: <invoice kind> }}` under `cases:` so no document is dropped",
+                        field.wire
+                    )),
+                );
+            }
+        }
         let mut out_rules = Vec::new();
         for (name, rule) in rules.iter() {
             let Some((ty_name, _)) = rule_types.get(&name.value) else {
@@ -1584,13 +1698,7 @@ impl MapCx<'_, '_> {
                 continue;
             };
             let ty = self.ty(ty_name)?.clone();
-            let scope = self.scope(
-                &rule.fields,
-                &Scope {
-                    ty: &ty,
-                    record,
-                },
-            );
+            let scope = self.scope(&rule.fields, &Scope { ty: &ty, record });
             out_rules.push(RuleIr {
                 name: name.value.clone(),
                 ty: ty.wire_name.clone(),
@@ -1619,7 +1727,7 @@ impl MapCx<'_, '_> {
                 }
                 continue;
             }
-            if let Some(m) = self.field(target, source, scope, catalog::TARGETS, "unified field") {
+            if let Some(m) = self.field(target, source, scope, catalog::TARGETS, "field") {
                 out.fields.push(m);
             }
         }
@@ -1637,7 +1745,10 @@ impl MapCx<'_, '_> {
         let (Some(list), Some(fields)) = (&source.value.list, &source.value.fields) else {
             return self.fail(
                 source,
-                &format!("`{}` is a list: give `list: <path>` and `fields:`", target.value),
+                &format!(
+                    "`{}` is a list: give `list: <path>` and `fields:`",
+                    target.value
+                ),
             );
         };
         let path = self.path(list, scope.ty, scope.record)?;
@@ -1654,7 +1765,7 @@ impl MapCx<'_, '_> {
         };
         let mut out_fields = Vec::new();
         for (t, s) in fields.iter() {
-            if let Some(m) = self.field(t, s, &elem_scope, elems, "list field") {
+            if let Some(m) = self.field(t, s, &elem_scope, elems, "list element field") {
                 out_fields.push(m);
             }
         }
@@ -1680,7 +1791,7 @@ impl MapCx<'_, '_> {
             self.cx.err(
                 Diagnostic::new(
                     format!("unknown mapping target `{}`", target.value),
-                    Label::at(self.f, target, format!("not a {what} of the unified model")),
+                    Label::at(self.f, target, format!("not a {what} of `fapiao::Invoice`")),
                 )
                 .with_help(format!("expected one of: {}", known.join(", "))),
             );
@@ -1719,7 +1830,10 @@ impl MapCx<'_, '_> {
             );
         }
         if s.list.is_some() {
-            return self.fail(node, "`list` sources only fill list targets (items, ticket.flights)");
+            return self.fail(
+                node,
+                "`list` sources only fill list targets (items, ticket.flights)",
+            );
         }
         if let Some(path) = &s.path {
             // A bare-string source carries no location of its own; use the node's.
@@ -1733,7 +1847,10 @@ impl MapCx<'_, '_> {
                 Some(TypeRef::String | TypeRef::Int | TypeRef::Float | TypeRef::Bool) => {
                     Some(SourceIr::Path(resolved))
                 }
-                _ => self.fail(&located, "a field source must end at a string, number or bool"),
+                _ => self.fail(
+                    &located,
+                    "a field source must end at a string, number or bool",
+                ),
             };
         }
         if let Some(label) = &s.label {
@@ -1787,7 +1904,11 @@ impl MapCx<'_, '_> {
                         format!("`{}` has no field `{seg}`", current.wire_name),
                         Label::at(self.f, path, format!("in path `{}`", path.value)),
                     )
-                    .with_help(format!("fields of `{}`: {}", current.wire_name, known.join(", "))),
+                    .with_help(format!(
+                        "fields of `{}`: {}",
+                        current.wire_name,
+                        known.join(", ")
+                    )),
                 );
                 return None;
             };
@@ -1817,8 +1938,12 @@ impl MapCx<'_, '_> {
         let mut ok = true;
         for n in &node.value.normalize {
             let Some((name, arg)) = parse_norm(&n.value) else {
-                self.cx
-                    .at(self.f, n, format!("bad normalizer `{}`", n.value), "expected `name` or `name(arg)`");
+                self.cx.at(
+                    self.f,
+                    n,
+                    format!("bad normalizer `{}`", n.value),
+                    "expected `name` or `name(arg)`",
+                );
                 ok = false;
                 continue;
             };
@@ -1840,7 +1965,11 @@ impl MapCx<'_, '_> {
                     n,
                     format!(
                         "normalizer `{name}` {}",
-                        if def.takes_arg { "needs an argument" } else { "takes no argument" }
+                        if def.takes_arg {
+                            "needs an argument"
+                        } else {
+                            "takes no argument"
+                        }
                     ),
                     "wrong arity",
                 );
@@ -1851,7 +1980,10 @@ impl MapCx<'_, '_> {
                 self.cx.at(
                     self.f,
                     n,
-                    format!("`{name}` reads text, but the chain already produced {}", current.name()),
+                    format!(
+                        "`{name}` reads text, but the chain already produced {}",
+                        current.name()
+                    ),
                     "out of order",
                 );
                 ok = false;
@@ -1884,7 +2016,11 @@ impl MapCx<'_, '_> {
             || current == target
             || (current == ValueType::Money && target == ValueType::Decimal);
         if ok && !compatible {
-            let at = node.value.normalize.last().unwrap_or(&node.value.normalize[0]);
+            let at = node
+                .value
+                .normalize
+                .last()
+                .unwrap_or(&node.value.normalize[0]);
             self.cx.at(
                 self.f,
                 at,
@@ -1950,7 +2086,9 @@ mod tests {
         );
         assert_eq!(
             parse_type("[[int]]"),
-            Some(TypeRef::List(Box::new(TypeRef::List(Box::new(TypeRef::Int)))))
+            Some(TypeRef::List(Box::new(TypeRef::List(Box::new(
+                TypeRef::Int
+            )))))
         );
         assert_eq!(parse_type("[Coord"), None);
         assert_eq!(parse_type("发票"), None);

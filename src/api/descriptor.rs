@@ -153,7 +153,10 @@ pub struct AuthDescriptor {
 impl AuthDescriptor {
     /// The value of a scheme parameter.
     pub fn param(&self, name: &str) -> Option<&'static str> {
-        self.params.iter().find(|(k, _)| *k == name).map(|(_, v)| *v)
+        self.params
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| *v)
     }
 }
 

@@ -73,7 +73,10 @@ mod tests {
             ("url", None),
             ("type", Some("normal".into())),
         ]);
-        assert_eq!(String::from_utf8(body).unwrap(), "image=a%2Bb%2Fc%3D&type=normal");
+        assert_eq!(
+            String::from_utf8(body).unwrap(),
+            "image=a%2Bb%2Fc%3D&type=normal"
+        );
     }
 
     #[test]

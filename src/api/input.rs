@@ -27,13 +27,17 @@ pub fn image_base64(input: &Input) -> Option<String> {
 /// Base64 of the file when it is a PDF.
 pub fn pdf_base64(input: &Input) -> Option<String> {
     input.file.as_ref()?;
-    (input.format == Some(FileFormat::Pdf)).then(|| file_base64(input)).flatten()
+    (input.format == Some(FileFormat::Pdf))
+        .then(|| file_base64(input))
+        .flatten()
 }
 
 /// Base64 of the file when it is an OFD.
 pub fn ofd_base64(input: &Input) -> Option<String> {
     input.file.as_ref()?;
-    (input.format == Some(FileFormat::Ofd)).then(|| file_base64(input)).flatten()
+    (input.format == Some(FileFormat::Ofd))
+        .then(|| file_base64(input))
+        .flatten()
 }
 
 /// The file bytes.

@@ -192,6 +192,19 @@ pub trait DynApi: Send + Sync + 'static {
     ) -> Result<EncodedRequest, InputError>;
     /// Decodes a response body straight into invoices.
     fn decode_invoices(&self, body: &[u8]) -> Result<Reply<Vec<Invoice>>, DecodeError>;
+    /// Decodes a response body and re-serialises the typed payload (what the generated types
+    /// kept of it).
+    fn decode_value(&self, body: &[u8]) -> Result<Reply<serde_json::Value>, DecodeError>;
+}
+
+/// Every generated HTTP API, sorted by id.
+pub fn registry() -> &'static [&'static dyn DynApi] {
+    crate::apis::REGISTRY
+}
+
+/// The generated API with this id.
+pub fn find(id: &str) -> Option<&'static dyn DynApi> {
+    registry().iter().copied().find(|a| a.descriptor().id == id)
 }
 
 /// Adapts a static [`Api`] to [`DynApi`]; the registry holds one per generated API.
@@ -224,15 +237,47 @@ impl<A: Api> DynApi for Registered<A> {
     }
 
     fn decode_invoices(&self, body: &[u8]) -> Result<Reply<Vec<Invoice>>, DecodeError> {
-        Ok(match A::decode(body)? {
+        Ok(A::decode(body)?.map(|payload| {
+            let mut invoices = payload.to_invoices();
+            // A reused mapping stamps the API that owns it; the record belongs to this one.
+            for invoice in &mut invoices {
+                if invoice.api != A::DESCRIPTOR.id {
+                    A::DESCRIPTOR.id.clone_into(&mut invoice.api);
+                }
+            }
+            invoices
+        }))
+    }
+
+    fn decode_value(&self, body: &[u8]) -> Result<Reply<serde_json::Value>, DecodeError> {
+        let reply = A::decode(body)?;
+        match reply {
+            Reply::Success {
+                payload,
+                request_id,
+            } => serde_json::to_value(&payload)
+                .map(|payload| Reply::Success {
+                    payload,
+                    request_id,
+                })
+                .map_err(|e| DecodeError::new(A::DESCRIPTOR.id, e.to_string(), body)),
+            Reply::Failure(f) => Ok(Reply::Failure(f)),
+        }
+    }
+}
+
+impl<T> Reply<T> {
+    /// Maps the payload of a successful reply.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Reply<U> {
+        match self {
             Reply::Success {
                 payload,
                 request_id,
             } => Reply::Success {
-                payload: payload.to_invoices(),
+                payload: f(payload),
                 request_id,
             },
-            Reply::Failure(f) => Reply::Failure(f),
-        })
+            Reply::Failure(failure) => Reply::Failure(failure),
+        }
     }
 }

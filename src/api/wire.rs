@@ -4,7 +4,9 @@ use std::fmt;
 
 use serde::de::{self, Deserializer, Visitor};
 
-use super::{ErrorCheck, VendorFailure};
+use serde_json::Value;
+
+use super::{ApiDescriptor, CodeType, ErrorCheck, ErrorInfo, Example, VendorFailure};
 
 /// A vendor error code as it appears on the wire: vendors write the same field as a string
 /// (`"10000"`) or as a number (`0`) — JD's own example does both — so both are accepted and
@@ -68,10 +70,94 @@ pub fn apply_check(
     })
 }
 
+/// A complete wire response holding an example document.
+///
+/// The document is placed at [`Example::at`](super::Example::at); every error check outside
+/// that subtree gets its first success code, so the response reads as a success. Used by the
+/// sandbox to serve examples and by tests to decode them.
+pub fn wrap_example(descriptor: &ApiDescriptor, example: &Example) -> serde_json::Result<Value> {
+    let document: Value = serde_json::from_str(example.json)?;
+    let mut wire = Value::Null;
+    set_path(&mut wire, example.at, document);
+    if !example.at.is_empty() {
+        for check in descriptor.response.checks {
+            if let Some(code) = check.success.first()
+                && !is_under(check.code, example.at)
+            {
+                set_path(&mut wire, check.code, code_value(check, code));
+            }
+        }
+    }
+    Ok(wire)
+}
+
+/// A response reporting `code` (with `message`) at the check that declares it: outer checks
+/// succeed, the declaring check carries the code.
+pub fn error_response(descriptor: &ApiDescriptor, info: &ErrorInfo, request_id: &str) -> Value {
+    let mut wire = Value::Null;
+    for check in descriptor.response.checks {
+        if check.name == info.check {
+            set_path(&mut wire, check.code, code_value(check, info.code));
+            if let Some(message) = check.message {
+                set_path(
+                    &mut wire,
+                    message,
+                    Value::String(info.message.best().to_owned()),
+                );
+            }
+            break;
+        }
+        if let Some(code) = check.success.first() {
+            set_path(&mut wire, check.code, code_value(check, code));
+        }
+    }
+    if let Some(path) = descriptor.response.request_id {
+        set_path(&mut wire, path, Value::String(request_id.to_owned()));
+    }
+    wire
+}
+
+/// A code as the check writes it: a JSON number for integer codes that parse as one.
+fn code_value(check: &ErrorCheck, code: &str) -> Value {
+    match (check.code_type, code.parse::<i64>()) {
+        (CodeType::Int, Ok(n)) => Value::from(n),
+        _ => Value::String(code.to_owned()),
+    }
+}
+
+fn is_under(path: &str, prefix: &str) -> bool {
+    path == prefix || path.starts_with(&format!("{prefix}."))
+}
+
+/// Sets the value at a dotted path, creating objects on the way (empty path: the root).
+pub fn set_path(root: &mut Value, path: &str, value: Value) {
+    if path.is_empty() {
+        *root = value;
+        return;
+    }
+    let mut node = root;
+    for segment in path.split('.') {
+        if !node.is_object() {
+            *node = Value::Object(serde_json::Map::new());
+        }
+        let Value::Object(map) = node else { return };
+        node = map.entry(segment).or_insert(Value::Null);
+    }
+    *node = value;
+}
+
+/// The value at a dotted path (empty path: the root).
+pub fn get_path<'v>(root: &'v Value, path: &str) -> Option<&'v Value> {
+    if path.is_empty() {
+        return Some(root);
+    }
+    path.split('.')
+        .try_fold(root, |node, segment| node.get(segment))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::CodeType;
 
     static PRESENCE: ErrorCheck = ErrorCheck {
         name: "default",
@@ -121,7 +207,9 @@ mod tests {
         assert!(apply_check(&LISTED, code("0"), None, &None).is_none());
         assert!(apply_check(&LISTED, code("10000"), None, &None).is_none());
         assert_eq!(
-            apply_check(&LISTED, code("10043"), None, &None).unwrap().check,
+            apply_check(&LISTED, code("10043"), None, &None)
+                .unwrap()
+                .check,
             "system"
         );
         assert!(apply_check(&LISTED, None, None, &None).is_some());

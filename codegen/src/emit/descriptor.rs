@@ -191,7 +191,7 @@ fn auth(api: &ApiIr) -> TokenStream {
     });
     let regions = &a.regions;
     let default_region = opt(a.default_region.as_deref());
-    let [bad, expired, unknown, missing] = a.failures.clone().map(|f| opt(f));
+    let [bad, expired, unknown, missing] = a.failures.clone().map(opt);
     quote! {
         ::fapiao::api::AuthDescriptor {
             scheme: #scheme,
@@ -274,7 +274,10 @@ pub(crate) fn rows(m: &MappingIr) -> Vec<(String, String, String, String)> {
                 case.member.clone(),
                 "kind".to_owned(),
                 format!("{within}.{} is set", case.member),
-                format!("const {}", heck::ToSnakeCase::to_snake_case(case.kind.as_str())),
+                format!(
+                    "const {}",
+                    heck::ToSnakeCase::to_snake_case(case.kind.as_str())
+                ),
             ));
             if let Some(rule) = case.rules.and_then(|i| m.rules.get(i)) {
                 let prefix = format!("{within}.{}.", case.member);

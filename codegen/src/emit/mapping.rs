@@ -152,7 +152,10 @@ fn uses_labels(scope: &ScopeMapIr) -> bool {
         }
     }
     scope.fields.iter().any(|f| source(&f.source))
-        || scope.lists.iter().any(|l| l.fields.iter().any(|f| source(&f.source)))
+        || scope
+            .lists
+            .iter()
+            .any(|l| l.fields.iter().any(|f| source(&f.source)))
 }
 
 fn uses_record(scope: &ScopeMapIr) -> bool {
@@ -168,9 +171,11 @@ impl MapEmit<'_> {
 
     /// Provenance text of a value: where it came from, in vendor terms.
     fn describe(&self, prefix: &str, s: &SourceIr) -> String {
-        let (list, name) = self.m.labels.as_ref().map_or(("", ""), |l| {
-            (l.wire_list.as_str(), l.wire_name.as_str())
-        });
+        let (list, name) = self
+            .m
+            .labels
+            .as_ref()
+            .map_or(("", ""), |l| (l.wire_list.as_str(), l.wire_name.as_str()));
         match s {
             SourceIr::Path(p) if p.from_record => p.dotted().trim_start_matches('/').to_owned(),
             SourceIr::Path(p) => format!("{prefix}{}", p.dotted()),
@@ -199,7 +204,11 @@ impl MapEmit<'_> {
     }
 
     fn path_source(&self, p: &PathIr, base: &TokenStream, prefix: &str) -> TokenStream {
-        let base = if p.from_record { quote! { rec } } else { base.clone() };
+        let base = if p.from_record {
+            quote! { rec }
+        } else {
+            base.clone()
+        };
         let value = reach(&base, &p.steps);
         let field = self.describe(prefix, &SourceIr::Path(p.clone()));
         match p.leaf() {
@@ -208,7 +217,14 @@ impl MapEmit<'_> {
         }
     }
 
-    fn set(&self, target_enum: &Ident, f: &FieldMapIr, recv: &Ident, base: &TokenStream, prefix: &str) -> TokenStream {
+    fn set(
+        &self,
+        target_enum: &Ident,
+        f: &FieldMapIr,
+        recv: &Ident,
+        base: &TokenStream,
+        prefix: &str,
+    ) -> TokenStream {
         let variant = format_ident!("{}", f.variant);
         let source = self.source(&f.source, base, prefix);
         let norms = norms(&f.norms);
@@ -218,10 +234,20 @@ impl MapEmit<'_> {
     }
 
     /// Code filling `m` from one scope whose struct is bound to `base`.
-    fn scope(&self, scope: &ScopeMapIr, ty: &TypeIr, base: &TokenStream, prefix: &str, extras: bool) -> TokenStream {
+    fn scope(
+        &self,
+        scope: &ScopeMapIr,
+        ty: &TypeIr,
+        base: &TokenStream,
+        prefix: &str,
+        extras: bool,
+    ) -> TokenStream {
         let m = format_ident!("m");
         let target = format_ident!("Target");
-        let fields = scope.fields.iter().map(|f| self.set(&target, f, &m, base, prefix));
+        let fields = scope
+            .fields
+            .iter()
+            .map(|f| self.set(&target, f, &m, base, prefix));
         let lists = scope.lists.iter().map(|l| self.list(l, base, prefix));
         let extra = if extras {
             let (mut relative, mut rooted) = (BTreeSet::new(), BTreeSet::new());
@@ -237,23 +263,40 @@ impl MapEmit<'_> {
         }
     }
 
-    fn extras(&self, ty: &TypeIr, used: &BTreeSet<String>, base: &TokenStream, prefix: &str) -> TokenStream {
-        let items = ty.fields.iter().filter(|f| !used.contains(&f.wire)).map(|f| {
-            let name = ident(&f.rust);
-            let key = format!("{prefix}{}", f.wire);
-            quote! { m.extra(#key, #base.#name.as_ref()); }
-        });
+    fn extras(
+        &self,
+        ty: &TypeIr,
+        used: &BTreeSet<String>,
+        base: &TokenStream,
+        prefix: &str,
+    ) -> TokenStream {
+        let items = ty
+            .fields
+            .iter()
+            .filter(|f| !used.contains(&f.wire))
+            .map(|f| {
+                let name = ident(&f.rust);
+                let key = format!("{prefix}{}", f.wire);
+                quote! { m.extra(#key, #base.#name.as_ref()); }
+            });
         quote! { #(#items)* }
     }
 
     fn list(&self, l: &ListMapIr, base: &TokenStream, prefix: &str) -> TokenStream {
-        let base = if l.path.from_record { quote! { rec } } else { base.clone() };
+        let base = if l.path.from_record {
+            quote! { rec }
+        } else {
+            base.clone()
+        };
         let list = reach(&base, &l.path.steps);
         let target_enum = format_ident!("{}", l.variant);
         let it = format_ident!("it");
         let elem_prefix = format!("{prefix}{}[].", l.path.dotted().trim_start_matches('/'));
         let e = quote! { e };
-        let sets = l.fields.iter().map(|f| self.set(&target_enum, f, &it, &e, &elem_prefix));
+        let sets = l
+            .fields
+            .iter()
+            .map(|f| self.set(&target_enum, f, &it, &e, &elem_prefix));
         let mut relative = BTreeSet::new();
         let mut rooted = BTreeSet::new();
         used_fields(
@@ -265,11 +308,15 @@ impl MapEmit<'_> {
             &mut rooted,
         );
         let extras = self.ty(&l.elem_type).map(|ty| {
-            let items = ty.fields.iter().filter(|f| !relative.contains(&f.wire)).map(|f| {
-                let name = ident(&f.rust);
-                let key = &f.wire;
-                quote! { it.extra(#key, e.#name.as_ref()); }
-            });
+            let items = ty
+                .fields
+                .iter()
+                .filter(|f| !relative.contains(&f.wire))
+                .map(|f| {
+                    let name = ident(&f.rust);
+                    let key = &f.wire;
+                    quote! { it.extra(#key, e.#name.as_ref()); }
+                });
             quote! { #(#items)* }
         });
         quote! {
@@ -356,7 +403,10 @@ impl MapEmit<'_> {
             let kind = format_ident!("{}", case.kind);
             let body = match case.rules.and_then(|i| self.m.rules.get(i).map(|r| (i, r))) {
                 Some((_, rule)) => {
-                    let f = format_ident!("map_rule_{}", heck::ToSnakeCase::to_snake_case(rule.name.as_str()));
+                    let f = format_ident!(
+                        "map_rule_{}",
+                        heck::ToSnakeCase::to_snake_case(rule.name.as_str())
+                    );
                     let labels = has_labels.then(|| quote! { , &mut labels });
                     quote! { #f(&mut m, v, rec #labels); }
                 }

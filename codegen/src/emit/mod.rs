@@ -274,7 +274,9 @@ mod tests {
 
     #[test]
     fn doc_prose_cannot_become_code() {
-        let s = sanitize_doc("```rust\nfn x() {}\n```\n    indented\nVatInvoiceInfos[Name=发票代码] <b>");
+        let s = sanitize_doc(
+            "```rust\nfn x() {}\n```\n    indented\nVatInvoiceInfos[Name=发票代码] <b>",
+        );
         assert!(!s.contains("```"));
         assert!(!s.lines().any(|l| l.starts_with("    ")));
         assert!(s.contains("\\[Name=发票代码\\]"));

@@ -324,7 +324,9 @@ pub(crate) fn decode(api: &ApiIr, ir: &Ir) -> Option<TokenStream> {
             let e = cx.reach(&root, path, quote! { .clone() });
             quote! { let request_id: ::std::option::Option<::std::string::String> = #e; }
         }
-        None => quote! { let request_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None; },
+        None => {
+            quote! { let request_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None; }
+        }
     };
     let checks = r.checks.iter().enumerate().map(|(i, c)| {
         let code = cx.reach(&root, &c.code, quote! { .take() });
@@ -343,7 +345,14 @@ pub(crate) fn decode(api: &ApiIr, ir: &Ir) -> Option<TokenStream> {
         }
     });
     let payload_path = r.payload.join(".");
-    let missing = format!("no payload at `{}`", if payload_path.is_empty() { "<body>" } else { &payload_path });
+    let missing = format!(
+        "no payload at `{}`",
+        if payload_path.is_empty() {
+            "<body>"
+        } else {
+            &payload_path
+        }
+    );
     let payload_expr = if r.payload.is_empty() {
         quote! { ::std::option::Option::Some(wire.into_payload()) }
     } else if r.json_string {
