@@ -301,6 +301,29 @@ impl Draft {
         });
     }
 
+    /// Fills 收款人/复核人/开票人 from the remark, where 数电 invoices print them
+    /// (`收款人:李蓉蓉;    复核人:周欣铭;`), crediting the remark's own source.
+    pub fn people_from_remark(&mut self) {
+        let Some(remark) = self.invoice.remark.clone() else {
+            return;
+        };
+        let source = self
+            .invoice
+            .provenance
+            .get("remark")
+            .map_or_else(|| "remark".to_owned(), |p| p.field.to_string());
+        let people = [
+            ("收款人", Field::Payee),
+            ("复核人", Field::Reviewer),
+            ("开票人", Field::Issuer),
+        ];
+        for (label, field) in people {
+            if let Some(name) = value_after_label(&remark, label) {
+                self.set(field, name, source.clone());
+            }
+        }
+    }
+
     /// Sets the kind from the printed title when no QR code told it.
     pub fn infer_kind_from_title(&mut self) {
         let inv = &mut self.invoice;
@@ -434,6 +457,16 @@ pub(crate) fn kind_from_title(title: &str) -> Option<InvoiceKind> {
         .map(|(_, kind)| kind)
 }
 
+/// The text after `label:` up to the next separator (`;`, `；`, `,`, whitespace).
+fn value_after_label<'a>(text: &'a str, label: &str) -> Option<&'a str> {
+    let (_, rest) = text.split_once(label)?;
+    let rest = rest.strip_prefix([':', '：'])?;
+    let end = rest
+        .find(|c: char| matches!(c, ';' | '；' | ',' | '，') || c.is_whitespace())
+        .unwrap_or(rest.len());
+    rest.get(..end).filter(|v| !v.is_empty())
+}
+
 fn without_spaces(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
@@ -498,6 +531,23 @@ mod tests {
         assert_eq!(inv.items[1].tax, Some(Decimal::ZERO));
         assert_eq!(inv.items[1].tax_rate, Some(TaxRate::Exempt));
         assert!(inv.provenance.contains_key("items[1].tax"));
+    }
+
+    #[test]
+    fn people_printed_in_the_remark_fill_empty_fields_only() {
+        let mut d = Draft::new();
+        d.set(
+            Field::Remark,
+            "收款人:李蓉蓉;    复核人:周欣铭;",
+            "ofd-tags:Note".into(),
+        );
+        d.set(Field::Payee, "王五", "ofd-xml:Payee".into());
+        d.people_from_remark();
+        let inv = d.finish();
+        assert_eq!(inv.payee.as_deref(), Some("王五"));
+        assert_eq!(inv.reviewer.as_deref(), Some("周欣铭"));
+        assert_eq!(inv.provenance["reviewer"].field, "ofd-tags:Note");
+        assert_eq!(inv.issuer, None);
     }
 
     #[test]

@@ -242,6 +242,7 @@ fn read_document(
         apply_custom_tags(&mut draft, &tags, &pages);
     }
     apply_custom_data(&mut draft, body);
+    draft.people_from_remark();
     if let Some(title) = pages.title() {
         draft.set(
             Field::Title,
@@ -682,4 +683,100 @@ fn parse_boundary(s: &str) -> [f64; 4] {
         *slot = part.parse().unwrap_or(0.0);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entry_names_are_normalised_or_refused() {
+        assert_eq!(
+            safe_entry_path("Doc_0/./Res/a.png").unwrap(),
+            "Doc_0/Res/a.png"
+        );
+        assert_eq!(
+            safe_entry_path("Doc_0\\Pages\\p.xml").unwrap(),
+            "Doc_0/Pages/p.xml"
+        );
+        for bad in [
+            "../x",
+            "a/../../x",
+            "/etc/passwd",
+            "\\\\server\\x",
+            "C:x",
+            "a\0b",
+        ] {
+            assert!(
+                matches!(
+                    safe_entry_path(bad),
+                    Err(LocalError::UnsafeEntryName { .. })
+                ),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn locations_resolve_relative_to_their_part_or_the_root() {
+        assert_eq!(
+            resolve("Doc_0/", "Pages/Page_0/Content.xml"),
+            "Doc_0/Pages/Page_0/Content.xml"
+        );
+        assert_eq!(
+            resolve("Doc_0/Tags/", "/Doc_0/Res/x.png"),
+            "Doc_0/Res/x.png"
+        );
+        assert_eq!(resolve("Doc_0/Tags/", "../Res/x.png"), "Doc_0/Res/x.png");
+        // Climbing above the root stays inside the package.
+        assert_eq!(resolve("", "../../OFD.xml"), "OFD.xml");
+        assert_eq!(parent_dir("Doc_0/Document.xml"), "Doc_0/");
+        assert_eq!(parent_dir("OFD.xml"), "");
+    }
+
+    #[test]
+    fn end_of_central_directory_count_is_read_without_parsing_entries() {
+        let mut eocd = vec![0u8; 30];
+        eocd.extend_from_slice(b"PK\x05\x06\0\0\0\0\x34\x12\x34\x12");
+        eocd.extend_from_slice(&[0; 10]);
+        assert_eq!(declared_entry_count(&eocd), Some(0x1234));
+        assert_eq!(declared_entry_count(b"no zip here"), None);
+    }
+
+    #[test]
+    fn flat_item_tags_group_into_rows_by_position() {
+        let text = |id: &str, page, y, text: &str| TextObject {
+            id: id.to_owned(),
+            page,
+            x: 0.0,
+            y,
+            size: 3.0,
+            text: text.to_owned(),
+        };
+        let objects = [
+            text("a", 0, 56.0, "*服务*技术服"),
+            text("b", 0, 60.5, "务费"),
+            text("c", 0, 56.1, "100.00"),
+            text("d", 0, 65.0, "*软件*授权"),
+            text("e", 0, 65.1, "200.00"),
+            text("f", 1, 10.0, "*运输*运费"),
+            text("g", 1, 10.1, "5.00"),
+        ];
+        let fields = [
+            ItemField::Name,
+            ItemField::Name,
+            ItemField::Amount,
+            ItemField::Name,
+            ItemField::Amount,
+            ItemField::Name,
+            ItemField::Amount,
+        ];
+        let items: Vec<(ItemField, &TextObject)> = fields.into_iter().zip(&objects).collect();
+        let rows = rows_by_position(&items);
+        let names: Vec<String> = (0..3)
+            .map(|row| joined(&rows[&(row, ItemField::Name)]))
+            .collect();
+        assert_eq!(names, ["*服务*技术服务费", "*软件*授权", "*运输*运费"]);
+        assert_eq!(joined(&rows[&(2, ItemField::Amount)]), "5.00");
+    }
 }

@@ -683,16 +683,21 @@ struct Line {
 
 impl Line {
     /// The line's text with all whitespace removed (legacy layouts space out labels,
-    /// `名    称`), each run's start remembered for column lookups.
-    fn compact(&self) -> (String, Vec<(usize, f64)>) {
-        let mut text = String::new();
-        let mut starts = Vec::new();
-        for run in &self.runs {
-            starts.push((text.len(), run.x));
-            text.extend(run.text.chars().filter(|c| !c.is_whitespace()));
-        }
-        (text, starts)
+    /// `名    称`) and without the one-character runs of the vertical side captions
+    /// (`购`/`买`/`方`, `销`/`售`/`方`, `信`/`息`), which would otherwise glue onto the
+    /// value printed left of them.
+    fn compact(&self) -> String {
+        self.runs
+            .iter()
+            .filter(|run| !is_side_caption(run.text.trim()))
+            .flat_map(|run| run.text.chars().filter(|c| !c.is_whitespace()))
+            .collect()
     }
+}
+
+fn is_side_caption(text: &str) -> bool {
+    let mut chars = text.chars();
+    matches!((chars.next(), chars.next()), (Some(c), None) if "购买方销售信息".contains(c))
 }
 
 /// Groups runs into lines (top to bottom) by baseline proximity.
@@ -739,7 +744,7 @@ const LABELS: &[&str] = &[
 
 /// Maps labelled values of the text lines onto the draft.
 fn apply_text(draft: &mut Draft, lines: &[Line]) {
-    let compacted: Vec<String> = lines.iter().map(|l| l.compact().0).collect();
+    let compacted: Vec<String> = lines.iter().map(Line::compact).collect();
     let single = |label: &'static str, field: Field, draft: &mut Draft| {
         if let Some(value) = labelled_values(&compacted, label).into_iter().next() {
             draft.set(field, &value, format!("pdf-text:{label}"));
@@ -908,7 +913,7 @@ const ITEM_HEADERS: &[(&str, ItemField)] = &[
 /// Line items: rows between the header line (with 金额 and 税率/税额) and the 合计 line,
 /// each run assigned to the header column whose start is nearest at or left of it.
 fn apply_items(draft: &mut Draft, lines: &[Line]) {
-    let compact: Vec<String> = lines.iter().map(|l| l.compact().0).collect();
+    let compact: Vec<String> = lines.iter().map(Line::compact).collect();
     let Some(header_at) = compact
         .iter()
         .position(|t| t.contains("金额") && t.contains("税额") && !t.contains("合计"))
@@ -1005,5 +1010,85 @@ fn append_item_name(draft: &mut Draft, index: usize, more: &str, source: String)
     match &mut item.name {
         Some(name) => name.push_str(more.trim()),
         None => draft.set_item(index, ItemField::Name, more, source),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(x: f64, y: f64, text: &str) -> Run {
+        Run {
+            x,
+            y,
+            size: 9.0,
+            text: text.to_owned(),
+        }
+    }
+
+    #[test]
+    fn matrices_compose_in_pdf_order() {
+        let scale = Matrix([2.0, 0.0, 0.0, 2.0, 0.0, 0.0]);
+        let moved = Matrix::translate(10.0, 5.0).multiply(&scale);
+        assert_eq!(moved.0, [2.0, 0.0, 0.0, 2.0, 20.0, 10.0]);
+        assert_eq!(scale.scale(), 2.0);
+    }
+
+    #[test]
+    fn runs_group_into_lines_top_down_left_to_right() {
+        let lines = lines_from_runs(vec![
+            run(300.0, 500.0, "b"),
+            run(10.0, 501.5, "a"),
+            run(10.0, 480.0, "c"),
+        ]);
+        let texts: Vec<String> = lines.iter().map(Line::compact).collect();
+        assert_eq!(texts, ["ab", "c"]);
+        // A vertical side caption between two columns does not glue onto the value.
+        let captioned = lines_from_runs(vec![
+            run(10.0, 400.0, "名称:甲公司"),
+            run(200.0, 400.0, "销"),
+            run(220.0, 400.0, "名称:乙公司"),
+        ]);
+        assert_eq!(captioned[0].compact(), "名称:甲公司名称:乙公司");
+    }
+
+    #[test]
+    fn labelled_values_need_a_colon_and_stop_at_the_next_label() {
+        let lines = [
+            "货物或应税劳务、服务名称规格型号".to_owned(),
+            "名称:甲公司名称：乙公司".to_owned(),
+            "收款人:张三复核:李四".to_owned(),
+        ];
+        assert_eq!(labelled_values(&lines, "名称"), ["甲公司", "乙公司"]);
+        assert_eq!(labelled_values(&lines, "收款人"), ["张三"]);
+        assert_eq!(labelled_values(&lines, "复核"), ["李四"]);
+    }
+
+    #[test]
+    fn money_values_follow_currency_signs() {
+        assert_eq!(money_values("合计¥200.00¥26.00"), ["200.00", "26.00"]);
+        assert_eq!(money_values("（小写）￥-3.50"), ["-3.50"]);
+        assert!(money_values("合计").is_empty());
+    }
+
+    #[test]
+    fn one_bit_indexed_samples_unpack_through_the_palette() {
+        let model = ColorModel::Indexed {
+            bits: 1,
+            palette: vec![0, 255],
+        };
+        // 3 px wide: rows padded to a byte; 0b101..... then 0b010.....
+        let gray = model.to_gray(&[0b1010_0000, 0b0100_0000], 3, 2).unwrap();
+        let pixels: Vec<u8> = gray.pixels().map(|p| p.0[0]).collect();
+        assert_eq!(pixels, [255, 0, 255, 0, 255, 0]);
+        assert!(model.to_gray(&[0], 3, 2).is_none(), "short data is refused");
+    }
+
+    #[test]
+    fn soft_mask_composites_over_white() {
+        let mut image = GrayImage::from_pixel(2, 1, Luma([0]));
+        let alpha = GrayImage::from_raw(2, 1, vec![255, 0]).unwrap();
+        composite_over_white(&mut image, &alpha);
+        assert_eq!(image.as_raw(), &[0, 255]);
     }
 }
