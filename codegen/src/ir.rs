@@ -73,6 +73,9 @@ pub struct ApiIr {
     pub examples: Vec<ExampleIr>,
     /// Mapping onto the unified model.
     pub mapping: Option<MappingIr>,
+    /// Error codes for request problems: missing_field, invalid_value, too_large,
+    /// unsupported_format, rate_limited.
+    pub emulation: [Option<String>; 5],
 }
 
 impl ApiIr {

@@ -116,6 +116,25 @@ pub struct Spec {
     pub examples: Vec<ExampleSpec>,
     /// Mapping onto the unified invoice model.
     pub mapping: Option<MappingSpec>,
+    /// Vendor error codes for request problems, answered by the sandbox.
+    #[serde(default)]
+    pub emulation: EmulationSpec,
+}
+
+/// `emulation:` section: which of the vendor's codes answers each request problem.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmulationSpec {
+    /// A required field or one-of group is missing.
+    pub missing_field: Option<Sp<String>>,
+    /// A field has the wrong type or an invalid value.
+    pub invalid_value: Option<Sp<String>>,
+    /// The file or request exceeds a size or pixel limit.
+    pub too_large: Option<Sp<String>>,
+    /// The file is not in an accepted format.
+    pub unsupported_format: Option<Sp<String>>,
+    /// The client exceeds the API's QPS.
+    pub rate_limited: Option<Sp<String>>,
 }
 
 /// Chinese and English text given inline (`zh:` / `en:` keys).

@@ -269,6 +269,17 @@ impl Cx<'_> {
             errors,
             examples,
             mapping: None,
+            emulation: {
+                let e = &s.emulation;
+                [
+                    &e.missing_field,
+                    &e.invalid_value,
+                    &e.too_large,
+                    &e.unsupported_format,
+                    &e.rate_limited,
+                ]
+                .map(|c| c.as_ref().map(|c| c.value.clone()))
+            },
         })
     }
 
@@ -509,18 +520,6 @@ impl Cx<'_> {
         }
         let fl = &a.failures;
         let failures = [&fl.bad_signature, &fl.expired, &fl.unknown_key, &fl.missing];
-        for code in failures.iter().copied().flatten() {
-            let declared = s.errors.get(&code.value).is_some()
-                || !s.imports.iter().all(|i| i.error_groups.is_empty());
-            if !declared {
-                self.at(
-                    f,
-                    code,
-                    format!("auth failure code `{}` is not a declared error", code.value),
-                    "declare it under `errors:`",
-                );
-            }
-        }
         Some(AuthIr {
             scheme: scheme.id.to_owned(),
             params,
@@ -1084,7 +1083,7 @@ impl Cx<'_> {
             });
         }
         self.check_type_refs(f, s, &visible);
-        self.check_auth_failure_codes(f, s, api);
+        self.check_failure_codes(f, s, api);
         api.response = self.response(f, s, &visible, api);
         let payload_owner = api.response.as_ref().and_then(|r| {
             visible
@@ -1123,21 +1122,27 @@ impl Cx<'_> {
         }
     }
 
-    fn check_auth_failure_codes(&mut self, f: FileId, s: &spec::Spec, api: &ApiIr) {
-        let Some(a) = &s.auth else { return };
-        let fl = &a.failures;
-        for code in [&fl.bad_signature, &fl.expired, &fl.unknown_key, &fl.missing]
-            .into_iter()
-            .flatten()
-        {
-            if !api.errors.iter().any(|e| e.code == code.value)
-                && s.errors.get(&code.value).is_none()
-            {
+    /// Codes named by `auth.failures` and `emulation` must be declared (or imported) errors.
+    fn check_failure_codes(&mut self, f: FileId, s: &spec::Spec, api: &ApiIr) {
+        let e = &s.emulation;
+        let mut codes = vec![
+            &e.missing_field,
+            &e.invalid_value,
+            &e.too_large,
+            &e.unsupported_format,
+            &e.rate_limited,
+        ];
+        if let Some(a) = &s.auth {
+            let fl = &a.failures;
+            codes.extend([&fl.bad_signature, &fl.expired, &fl.unknown_key, &fl.missing]);
+        }
+        for code in codes.into_iter().flatten() {
+            if !api.errors.iter().any(|e| e.code == code.value) {
                 self.at(
                     f,
                     code,
-                    format!("auth failure code `{}` is not a declared error", code.value),
-                    "declare or import it",
+                    format!("`{}` is not a declared error code", code.value),
+                    "declare it under `errors:` or import its group",
                 );
             }
         }

@@ -54,6 +54,23 @@ pub struct ApiDescriptor {
     pub examples: &'static [Example],
     /// The field mapping onto [`crate::Invoice`], one row per mapped unified field.
     pub mapping: &'static [MappingRow],
+    /// The vendor's error codes for request problems (used by the sandbox).
+    pub emulation: Emulation,
+}
+
+/// Vendor error codes the vendor answers for each kind of bad request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Emulation {
+    /// A required field or one-of group is missing.
+    pub missing_field: Option<&'static str>,
+    /// A field has the wrong type or an invalid value.
+    pub invalid_value: Option<&'static str>,
+    /// The file or request exceeds a size or pixel limit.
+    pub too_large: Option<&'static str>,
+    /// The file is not in an accepted format.
+    pub unsupported_format: Option<&'static str>,
+    /// The caller exceeds the API's QPS.
+    pub rate_limited: Option<&'static str>,
 }
 
 impl ApiDescriptor {

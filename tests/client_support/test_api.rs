@@ -41,6 +41,15 @@ const fn error(
     }
 }
 
+/// The client never reads the sandbox's emulation codes.
+const NO_EMULATION: Emulation = Emulation {
+    missing_field: None,
+    invalid_value: None,
+    too_large: None,
+    unsupported_format: None,
+    rate_limited: None,
+};
+
 /// The Tencent-shaped API.
 pub struct VatOcr;
 
@@ -201,6 +210,13 @@ pub static VAT: ApiDescriptor = ApiDescriptor {
     ],
     examples: &[],
     mapping: &[],
+    emulation: fapiao::api::Emulation {
+        missing_field: None,
+        invalid_value: None,
+        too_large: None,
+        unsupported_format: None,
+        rate_limited: None,
+    },
 };
 
 const fn field(
@@ -476,6 +492,13 @@ pub static RAW: ApiDescriptor = ApiDescriptor {
     ],
     examples: &[],
     mapping: &[],
+    emulation: fapiao::api::Emulation {
+        missing_field: None,
+        invalid_value: None,
+        too_large: None,
+        unsupported_format: None,
+        rate_limited: None,
+    },
 };
 
 /// The RawOcr request: the file as the body, the project id as a header.

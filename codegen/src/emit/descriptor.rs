@@ -141,6 +141,7 @@ pub(crate) fn descriptor(api: &ApiIr) -> TokenStream {
         }
     });
     let mapping = mapping_rows(api);
+    let [missing, invalid, too_large, format, rate] = api.emulation.clone().map(opt);
     quote! {
         /// Input limits of this API, checked before any network call.
         pub const LIMITS: ::fapiao::api::Limits = #limits;
@@ -162,6 +163,13 @@ pub(crate) fn descriptor(api: &ApiIr) -> TokenStream {
             errors: ERRORS,
             examples: &[#(#examples),*],
             mapping: &[#(#mapping),*],
+            emulation: ::fapiao::api::Emulation {
+                missing_field: #missing,
+                invalid_value: #invalid,
+                too_large: #too_large,
+                unsupported_format: #format,
+                rate_limited: #rate,
+            },
         };
     }
 }

@@ -68,7 +68,7 @@ pub(crate) fn errors(api: &ApiIr) -> TokenStream {
     });
     let to_index = api.errors.iter().enumerate().map(|(i, e)| {
         let v = ident(&e.variant);
-        quote! { ErrorCode::#v => #i, }
+        quote! { ErrorCode::#v => ERRORS.get(#i), }
     });
     quote! {
         /// Every documented error code of this API.
@@ -112,11 +112,10 @@ pub(crate) fn errors(api: &ApiIr) -> TokenStream {
             }
 
             fn info(&self) -> ::std::option::Option<&'static ::fapiao::api::ErrorInfo> {
-                let index = match self {
+                match self {
                     #(#to_index)*
-                    ErrorCode::Unknown { .. } => return ::std::option::Option::None,
-                };
-                ERRORS.get(index)
+                    ErrorCode::Unknown { .. } => ::std::option::Option::None,
+                }
             }
         }
     }

@@ -223,6 +223,13 @@ pub static DESCRIPTOR: ::fapiao::api::ApiDescriptor = ::fapiao::api::ApiDescript
             normalize: "",
         },
     ],
+    emulation: ::fapiao::api::Emulation {
+        missing_field: ::std::option::Option::None,
+        invalid_value: ::std::option::Option::None,
+        too_large: ::std::option::Option::None,
+        unsupported_format: ::std::option::Option::None,
+        rate_limited: ::std::option::Option::None,
+    },
 };
 /// A request to this API. Build one with [`Request::builder`], or from unified input
 /// with [`::fapiao::api::ApiRequest::from_input`].
@@ -485,15 +492,14 @@ impl ::fapiao::api::VendorErrorCode for ErrorCode {
         }
     }
     fn info(&self) -> ::std::option::Option<&'static ::fapiao::api::ErrorInfo> {
-        let index = match self {
-            ErrorCode::_0x1 => 0usize,
-            ErrorCode::TypeError => 1usize,
-            ErrorCode::Minus5 => 2usize,
-            ErrorCode::Code5 => 3usize,
-            ErrorCode::SelfCode => 4usize,
-            ErrorCode::Unknown { .. } => return ::std::option::Option::None,
-        };
-        ERRORS.get(index)
+        match self {
+            ErrorCode::_0x1 => ERRORS.get(0usize),
+            ErrorCode::TypeError => ERRORS.get(1usize),
+            ErrorCode::Minus5 => ERRORS.get(2usize),
+            ErrorCode::Code5 => ERRORS.get(3usize),
+            ErrorCode::SelfCode => ERRORS.get(4usize),
+            ErrorCode::Unknown { .. } => ::std::option::Option::None,
+        }
     }
 }
 /// 与 std::result::Result 同名
