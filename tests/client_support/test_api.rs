@@ -210,13 +210,7 @@ pub static VAT: ApiDescriptor = ApiDescriptor {
     ],
     examples: &[],
     mapping: &[],
-    emulation: fapiao::api::Emulation {
-        missing_field: None,
-        invalid_value: None,
-        too_large: None,
-        unsupported_format: None,
-        rate_limited: None,
-    },
+    emulation: NO_EMULATION,
 };
 
 const fn field(
@@ -492,13 +486,7 @@ pub static RAW: ApiDescriptor = ApiDescriptor {
     ],
     examples: &[],
     mapping: &[],
-    emulation: fapiao::api::Emulation {
-        missing_field: None,
-        invalid_value: None,
-        too_large: None,
-        unsupported_format: None,
-        rate_limited: None,
-    },
+    emulation: NO_EMULATION,
 };
 
 /// The RawOcr request: the file as the body, the project id as a header.
