@@ -7,10 +7,14 @@
 //! * **PDF**: the QR image XObject and the positioned text layer.
 //!
 //! Every returned [`Invoice`] has `api = "local"` and a provenance entry per filled field:
-//! `ofd-xml:<element>`, `ofd-tags:<tag>`, `ofd-custom:<name>`, `pdf-text:<label>` or
-//! `qr:<field>`. When several sources give a field, the most exact wins (OFD XML, then OFD
-//! tags, then OFD custom data or PDF text, then the QR code); the QR text itself is always
-//! kept in [`Invoice::qr_payload`] so validation can cross-check it against the rest.
+//! `ofd-xml:<element>`, `ofd-tags:<tag>`, `ofd-custom:<name>` (`OFD.xml` custom data),
+//! `ofd-page:TextObject[<id>]` (title, 大写 total), `pdf-text:<label>`, `qr:<field>`, or
+//! `title` for a kind inferred from the printed title. When several sources give a field,
+//! the most exact wins (OFD XML, then OFD tags, then OFD custom data or PDF text, then the
+//! QR code); the QR text itself is always kept in [`Invoice::qr_payload`] so validation can
+//! cross-check it against the rest. `extra["local:qr_source"]` says where the QR reading
+//! came from (an image path, `pdf-image`, or `ofd-xml:GraphCode` when the image could not be
+//! decoded), and `extra["local:qr_image"]` why an image was skipped (e.g. JBIG2).
 //!
 //! Untrusted input is bounded by [`LocalLimits`]: sizes are checked before anything is
 //! decompressed or decoded, and archives are read into memory only, never extracted.
