@@ -1127,3 +1127,52 @@ async fn no_secret_reaches_logs_errors_or_debug_output() {
         "{printed:#?}"
     );
 }
+
+/// The generated Tencent API, found by id in the registry, through the client: credentials
+/// and endpoint from the variables its descriptor names, the spec's example as the answer.
+#[tokio::test]
+async fn a_generated_api_round_trips_through_the_client() {
+    let api = *fapiao::apis::REGISTRY
+        .iter()
+        .find(|a| a.descriptor().id == "tencent.vat_invoice_ocr")
+        .expect("generated");
+    let descriptor = api.descriptor();
+    let example = descriptor
+        .examples
+        .iter()
+        .find(|e| e.at.is_empty())
+        .expect("example");
+    let server = Server::always(Script::json(200, example.json)).await;
+    let env = {
+        let endpoint = (endpoint_env_var(descriptor.id), server.url());
+        move |name: &str| match name {
+            "TENCENTCLOUD_SECRET_ID" => Some(SECRET_ID.to_owned()),
+            "TENCENTCLOUD_SECRET_KEY" => Some(SECRET_KEY.to_owned()),
+            _ => (name == endpoint.0).then(|| endpoint.1.clone()),
+        }
+    };
+    let client = Client::builder()
+        .no_config_file()
+        .environment(env)
+        .build()
+        .expect("client");
+
+    let invoices = client
+        .recognize(api, &file(png(30, 30)))
+        .await
+        .expect("recognize");
+
+    assert!(!invoices.is_empty());
+    assert!(invoices.iter().all(|i| i.api == descriptor.id));
+    let [captured] = server.requests().try_into().expect("one request");
+    assert_eq!(
+        captured.header("X-TC-Action"),
+        descriptor.auth.param("action")
+    );
+    let scheme = AuthScheme::from_id(descriptor.auth.scheme).expect("scheme");
+    let creds = tc3_credentials(SECRET_KEY);
+    assert_eq!(
+        verify(scheme, &captured, descriptor.auth.params, &creds),
+        Ok(())
+    );
+}
