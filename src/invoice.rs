@@ -392,24 +392,43 @@ pub struct Provenance {
 pub struct Polygon(pub [Point; 4]);
 
 impl Polygon {
-    /// The quadrilateral of an axis-aligned rectangle.
+    /// The quadrilateral of an axis-aligned rectangle (coordinates saturate rather than
+    /// overflow on absurd vendor values).
     pub fn from_rect(x: i64, y: i64, width: i64, height: i64) -> Polygon {
+        let (right, bottom) = (x.saturating_add(width), y.saturating_add(height));
         Polygon([
             Point { x, y },
-            Point { x: x + width, y },
-            Point { x: x + width, y: y + height },
-            Point { x, y: y + height },
+            Point { x: right, y },
+            Point {
+                x: right,
+                y: bottom,
+            },
+            Point { x, y: bottom },
         ])
     }
 }
 
-/// A pixel position.
+/// A pixel position, serialised as `[x, y]`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(from = "[i64; 2]", into = "[i64; 2]")]
+#[schemars(with = "[i64; 2]")]
 pub struct Point {
     /// Horizontal pixel coordinate.
     pub x: i64,
     /// Vertical pixel coordinate.
     pub y: i64,
+}
+
+impl From<[i64; 2]> for Point {
+    fn from([x, y]: [i64; 2]) -> Point {
+        Point { x, y }
+    }
+}
+
+impl From<Point> for [i64; 2] {
+    fn from(p: Point) -> [i64; 2] {
+        [p.x, p.y]
+    }
 }
 
 /// A vendor value the mapping could not interpret.
