@@ -76,6 +76,8 @@ pub struct ApiIr {
     /// Error codes for request problems: missing_field, invalid_value, too_large,
     /// unsupported_format, rate_limited.
     pub emulation: [Option<String>; 5],
+    /// For local APIs: (unified field, source) pairs the backend fills.
+    pub fills: Vec<(String, String)>,
 }
 
 impl ApiIr {

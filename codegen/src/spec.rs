@@ -119,6 +119,10 @@ pub struct Spec {
     /// Vendor error codes for request problems, answered by the sandbox.
     #[serde(default)]
     pub emulation: EmulationSpec,
+    /// For `status: local` APIs: the unified fields the in-process backend fills, with the
+    /// source it reads them from (documentation and coverage only).
+    #[serde(default)]
+    pub fills: SpMap<Sp<String>>,
 }
 
 /// `emulation:` section: which of the vendor's codes answers each request problem.

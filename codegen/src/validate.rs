@@ -269,6 +269,7 @@ impl Cx<'_> {
             errors,
             examples,
             mapping: None,
+            fills: self.fills(f, s, local),
             emulation: {
                 let e = &s.emulation;
                 [
@@ -283,6 +284,40 @@ impl Cx<'_> {
         })
     }
 
+    fn fills(&mut self, f: FileId, s: &spec::Spec, local: bool) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        for (target, source) in s.fills.iter() {
+            if !local {
+                self.at(
+                    f,
+                    target,
+                    "`fills` is for `status: local` APIs",
+                    "HTTP APIs declare a `mapping`",
+                );
+                continue;
+            }
+            let known = catalog::TARGETS.iter().any(|t| t.id == target.value)
+                || catalog::LIST_TARGETS.iter().any(|(list, _, elems)| {
+                    target
+                        .value
+                        .strip_prefix(list)
+                        .and_then(|r| r.strip_prefix("[]."))
+                        .is_some_and(|field| elems.iter().any(|e| e.id == field))
+                });
+            if !known {
+                self.at(
+                    f,
+                    target,
+                    format!("unknown unified field `{}`", target.value),
+                    "not a field of `fapiao::Invoice` (list fields read `items[].name`)",
+                );
+                continue;
+            }
+            out.push((target.value.clone(), source.value.clone()));
+        }
+        out
+    }
+
     fn api_id(&mut self, f: FileId, s: &spec::Spec) -> Option<(String, String)> {
         let id = &s.api.value;
         let valid_part = |p: &str| {
@@ -291,10 +326,14 @@ impl Cx<'_> {
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
                 && p.starts_with(|c: char| c.is_ascii_lowercase())
         };
-        let Some((vendor, api)) = id
-            .split_once('.')
-            .filter(|(v, a)| valid_part(v) && valid_part(a))
-        else {
+        let local = s.status.as_ref().is_some_and(|st| st.value == "local");
+        // An in-process API may have a bare id (`local`); it lives under its vendor's module.
+        let parts = match id.split_once('.') {
+            Some(p) => Some(p),
+            None if local => Some((s.vendor.id.value.as_str(), id.as_str())),
+            None => None,
+        };
+        let Some((vendor, api)) = parts.filter(|(v, a)| valid_part(v) && valid_part(a)) else {
             self.at(
                 f,
                 &s.api,
@@ -303,7 +342,7 @@ impl Cx<'_> {
             );
             return None;
         };
-        if s.vendor.id.value != vendor {
+        if s.vendor.id.value != vendor && id.contains('.') {
             self.err(
                 Diagnostic::new(
                     format!(

@@ -316,11 +316,15 @@ fn norm_text(norms: &[crate::ir::NormIr]) -> String {
 }
 
 fn mapping_rows(api: &ApiIr) -> Vec<TokenStream> {
-    let Some(m) = &api.mapping else {
-        return Vec::new();
+    let rows = match &api.mapping {
+        Some(m) => rows(m),
+        None => api
+            .fills
+            .iter()
+            .map(|(t, s)| (String::new(), t.clone(), s.clone(), String::new()))
+            .collect(),
     };
-    rows(m)
-        .into_iter()
+    rows.into_iter()
         .map(|(variant, target, source, normalize)| {
             quote! {
                 ::fapiao::api::MappingRow {

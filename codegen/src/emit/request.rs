@@ -161,10 +161,19 @@ pub(crate) fn request(api: &ApiIr) -> TokenStream {
             }
         }
     });
-    let from_input = api.request.iter().filter_map(|f| {
-        let n = ident(&f.rust);
-        input_expr(id, f).map(|e| quote! { builder.inner.#n = #e; })
-    });
+    let from_input: Vec<TokenStream> = api
+        .request
+        .iter()
+        .filter_map(|f| {
+            let n = ident(&f.rust);
+            input_expr(id, f).map(|e| quote! { builder.inner.#n = #e; })
+        })
+        .collect();
+    let (builder_binding, input_arg) = if from_input.is_empty() {
+        (quote! { let builder = Request::builder(); }, quote! { _input })
+    } else {
+        (quote! { let mut builder = Request::builder(); }, quote! { input })
+    };
     let uses_credential = api
         .request
         .iter()
@@ -212,10 +221,10 @@ pub(crate) fn request(api: &ApiIr) -> TokenStream {
 
         impl ::fapiao::api::ApiRequest for Request {
             fn from_input(
-                input: &::fapiao::api::Input,
+                #input_arg: &::fapiao::api::Input,
                 #credential_arg: &dyn ::std::ops::Fn(&str) -> ::std::option::Option<::std::string::String>,
             ) -> ::std::result::Result<Self, ::fapiao::api::InputError> {
-                let mut builder = Request::builder();
+                #builder_binding
                 #(#from_input)*
                 builder.build()
             }
