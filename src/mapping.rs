@@ -311,10 +311,8 @@ pub trait ListTarget: Copy {
     /// The slot of this field in an element.
     #[doc(hidden)]
     fn slot(self, element: &mut Self::Element) -> SlotRef<'_>;
-    /// Appends a finished element to the invoice.
-    fn push(invoice: &mut Invoice, element: Self::Element);
-    /// Number of elements the invoice already has.
-    fn count(invoice: &Invoice) -> usize;
+    /// The invoice's list of such elements.
+    fn list(invoice: &mut Invoice) -> &mut Vec<Self::Element>;
 }
 
 /// Opaque handle to a model slot (lets [`ListTarget`] implementors name slots without
@@ -437,55 +435,33 @@ targets! {
     }
 }
 
-impl ListTarget for ItemTarget {
-    type Element = LineItem;
-    const LIST: &'static str = "items";
+macro_rules! list_target {
+    ($target:ident, $element:ty, $list:literal, $($path:ident).+) => {
+        impl ListTarget for $target {
+            type Element = $element;
+            const LIST: &'static str = $list;
 
-    fn id(self) -> &'static str {
-        ItemTarget::id(self)
-    }
+            fn id(self) -> &'static str {
+                $target::id(self)
+            }
 
-    fn kind(self) -> SlotKind {
-        ItemTarget::kind(self)
-    }
+            fn kind(self) -> SlotKind {
+                $target::kind(self)
+            }
 
-    fn slot(self, element: &mut LineItem) -> SlotRef<'_> {
-        SlotRef(ItemTarget::slot(self, element))
-    }
+            fn slot(self, element: &mut $element) -> SlotRef<'_> {
+                SlotRef($target::slot(self, element))
+            }
 
-    fn push(invoice: &mut Invoice, element: LineItem) {
-        invoice.items.push(element);
-    }
-
-    fn count(invoice: &Invoice) -> usize {
-        invoice.items.len()
-    }
+            fn list(invoice: &mut Invoice) -> &mut Vec<$element> {
+                &mut invoice.$($path).+
+            }
+        }
+    };
 }
 
-impl ListTarget for FlightTarget {
-    type Element = FlightSegment;
-    const LIST: &'static str = "ticket.flights";
-
-    fn id(self) -> &'static str {
-        FlightTarget::id(self)
-    }
-
-    fn kind(self) -> SlotKind {
-        FlightTarget::kind(self)
-    }
-
-    fn slot(self, element: &mut FlightSegment) -> SlotRef<'_> {
-        SlotRef(FlightTarget::slot(self, element))
-    }
-
-    fn push(invoice: &mut Invoice, element: FlightSegment) {
-        invoice.ticket.flights.push(element);
-    }
-
-    fn count(invoice: &Invoice) -> usize {
-        invoice.ticket.flights.len()
-    }
-}
+list_target!(ItemTarget, LineItem, "items", items);
+list_target!(FlightTarget, FlightSegment, "ticket.flights", ticket.flights);
 
 /// A name/value list of labelled fields (Tencent `VatInvoiceInfos`, legacy `items`).
 #[derive(Debug, Default)]
@@ -605,7 +581,7 @@ impl Mapper {
 
     /// Appends a finished list element (line item, flight segment).
     pub fn push<T: ListTarget>(&mut self, list: ListMapper<T>) {
-        let index = T::count(&self.invoice);
+        let index = T::list(&mut self.invoice).len();
         for (field, prov) in list.provenance {
             self.invoice
                 .provenance
@@ -615,7 +591,7 @@ impl Mapper {
             issue.field = format!("{}[{index}].{}", T::LIST, issue.field);
             self.invoice.mapping_issues.push(issue);
         }
-        T::push(&mut self.invoice, list.element);
+        T::list(&mut self.invoice).push(list.element);
     }
 
     /// The finished invoice.
