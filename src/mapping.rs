@@ -461,7 +461,12 @@ macro_rules! list_target {
 }
 
 list_target!(ItemTarget, LineItem, "items", items);
-list_target!(FlightTarget, FlightSegment, "ticket.flights", ticket.flights);
+list_target!(
+    FlightTarget,
+    FlightSegment,
+    "ticket.flights",
+    ticket.flights
+);
 
 /// A name/value list of labelled fields (Tencent `VatInvoiceInfos`, legacy `items`).
 #[derive(Debug, Default)]
@@ -517,6 +522,81 @@ impl<'a> Labels<'a> {
             field,
             polygon: entry.polygon,
             confidence: entry.confidence,
+        })
+    }
+}
+
+/// Pivots parallel column arrays of `{row, value}` cells into rows (Baidu sends each line-item
+/// column as its own array). Cells of one row and column are joined in arrival order, since a
+/// wrapped item name arrives as several cells with the same row key.
+#[derive(Debug)]
+pub struct Pivot<'a> {
+    columns: usize,
+    rows: Vec<(&'a str, Vec<Vec<&'a str>>)>,
+}
+
+/// One pivoted row.
+#[derive(Debug)]
+pub struct PivotRow {
+    cells: Vec<String>,
+}
+
+impl<'a> Pivot<'a> {
+    /// An empty pivot of `columns` columns.
+    pub fn new(columns: usize) -> Pivot<'a> {
+        Pivot {
+            columns,
+            rows: Vec::new(),
+        }
+    }
+
+    /// Adds a cell (cells without a row key or value are ignored).
+    pub fn add(&mut self, column: usize, row: Option<&'a str>, value: Option<&'a str>) {
+        let (Some(row), Some(value)) = (row, value) else {
+            return;
+        };
+        if column >= self.columns {
+            return;
+        }
+        let index = match self.rows.iter().position(|(r, _)| *r == row) {
+            Some(i) => i,
+            None => {
+                self.rows.push((row, vec![Vec::new(); self.columns]));
+                self.rows.len() - 1
+            }
+        };
+        if let Some(cells) = self
+            .rows
+            .get_mut(index)
+            .and_then(|(_, c)| c.get_mut(column))
+        {
+            cells.push(value);
+        }
+    }
+
+    /// The rows, ordered by numeric row key (then by key text).
+    pub fn rows(mut self) -> Vec<PivotRow> {
+        self.rows.sort_by(|(a, _), (b, _)| {
+            let key = |s: &str| s.trim().parse::<u64>().ok();
+            key(a).cmp(&key(b)).then_with(|| a.cmp(b))
+        });
+        self.rows
+            .into_iter()
+            .map(|(_, columns)| PivotRow {
+                cells: columns.into_iter().map(|c| c.concat()).collect(),
+            })
+            .collect()
+    }
+}
+
+impl PivotRow {
+    /// The value of one column in this row.
+    pub fn cell(&self, column: usize, field: &'static str) -> Option<Found<'_>> {
+        self.cells.get(column).map(|text| Found {
+            text: Cow::Borrowed(text.as_str()),
+            field,
+            polygon: None,
+            confidence: None,
         })
     }
 }
@@ -815,6 +895,23 @@ mod tests {
         let f = first([found(Some(&e), "e"), found(Some(&b), "b")]);
         assert_eq!(f.unwrap().field, "b");
         assert!(join([found(Some(&e), "e")], "", "j").is_none());
+    }
+
+    #[test]
+    fn pivot_groups_cells_by_row_and_joins_wrapped_values() {
+        let mut p = Pivot::new(2);
+        p.add(0, Some("2"), Some("*运输服务*"));
+        p.add(0, Some("1"), Some("*日用品*"));
+        p.add(0, Some("2"), Some("客运费"));
+        p.add(1, Some("1"), Some("15.31"));
+        p.add(1, None, Some("lost row key"));
+        p.add(5, Some("1"), Some("no such column"));
+        let rows = p.rows();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[0].cell(0, "c").unwrap().text, "*日用品*");
+        assert_eq!(rows[0].cell(1, "c").unwrap().text, "15.31");
+        assert_eq!(rows[1].cell(0, "c").unwrap().text, "*运输服务*客运费");
+        assert_eq!(rows[1].cell(1, "c").unwrap().text, "");
     }
 
     #[test]

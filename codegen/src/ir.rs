@@ -470,14 +470,34 @@ pub struct FieldMapIr {
 pub struct ListMapIr {
     /// Target id (`items`).
     pub target: String,
-    /// Runtime list variant (`Items`).
+    /// Runtime enum of the element fields (`ItemTarget`).
     pub variant: String,
-    /// Array path.
-    pub path: PathIr,
-    /// Element type wire name.
-    pub elem_type: String,
-    /// Element fields.
+    /// How the elements are laid out in the payload.
+    pub shape: ListShape,
+    /// Element fields. For [`ListShape::Columns`] each field's source is its column's path.
     pub fields: Vec<FieldMapIr>,
+}
+
+/// How list elements are laid out.
+#[derive(Debug, Clone)]
+pub enum ListShape {
+    /// An array of row objects.
+    Rows {
+        /// Array path.
+        path: PathIr,
+        /// Element type wire name.
+        elem_type: String,
+    },
+    /// Parallel column arrays of `{row, value}` cells (Baidu's `CommodityName: [{row, word}]`),
+    /// pivoted into rows by the row key.
+    Columns {
+        /// Rust name of the row-key field of a cell.
+        row: String,
+        /// Rust name of the value field of a cell.
+        value: String,
+        /// Wire name of the value field (for provenance).
+        value_wire: String,
+    },
 }
 
 /// Fields filled from one scope (a record, or a variant's struct).

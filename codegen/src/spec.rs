@@ -507,6 +507,12 @@ pub struct SourceSpec {
     pub list: Option<Sp<String>>,
     /// Element field sources, for list targets.
     pub fields: Option<SpMap<Sp<SourceSpec>>>,
+    /// Column paths by element field, for list targets laid out as parallel columns.
+    pub columns: Option<SpMap<Sp<SourceSpec>>>,
+    /// Row-key field of a column cell.
+    pub row: Option<Sp<String>>,
+    /// Value field of a column cell.
+    pub value: Option<Sp<String>>,
 }
 
 /// The object form of [`SourceSpec`]; kept separate so serde checks its keys.
@@ -524,6 +530,9 @@ struct SourceObject {
     normalize: Vec<Sp<String>>,
     list: Option<Sp<String>>,
     fields: Option<SpMap<Sp<SourceSpec>>>,
+    columns: Option<SpMap<Sp<SourceSpec>>>,
+    row: Option<Sp<String>>,
+    value: Option<Sp<String>>,
 }
 
 impl<'de> Deserialize<'de> for SourceSpec {
@@ -560,6 +569,9 @@ impl<'de> Deserialize<'de> for SourceSpec {
                     normalize: o.normalize,
                     list: o.list,
                     fields: o.fields,
+                    columns: o.columns,
+                    row: o.row,
+                    value: o.value,
                 })
             }
         }

@@ -1786,23 +1786,31 @@ impl MapCx<'_, '_> {
         variant: &str,
         elems: &'static [catalog::Target],
     ) -> Option<ListMapIr> {
-        let (Some(list), Some(fields)) = (&source.value.list, &source.value.fields) else {
-            return self.fail(
+        let node = &source.value;
+        match (&node.list, &node.fields, &node.columns) {
+            (Some(list), Some(fields), None) => self.rows(target, list, fields, scope, variant, elems),
+            (None, None, Some(columns)) => self.columns(target, source, columns, scope, variant, elems),
+            _ => self.fail(
                 source,
                 &format!(
-                    "`{}` is a list: give `list: <path>` and `fields:`",
+                    "`{}` is a list: give `list: <path>` with `fields:`, or `columns:` with `row:` and `value:`",
                     target.value
                 ),
-            );
-        };
+            ),
+        }
+    }
+
+    fn rows(
+        &mut self,
+        target: &Sp<String>,
+        list: &Sp<String>,
+        fields: &SpMap<Sp<spec::SourceSpec>>,
+        scope: &Scope<'_>,
+        variant: &str,
+        elems: &'static [catalog::Target],
+    ) -> Option<ListMapIr> {
         let path = self.path(list, scope.ty, scope.record)?;
-        let elem = match path.leaf() {
-            Some(TypeRef::List(inner)) => match inner.as_ref() {
-                TypeRef::Named(n) => self.ty(n)?.clone(),
-                _ => return self.fail(list, "`list` must be a list of structs"),
-            },
-            _ => return self.fail(list, "`list` must be a list of structs"),
-        };
+        let elem = self.list_element(list, &path)?;
         let elem_scope = Scope {
             ty: &elem,
             record: scope.record,
@@ -1816,8 +1824,100 @@ impl MapCx<'_, '_> {
         Some(ListMapIr {
             target: target.value.clone(),
             variant: variant.to_owned(),
-            path,
-            elem_type: elem.wire_name.clone(),
+            shape: ListShape::Rows {
+                path,
+                elem_type: elem.wire_name.clone(),
+            },
+            fields: out_fields,
+        })
+    }
+
+    /// The struct type of a list path's elements.
+    fn list_element(&mut self, at: &Sp<String>, path: &PathIr) -> Option<TypeIr> {
+        match path.leaf() {
+            Some(TypeRef::List(inner)) => match inner.as_ref() {
+                TypeRef::Named(n) => Some(self.ty(n)?.clone()),
+                _ => self.fail(at, "`list` must be a list of structs"),
+            },
+            _ => self.fail(at, "`list` must be a list of structs"),
+        }
+    }
+
+    fn columns(
+        &mut self,
+        target: &Sp<String>,
+        node: &Sp<spec::SourceSpec>,
+        columns: &SpMap<Sp<spec::SourceSpec>>,
+        scope: &Scope<'_>,
+        variant: &str,
+        elems: &'static [catalog::Target],
+    ) -> Option<ListMapIr> {
+        let (Some(row), Some(value)) = (&node.value.row, &node.value.value) else {
+            return self.fail(
+                node,
+                "`columns:` needs `row:` and `value:` (the fields of a cell)",
+            );
+        };
+        let mut shape: Option<(String, String)> = None;
+        let mut out_fields = Vec::new();
+        for (t, s) in columns.iter() {
+            let Some(def) = elems.iter().find(|e| e.id == t.value) else {
+                let known: Vec<&str> = elems.iter().map(|e| e.id).collect();
+                self.cx.at(
+                    self.f,
+                    t,
+                    format!("unknown list element field `{}`", t.value),
+                    &format!("expected one of: {}", known.join(", ")),
+                );
+                continue;
+            };
+            let Some(path_spec) = &s.value.path else {
+                self.cx.at(
+                    self.f,
+                    s,
+                    "a column is a path to an array of cells",
+                    "not a path",
+                );
+                continue;
+            };
+            let located = if path_spec.referenced.line() == 0 {
+                Sp::new(path_spec.value.clone(), s.referenced, s.defined)
+            } else {
+                path_spec.clone()
+            };
+            let Some(path) = self.path(&located, scope.ty, scope.record) else {
+                continue;
+            };
+            let Some(cell) = self.list_element(&located, &path) else {
+                continue;
+            };
+            let Some(row_rust) = self.member(&cell, row, &[TypeRef::String]) else {
+                continue;
+            };
+            let Some(value_rust) = self.member(&cell, value, &[TypeRef::String]) else {
+                continue;
+            };
+            shape = Some((row_rust, value_rust));
+            let Some(norms) = self.norms(s, def.ty) else {
+                continue;
+            };
+            out_fields.push(FieldMapIr {
+                target: def.id.to_owned(),
+                variant: def.variant.to_owned(),
+                ty: def.ty,
+                source: SourceIr::Path(path),
+                norms,
+            });
+        }
+        let (row, value_rust) = shape?;
+        Some(ListMapIr {
+            target: target.value.clone(),
+            variant: variant.to_owned(),
+            shape: ListShape::Columns {
+                row,
+                value: value_rust,
+                value_wire: value.value.clone(),
+            },
             fields: out_fields,
         })
     }

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::{opt, text_tokens};
-use crate::ir::{ApiIr, MappingIr, RequestType, ScopeMapIr, SourceIr};
+use crate::ir::{ApiIr, ListShape, MappingIr, RequestType, ScopeMapIr, SourceIr};
 
 fn request_type(t: RequestType) -> TokenStream {
     let v = match t {
@@ -263,12 +263,21 @@ pub(crate) fn rows(m: &MappingIr) -> Vec<(String, String, String, String)> {
             ));
         }
         for l in &scope.lists {
-            let base = format!("{prefix}{}[]", l.path.dotted());
             for f in &l.fields {
+                let source = match &l.shape {
+                    ListShape::Rows { path, .. } => {
+                        let base = format!("{prefix}{}[].", path.dotted());
+                        source_text(&base, &f.source, &list, &name)
+                    }
+                    ListShape::Columns { value_wire, .. } => format!(
+                        "{}[].{value_wire} by row",
+                        source_text(prefix, &f.source, &list, &name)
+                    ),
+                };
                 out.push((
                     variant.to_owned(),
                     format!("{}[].{}", l.target, f.target),
-                    source_text(&format!("{base}."), &f.source, &list, &name),
+                    source,
                     norm_text(&f.norms),
                 ));
             }

@@ -11,8 +11,8 @@ use quote::{format_ident, quote};
 
 use super::{api_type, ident};
 use crate::ir::{
-    ApiIr, FieldMapIr, Ir, ListMapIr, MappingIr, NormIr, PathIr, ScopeMapIr, SourceIr, Step,
-    TypeIr, TypeRef,
+    ApiIr, FieldMapIr, Ir, ListMapIr, ListShape, MappingIr, NormIr, PathIr, ScopeMapIr, SourceIr,
+    Step, TypeIr, TypeRef,
 };
 
 struct MapEmit<'a> {
@@ -129,16 +129,26 @@ fn used_fields(scope: &ScopeMapIr, relative: &mut BTreeSet<String>, rooted: &mut
         source(&f.source, relative, rooted);
     }
     for l in &scope.lists {
-        if let Some(first) = l.path.steps.first() {
-            if l.path.from_record {
-                rooted.insert(first.wire.clone());
-            } else {
-                relative.insert(first.wire.clone());
+        match &l.shape {
+            ListShape::Rows { path, .. } => {
+                if let Some(first) = path.steps.first() {
+                    if path.from_record {
+                        rooted.insert(first.wire.clone());
+                    } else {
+                        relative.insert(first.wire.clone());
+                    }
+                }
+                let mut inner = BTreeSet::new();
+                for f in &l.fields {
+                    source(&f.source, &mut inner, rooted);
+                }
             }
-        }
-        let mut inner = BTreeSet::new();
-        for f in &l.fields {
-            source(&f.source, &mut inner, rooted);
+            // Column paths start in this scope, like any other source.
+            ListShape::Columns { .. } => {
+                for f in &l.fields {
+                    source(&f.source, relative, rooted);
+                }
+            }
         }
     }
 }
@@ -283,15 +293,33 @@ impl MapEmit<'_> {
     }
 
     fn list(&self, l: &ListMapIr, base: &TokenStream, prefix: &str) -> TokenStream {
-        let base = if l.path.from_record {
+        match &l.shape {
+            ListShape::Rows { path, elem_type } => self.row_list(l, path, elem_type, base, prefix),
+            ListShape::Columns {
+                row,
+                value,
+                value_wire,
+            } => self.column_list(l, (row, value, value_wire), base, prefix),
+        }
+    }
+
+    fn row_list(
+        &self,
+        l: &ListMapIr,
+        path: &PathIr,
+        elem_type: &str,
+        base: &TokenStream,
+        prefix: &str,
+    ) -> TokenStream {
+        let base = if path.from_record {
             quote! { rec }
         } else {
             base.clone()
         };
-        let list = reach(&base, &l.path.steps);
+        let list = reach(&base, &path.steps);
         let target_enum = format_ident!("{}", l.variant);
         let it = format_ident!("it");
-        let elem_prefix = format!("{prefix}{}[].", l.path.dotted().trim_start_matches('/'));
+        let elem_prefix = format!("{prefix}{}[].", path.dotted().trim_start_matches('/'));
         let e = quote! { e };
         let sets = l
             .fields
@@ -307,7 +335,7 @@ impl MapEmit<'_> {
             &mut relative,
             &mut rooted,
         );
-        let extras = self.ty(&l.elem_type).map(|ty| {
+        let extras = self.ty(elem_type).map(|ty| {
             let items = ty
                 .fields
                 .iter()
@@ -324,6 +352,58 @@ impl MapEmit<'_> {
                 let mut it = ::fapiao::mapping::ListMapper::<::fapiao::mapping::#target_enum>::new();
                 #(#sets)*
                 #extras
+                m.push(it);
+            }
+        }
+    }
+
+    /// Parallel column arrays of cells, pivoted into rows by their row key.
+    fn column_list(
+        &self,
+        l: &ListMapIr,
+        (row, value, value_wire): (&str, &str, &str),
+        base: &TokenStream,
+        prefix: &str,
+    ) -> TokenStream {
+        let (row, value) = (ident(row), ident(value));
+        let target_enum = format_ident!("{}", l.variant);
+        let columns = l.fields.len();
+        let fills = l.fields.iter().enumerate().filter_map(|(i, f)| {
+            let SourceIr::Path(p) = &f.source else {
+                return None;
+            };
+            let base = if p.from_record {
+                quote! { rec }
+            } else {
+                base.clone()
+            };
+            let list = reach(&base, &p.steps);
+            Some(quote! {
+                for cell in #list.into_iter().flatten() {
+                    pivot.add(#i, cell.#row.as_deref(), cell.#value.as_deref());
+                }
+            })
+        });
+        let sets = l.fields.iter().enumerate().map(|(i, f)| {
+            let variant = format_ident!("{}", f.variant);
+            let field = match &f.source {
+                SourceIr::Path(p) => format!(
+                    "{prefix}{}[].{value_wire}",
+                    p.dotted().trim_start_matches('/')
+                ),
+                other => self.describe(prefix, other),
+            };
+            let norms = norms(&f.norms);
+            quote! {
+                it.set(::fapiao::mapping::#target_enum::#variant, row.cell(#i, #field), #norms);
+            }
+        });
+        quote! {
+            let mut pivot = ::fapiao::mapping::Pivot::new(#columns);
+            #(#fills)*
+            for row in pivot.rows() {
+                let mut it = ::fapiao::mapping::ListMapper::<::fapiao::mapping::#target_enum>::new();
+                #(#sets)*
                 m.push(it);
             }
         }

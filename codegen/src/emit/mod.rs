@@ -229,29 +229,64 @@ pub(crate) fn doc_lines(t: &Text) -> Vec<TokenStream> {
     out
 }
 
-/// Makes spec prose safe as rustdoc Markdown: no code fences or indented code blocks (they
-/// would become doctests), no accidental links or HTML tags.
+/// Makes spec prose safe as Markdown, for rustdoc and for the generated pages: no code
+/// fences or indented code blocks (they would become doctests), no HTML, links, emphasis,
+/// strikethrough, math or table syntax; bare `http(s)` URLs become autolinks (rustdoc warns
+/// about bare ones). Line breaks are kept.
 pub fn sanitize_doc(text: &str) -> String {
     text.lines()
-        .map(|line| {
-            let mut out = String::with_capacity(line.len());
-            for c in line.trim_start().chars() {
-                match c {
-                    '`' => out.push('\''),
-                    '[' => out.push_str("\\["),
-                    ']' => out.push_str("\\]"),
-                    '<' => out.push_str("&lt;"),
-                    '>' => out.push_str("&gt;"),
-                    '*' => out.push_str("\\*"),
-                    '_' => out.push_str("\\_"),
-                    '#' if out.is_empty() => out.push_str("\\#"),
-                    c => out.push(c),
-                }
-            }
-            out
-        })
+        .map(|line| sanitize_line(line.trim_start()))
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+fn sanitize_line(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(c) = rest.chars().next() {
+        if let Some(url) = url_prefix(rest) {
+            out.push('<');
+            out.push_str(url);
+            out.push('>');
+            rest = &rest[url.len()..];
+            continue;
+        }
+        match c {
+            '`' => out.push('\''),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '[' | ']' | '*' | '_' | '~' | '|' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '#' | '-' | '+' | '=' if out.is_empty() => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    out
+}
+
+/// The `http(s)://…` URL `s` starts with, without trailing sentence punctuation.
+fn url_prefix(s: &str) -> Option<&str> {
+    let scheme = ["https://", "http://"]
+        .into_iter()
+        .find(|p| s.starts_with(p))?;
+    let end = s
+        .find(|c: char| !c.is_ascii_graphic() || matches!(c, '<' | '>' | '"' | '|' | '`' | '\\'))
+        .unwrap_or(s.len());
+    let url = s[..end].trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '\'']);
+    (url.len() > scheme.len()).then_some(url)
+}
+
+/// One `(variant, target, source, normalizers)` row per mapped field of `m`: the mapping
+/// table the runtime descriptor carries and the generated docs show.
+pub fn mapping_rows(m: &crate::ir::MappingIr) -> Vec<(String, String, String, String)> {
+    descriptor::rows(m)
 }
 
 /// `Some(x)` / `None` tokens.
@@ -275,11 +310,37 @@ mod tests {
     #[test]
     fn doc_prose_cannot_become_code() {
         let s = sanitize_doc(
-            "```rust\nfn x() {}\n```\n    indented\nVatInvoiceInfos[Name=发票代码] <b>",
+            "```rust\nfn x() {}\n```\n    indented\nVatInvoiceInfos[Name=发票代码] <b>\n~~~\n",
         );
         assert!(!s.contains("```"));
+        assert!(!s.contains("~~~"));
         assert!(!s.lines().any(|l| l.starts_with("    ")));
         assert!(s.contains("\\[Name=发票代码\\]"));
         assert!(s.contains("&lt;b&gt;"));
+    }
+
+    #[test]
+    fn doc_prose_loses_table_math_and_block_syntax() {
+        assert_eq!(sanitize_doc("a | b"), "a \\| b");
+        assert_eq!(sanitize_doc("$5 & ~x~"), "\\$5 &amp; \\~x\\~");
+        assert_eq!(sanitize_doc("---\n= x\n# h"), "\\---\n\\= x\n\\# h");
+        assert_eq!(sanitize_doc("a\\b"), "a\\\\b");
+    }
+
+    #[test]
+    fn bare_urls_become_autolinks_without_trailing_punctuation() {
+        assert_eq!(
+            sanitize_doc("见https://a.example/x_y?q=1。"),
+            "见<https://a.example/x_y?q=1>。"
+        );
+        assert_eq!(
+            sanitize_doc("(see http://a.example/p)."),
+            "(see <http://a.example/p>)."
+        );
+        assert_eq!(sanitize_doc("https:// alone"), "https:// alone");
+        assert_eq!(
+            sanitize_doc("a|https://x.example|b"),
+            "a\\|<https://x.example>\\|b"
+        );
     }
 }

@@ -170,9 +170,15 @@ pub(crate) fn request(api: &ApiIr) -> TokenStream {
         })
         .collect();
     let (builder_binding, input_arg) = if from_input.is_empty() {
-        (quote! { let builder = Request::builder(); }, quote! { _input })
+        (
+            quote! { let builder = Request::builder(); },
+            quote! { _input },
+        )
     } else {
-        (quote! { let mut builder = Request::builder(); }, quote! { input })
+        (
+            quote! { let mut builder = Request::builder(); },
+            quote! { input },
+        )
     };
     let uses_credential = api
         .request
