@@ -14,6 +14,7 @@ pub mod invoice;
 pub mod local;
 pub mod mapping;
 pub mod normalize;
+pub mod sandbox;
 pub mod secret;
 pub mod validate;
 

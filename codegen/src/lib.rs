@@ -24,6 +24,8 @@
 
 pub mod catalog;
 pub mod diagnostic;
+#[cfg(feature = "docs")]
+pub mod docs;
 pub mod emit;
 pub mod ir;
 pub mod names;

@@ -12,6 +12,10 @@ commands:
   check <specs-dir>     validate every spec; print all problems; exit 1 if any
   expand <spec-file>    print the Rust generated for one spec (its directory is read
                         too, for imports)
+  docs [--specs DIR] --out OUT
+                        render the Markdown docs of every spec in DIR (default: specs)
+                        into OUT/README.md and OUT/apis/<api-id>.md; writes only what
+                        changed
 ";
 
 fn main() -> ExitCode {
@@ -24,6 +28,13 @@ fn main() -> ExitCode {
     {
         ["check", dir] => check(Path::new(dir)),
         ["expand", file] => expand(Path::new(file)),
+        ["docs", options @ ..] => match DocsOptions::parse(options) {
+            Some(options) => docs(&options),
+            None => {
+                eprint!("{USAGE}");
+                ExitCode::from(2)
+            }
+        },
         ["-h" | "--help" | "help"] => {
             print!("{USAGE}");
             ExitCode::SUCCESS
@@ -102,5 +113,115 @@ fn expand(file: &Path) -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Arguments of `docs`.
+#[derive(Debug, PartialEq, Eq)]
+struct DocsOptions {
+    specs: String,
+    out: PathBuf,
+}
+
+impl DocsOptions {
+    /// `[--specs DIR] --out DIR`, each at most once; `None` for anything else.
+    fn parse(args: &[&str]) -> Option<DocsOptions> {
+        let (mut specs, mut out) = (None, None);
+        for pair in args.chunks(2) {
+            let slot = match pair.first().copied() {
+                Some("--specs") => &mut specs,
+                Some("--out") => &mut out,
+                _ => return None,
+            };
+            let value = pair.get(1).copied().filter(|v| !v.is_empty())?;
+            if slot.replace(value).is_some() {
+                return None;
+            }
+        }
+        Some(DocsOptions {
+            specs: specs.unwrap_or("specs").to_owned(),
+            out: PathBuf::from(out?),
+        })
+    }
+}
+
+/// The specs directory as pages name it: as given, `/`-separated, without `./` or a
+/// trailing slash.
+fn specs_display(dir: &str) -> String {
+    let dir = dir.replace('\\', "/");
+    let dir = dir.strip_prefix("./").unwrap_or(&dir).trim_end_matches('/');
+    if dir.is_empty() {
+        ".".to_owned()
+    } else {
+        dir.to_owned()
+    }
+}
+
+fn docs(options: &DocsOptions) -> ExitCode {
+    let checked = match builder(Path::new(&options.specs))
+        .display_prefix(specs_display(&options.specs))
+        .check()
+    {
+        Ok(c) => c,
+        Err(failure) => {
+            eprintln!("{failure}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match fapiao_codegen::docs::write(&checked.ir, &options.out) {
+        Ok(result) => {
+            for path in result.written.iter().chain(&result.removed) {
+                println!("  {}", path.display());
+            }
+            println!(
+                "docs: {} files in {}; {} written, {} removed",
+                result.pages.len(),
+                options.out.display(),
+                result.written.len(),
+                result.removed.len()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn docs_options_default_the_specs_dir_and_need_an_out_dir() {
+        assert_eq!(
+            DocsOptions::parse(&["--out", "generated"]),
+            Some(DocsOptions {
+                specs: "specs".to_owned(),
+                out: PathBuf::from("generated")
+            })
+        );
+        assert_eq!(
+            DocsOptions::parse(&["--out", "g", "--specs", "s"]).map(|o| o.specs),
+            Some("s".to_owned())
+        );
+        for bad in [
+            &[][..],
+            &["--specs", "s"],
+            &["--out"],
+            &["--out", ""],
+            &["--out", "a", "--out", "b"],
+            &["--out", "a", "--verbose"],
+        ] {
+            assert_eq!(DocsOptions::parse(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn specs_display_is_relative_and_slash_separated() {
+        assert_eq!(specs_display("./specs/"), "specs");
+        assert_eq!(specs_display("a\\b"), "a/b");
+        assert_eq!(specs_display("./"), ".");
     }
 }
