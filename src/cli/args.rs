@@ -1,0 +1,115 @@
+//! The command-line grammar (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{ArgAction, Args, Parser, Subcommand};
+
+use super::output::Format;
+
+/// Chinese invoice (发票) recognition with any vendor API or offline.
+#[derive(Debug, Parser)]
+#[command(name = "fapiao", version, about)]
+pub struct Cli {
+    /// More logs on stderr: -v info, -vv debug, -vvv trace (`RUST_LOG`, when set, wins).
+    #[arg(short, long, action = ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Recognise invoices in files and folders, one record per file.
+    Recognize(RecognizeArgs),
+    /// List every registered API: limits, auth, environment variables, credentials present.
+    Apis(ApisArgs),
+    /// Validate invoices produced by `recognize` (json or jsonl) or bare Invoice JSON.
+    Validate(ValidateArgs),
+    /// Run the loopback sandbox that emulates every API.
+    Sandbox(fapiao::sandbox::cli::Args),
+}
+
+/// `fapiao recognize`.
+#[derive(Debug, Args)]
+pub struct RecognizeArgs {
+    /// Files and folders. Folders are searched recursively, in sorted order, for files whose
+    /// extension is a format the chosen APIs accept; hidden entries are skipped.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// The API to use (see `fapiao apis`) [default: local].
+    #[arg(long, value_name = "ID", conflicts_with = "apis")]
+    pub api: Option<String>,
+    /// A fallback chain: the next API is tried when one fails with an error another vendor
+    /// may not have (unavailable, quota, rate limit, internal, timeout), never for bad input.
+    #[arg(long, value_name = "ID,ID…", value_delimiter = ',', num_args = 1)]
+    pub apis: Vec<String>,
+    /// Endpoint override for every cloud API of the chain, e.g. a sandbox's base URL.
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// Region for every cloud API of the chain (otherwise the config file's or the spec's).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// Output format [default: from the --output extension, else json].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Output file [default: stdout]. For json, csv, xlsx and table a journal
+    /// `FILE.journal.jsonl` records results as they complete and the file is rendered from it
+    /// at the end; jsonl is written record by record to FILE itself.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// With --format csv: also write the line items, one row per item, to this file.
+    #[arg(long, value_name = "FILE")]
+    pub items: Option<PathBuf>,
+    /// Attach validation findings; a cloud result is also cross-checked against the QR code
+    /// the local backend reads from the same file.
+    #[arg(long)]
+    pub validate: bool,
+    /// Files in flight at once [default: CPU count for local, 4 for cloud APIs]; never more
+    /// than the lowest QPS of the chain's APIs.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub concurrency: Option<u32>,
+    /// Skip files already recorded with a result in --output (same path and SHA-256); failed
+    /// files are tried again.
+    #[arg(long)]
+    pub resume: bool,
+    /// Attempts per API call, the first included; retryable failures (5xx, 429, resets,
+    /// timeouts, codes the spec marks retryable) are retried with jittered backoff.
+    #[arg(long, value_name = "N", default_value_t = 3,
+          value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub max_attempts: u32,
+    /// Retries allowed per call on average, per API, before calls fail fast (protects a
+    /// struggling vendor and your bill).
+    #[arg(long, value_name = "RATIO", default_value_t = 0.1, value_parser = parse_ratio)]
+    pub retry_budget: f64,
+    /// Config file with credentials, regions, endpoints and QPS [default: $FAPIAO_CONFIG,
+    /// else ~/.config/fapiao/config.toml when present].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// `fapiao apis`.
+#[derive(Debug, Args)]
+pub struct ApisArgs {
+    /// Config file consulted for credentials (as for `recognize`).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// `fapiao validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// A `recognize` output (json or jsonl), an Invoice, or an array of Invoices; `-` reads
+    /// stdin.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+}
+
+/// A non-negative finite number.
+fn parse_ratio(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(value) if value.is_finite() && value >= 0.0 => Ok(value),
+        _ => Err(format!("`{text}` is not a non-negative number")),
+    }
+}

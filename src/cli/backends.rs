@@ -1,0 +1,280 @@
+//! The APIs a run calls — the in-process `local` backend or a registered cloud API — and the
+//! fallback chain over them.
+
+use std::sync::Arc;
+
+use fapiao::Invoice;
+use fapiao::api::{self, ApiDescriptor, DynApi, ErrorKind, Input};
+use fapiao::client::{Client, Error};
+use fapiao::local::{self, LocalError, LocalLimits};
+
+use super::CliError;
+use super::record::Failure;
+
+/// One API a run can call.
+#[derive(Clone, Copy)]
+pub enum Backend {
+    /// An in-process API from [`fapiao::apis::LOCAL_DESCRIPTORS`], run by
+    /// [`fapiao::local::recognize`] on a blocking thread.
+    Local(&'static ApiDescriptor),
+    /// A generated HTTP API, called through the [`Client`].
+    Cloud(&'static dyn DynApi),
+}
+
+impl Backend {
+    /// The API's descriptor.
+    pub fn descriptor(self) -> &'static ApiDescriptor {
+        match self {
+            Backend::Local(descriptor) => descriptor,
+            Backend::Cloud(api) => api.descriptor(),
+        }
+    }
+
+    /// The API's id.
+    pub fn id(self) -> &'static str {
+        self.descriptor().id
+    }
+
+    /// Every API, in-process ones first, each group sorted by id.
+    pub fn all() -> impl Iterator<Item = Backend> {
+        let local = fapiao::apis::LOCAL_DESCRIPTORS
+            .iter()
+            .map(|d| Backend::Local(d));
+        local.chain(api::registry().iter().map(|api| Backend::Cloud(*api)))
+    }
+
+    /// The API with this id; a usage error listing the known ids otherwise.
+    pub fn find(id: &str) -> Result<Backend, CliError> {
+        Backend::all().find(|b| b.id() == id).ok_or_else(|| {
+            let known: Vec<&str> = Backend::all().map(Backend::id).collect();
+            CliError::usage(format!(
+                "unknown API `{id}` (known: {}; see `fapiao apis`)",
+                known.join(", ")
+            ))
+        })
+    }
+}
+
+impl std::fmt::Debug for Backend {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// A failed call: its kind (which decides fallback) and the record of it.
+#[derive(Debug, Clone)]
+pub struct CallError {
+    /// The vendor-independent kind.
+    pub kind: ErrorKind,
+    /// What the record shows.
+    pub failure: Failure,
+}
+
+impl CallError {
+    /// A failure of `api` (empty when no API was involved).
+    pub fn new(
+        api: &str,
+        kind: ErrorKind,
+        code: &str,
+        message: impl std::fmt::Display,
+    ) -> CallError {
+        CallError {
+            kind,
+            failure: Failure {
+                api: api.to_owned(),
+                kind: kind.id().to_owned(),
+                code: code.to_owned(),
+                message: message.to_string(),
+            },
+        }
+    }
+}
+
+/// What a chain produced for one input.
+#[derive(Debug)]
+pub struct ChainOutcome {
+    /// The API that answered and its invoices, or the last failure.
+    pub result: Result<(Backend, Vec<Invoice>), CallError>,
+    /// Failures of the APIs tried before, in order.
+    pub fallbacks: Vec<CallError>,
+}
+
+/// APIs tried in order: the next one only when the previous failed with a kind that
+/// [`ErrorKind::allows_fallback`].
+pub struct Chain {
+    earlier: Vec<Backend>,
+    last: Backend,
+    client: Option<Client>,
+}
+
+impl Chain {
+    /// A chain over `backends` (`None` when empty); `client` must be given when any of them
+    /// is a cloud API.
+    pub fn new(mut backends: Vec<Backend>, client: Option<Client>) -> Option<Chain> {
+        let last = backends.pop()?;
+        Some(Chain {
+            earlier: backends,
+            last,
+            client,
+        })
+    }
+
+    /// The APIs, in order.
+    pub fn backends(&self) -> impl Iterator<Item = Backend> + '_ {
+        self.earlier.iter().copied().chain([self.last])
+    }
+
+    /// Recognises one file (`input.file` set) named `name`.
+    pub async fn recognize(&self, input: &Arc<Input>, name: &str) -> ChainOutcome {
+        let mut fallbacks = Vec::new();
+        for backend in &self.earlier {
+            match self.call(*backend, input, name).await {
+                Ok(invoices) => {
+                    return ChainOutcome {
+                        result: Ok((*backend, invoices)),
+                        fallbacks,
+                    };
+                }
+                Err(err) if err.kind.allows_fallback() => {
+                    tracing::info!(api = backend.id(), kind = %err.kind, file = name, "falling back");
+                    fallbacks.push(err);
+                }
+                Err(err) => {
+                    return ChainOutcome {
+                        result: Err(err),
+                        fallbacks,
+                    };
+                }
+            }
+        }
+        let result = self.call(self.last, input, name).await;
+        ChainOutcome {
+            result: result.map(|invoices| (self.last, invoices)),
+            fallbacks,
+        }
+    }
+
+    async fn call(
+        &self,
+        backend: Backend,
+        input: &Arc<Input>,
+        name: &str,
+    ) -> Result<Vec<Invoice>, CallError> {
+        match backend {
+            Backend::Local(descriptor) => read_locally(input, name)
+                .await
+                .map_err(|e| e.with_api(descriptor.id)),
+            Backend::Cloud(api) => {
+                let id = api.descriptor().id;
+                let Some(client) = &self.client else {
+                    return Err(CallError::new(
+                        id,
+                        ErrorKind::Other,
+                        "config",
+                        "no client configured",
+                    ));
+                };
+                client
+                    .recognize(api, input)
+                    .await
+                    .map_err(|e| client_error(id, &e))
+            }
+        }
+    }
+}
+
+impl CallError {
+    fn with_api(mut self, api: &str) -> CallError {
+        api.clone_into(&mut self.failure.api);
+        self
+    }
+}
+
+/// Reads `input.file` with the local backend on a blocking thread.
+pub async fn read_locally(input: &Arc<Input>, name: &str) -> Result<Vec<Invoice>, CallError> {
+    let input = Arc::clone(input);
+    let name = name.to_owned();
+    let task = tokio::task::spawn_blocking(move || {
+        let bytes = input.file.as_deref().unwrap_or_default();
+        local::recognize(bytes, Some(&name), &LocalLimits::default())
+    });
+    match task.await {
+        Ok(result) => result.map_err(|e| local_error(&e)),
+        Err(join) => Err(CallError::new(
+            "",
+            ErrorKind::Internal,
+            "panic",
+            format!("the local backend failed unexpectedly: {join}"),
+        )),
+    }
+}
+
+/// The kind and code of a local backend error.
+fn local_error(err: &LocalError) -> CallError {
+    let (kind, code) = match err {
+        LocalError::InputTooLarge { .. } => (ErrorKind::TooLarge, "input_too_large"),
+        LocalError::ImageTooLarge { .. } => (ErrorKind::TooLarge, "image_too_large"),
+        LocalError::UncompressedTooLarge { .. } => (ErrorKind::TooLarge, "uncompressed_too_large"),
+        LocalError::Unsupported { .. } => (ErrorKind::UnsupportedFormat, "unsupported"),
+        LocalError::Image { .. } => (ErrorKind::ImageQuality, "image"),
+        LocalError::NothingFound { .. } => (ErrorKind::NotFound, "nothing_found"),
+        LocalError::Archive { .. } => (ErrorKind::BadInput, "archive"),
+        LocalError::UnsafeEntryName { .. } => (ErrorKind::BadInput, "unsafe_entry_name"),
+        LocalError::TooManyEntries { .. } => (ErrorKind::BadInput, "too_many_entries"),
+        LocalError::CompressionRatio { .. } => (ErrorKind::BadInput, "compression_ratio"),
+        LocalError::OfdPart { .. } => (ErrorKind::BadInput, "ofd_part"),
+        LocalError::Pdf { .. } => (ErrorKind::BadInput, "pdf"),
+        _ => (ErrorKind::Other, "local"),
+    };
+    CallError::new("", kind, code, err)
+}
+
+/// The kind and code of a client error: the vendor's code, or where the failure arose.
+fn client_error(api: &str, err: &Error) -> CallError {
+    let status_code;
+    let code = match err {
+        Error::Vendor(vendor) => vendor.code.as_str(),
+        Error::MalformedResponse { http_status, .. } => {
+            status_code = format!("http_{http_status}");
+            status_code.as_str()
+        }
+        Error::InputRefused(_) => "input_refused",
+        Error::Config(_) => "config",
+        Error::Request { .. } => "request",
+        Error::Transport { .. } => "transport",
+        Error::Timeout { .. } => "timeout",
+        _ => "client",
+    };
+    CallError::new(api, err.kind(), code, err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_is_found_and_unknown_ids_list_the_known_ones() {
+        assert_eq!(Backend::find("local").unwrap().id(), "local");
+        for api in api::registry() {
+            assert_eq!(
+                Backend::find(api.descriptor().id).unwrap().id(),
+                api.descriptor().id
+            );
+        }
+        let Err(CliError::Usage(message)) = Backend::find("nope.api") else {
+            panic!("expected a usage error");
+        };
+        assert!(message.contains("unknown API `nope.api`"), "{message}");
+        assert!(message.contains("local"), "{message}");
+    }
+
+    #[test]
+    fn local_errors_keep_their_reason_as_code() {
+        let err = local_error(&LocalError::Unsupported {
+            what: "GIF image".into(),
+        });
+        assert_eq!(err.kind, ErrorKind::UnsupportedFormat);
+        assert_eq!(err.failure.code, "unsupported");
+        assert!(!err.kind.allows_fallback());
+    }
+}

@@ -1,0 +1,120 @@
+//! The `fapiao` command line.
+//!
+//! * `recognize PATH…` — files and folders through one API or a fallback chain, into JSON,
+//!   JSONL, CSV, xlsx or a table, with a crash-safe journal for `--resume` ([`recognize`]);
+//! * `apis` — every registered API, its limits and whether its credentials are set ([`apis`]);
+//! * `validate FILE|-` — the findings of [`fapiao::Invoice::validate`] for recognised invoices
+//!   ([`validate`]);
+//! * `sandbox` — the loopback emulator of every API ([`fapiao::sandbox::cli`]).
+//!
+//! Exit codes: 0 when everything succeeded, 1 when any input failed (or output could not be
+//! written), 2 for usage errors — an unknown API, missing credentials, an unreadable path —
+//! which print one line on stderr before anything is sent anywhere.
+
+mod apis;
+mod args;
+mod backends;
+mod inputs;
+mod journal;
+mod logging;
+mod output;
+mod progress;
+mod recognize;
+mod record;
+mod validate;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command};
+
+/// Why a command stopped early.
+#[derive(Debug)]
+pub enum CliError {
+    /// The command line or the configuration is wrong; nothing was done (exit 2).
+    Usage(String),
+    /// The command could not finish, e.g. the output could not be written (exit 1).
+    Fatal(String),
+}
+
+impl CliError {
+    /// A usage error from anything displayable.
+    pub fn usage(message: impl std::fmt::Display) -> CliError {
+        CliError::Usage(message.to_string())
+    }
+
+    /// A fatal error from anything displayable.
+    pub fn fatal(message: impl std::fmt::Display) -> CliError {
+        CliError::Fatal(message.to_string())
+    }
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return clap_exit(&err),
+    };
+    logging::init(cli.verbose);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => return report(&CliError::fatal(format!("cannot start the runtime: {err}"))),
+    };
+    let result = match cli.command {
+        Command::Recognize(args) => recognize::run(&runtime, args),
+        Command::Apis(args) => apis::run(&runtime, &args),
+        Command::Validate(args) => validate::run(&args),
+        Command::Sandbox(args) => runtime
+            .block_on(fapiao::sandbox::cli::run(args))
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(CliError::usage),
+    };
+    result.unwrap_or_else(|err| report(&err))
+}
+
+/// Prints an error as one line on stderr and returns its exit code.
+fn report(err: &CliError) -> ExitCode {
+    let (message, code) = match err {
+        CliError::Usage(message) => (message, 2),
+        CliError::Fatal(message) => (message, 1),
+    };
+    eprintln!("fapiao: error: {}", one_line(message));
+    ExitCode::from(code)
+}
+
+/// Help and version go to stdout with exit 0; a parse error prints only its first line (the
+/// problem itself, without the usage block) with exit 2.
+fn clap_exit(err: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        // Nothing useful can be done when stdout is gone.
+        let _ = err.print();
+        return if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+            ExitCode::from(2)
+        } else {
+            ExitCode::SUCCESS
+        };
+    }
+    let rendered = err.render().to_string();
+    let first = rendered
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("invalid arguments");
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    eprintln!("fapiao: error: {first} (see `fapiao --help`)");
+    ExitCode::from(2)
+}
+
+/// `message` with line breaks folded, so every error is exactly one line.
+fn one_line(message: &str) -> String {
+    message.split_whitespace().collect::<Vec<_>>().join(" ")
+}

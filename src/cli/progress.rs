@@ -1,0 +1,180 @@
+//! Progress on stderr: an indicatif bar with rate and ETA when stderr is a terminal (nothing
+//! otherwise), and the summary line at the end.
+
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::record::Record;
+
+/// The bar being drawn, so log lines can be printed around it.
+static ACTIVE: Mutex<Option<ProgressBar>> = Mutex::new(None);
+
+/// Runs `print` with the bar (if any) cleared from the screen, then redraws it.
+pub fn suspend<R>(print: impl FnOnce() -> R) -> R {
+    let active = ACTIVE
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    match active {
+        Some(bar) => bar.suspend(print),
+        None => print(),
+    }
+}
+
+/// The progress of one batch.
+pub struct Progress {
+    bar: Option<ProgressBar>,
+}
+
+impl Progress {
+    /// Progress over `total` inputs; a bar only when stderr is a terminal.
+    pub fn new(total: u64) -> Progress {
+        if total == 0 || !std::io::stderr().is_terminal() {
+            return Progress { bar: None };
+        }
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+        let style =
+            ProgressStyle::with_template("{bar:40} {pos}/{len} files  {per_sec}  ETA {eta}  {msg}");
+        if let Ok(style) = style {
+            bar.set_style(style);
+        }
+        bar.enable_steady_tick(Duration::from_millis(200));
+        *ACTIVE.lock().unwrap_or_else(PoisonError::into_inner) = Some(bar.clone());
+        Progress { bar: Some(bar) }
+    }
+
+    /// One more input done; `failed` counts the failures so far.
+    pub fn advance(&self, failed: u64) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+            if failed > 0 {
+                bar.set_message(format!("{failed} failed"));
+            }
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+            *ACTIVE.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        }
+    }
+}
+
+/// What a run did, for the final summary.
+#[derive(Debug)]
+pub struct Summary {
+    started: Instant,
+    /// Inputs with a result.
+    pub done: u64,
+    /// Failed inputs by error kind.
+    pub failed: BTreeMap<String, u64>,
+    /// Inputs skipped because `--resume` found their result.
+    pub skipped: u64,
+    /// Invoices recognised.
+    pub invoices: u64,
+}
+
+impl Summary {
+    /// A summary starting now.
+    pub fn start(skipped: u64) -> Summary {
+        Summary {
+            started: Instant::now(),
+            done: 0,
+            failed: BTreeMap::new(),
+            skipped,
+            invoices: 0,
+        }
+    }
+
+    /// Counts one record.
+    pub fn add(&mut self, record: &Record) {
+        if let Some(recognized) = record.recognized() {
+            self.done += 1;
+            self.invoices += recognized.invoices.len() as u64;
+        }
+        if let Some(failure) = record.failure() {
+            *self.failed.entry(failure.kind.clone()).or_default() += 1;
+        }
+    }
+
+    /// Failed inputs.
+    pub fn failed_count(&self) -> u64 {
+        self.failed.values().sum()
+    }
+
+    /// `1000 files: 990 done, 10 failed (unavailable 7, bad_input 3), 5 skipped; 12 invoices in 3.2 s, 3.7 invoices/s`
+    pub fn line(&self) -> String {
+        let elapsed = self.started.elapsed().as_secs_f64();
+        let mut line = format!(
+            "{} files: {} done, {} failed",
+            self.done + self.failed_count() + self.skipped,
+            self.done,
+            self.failed_count()
+        );
+        if !self.failed.is_empty() {
+            let kinds: Vec<String> = self
+                .failed
+                .iter()
+                .map(|(k, n)| format!("{k} {n}"))
+                .collect();
+            line.push_str(&format!(" ({})", kinds.join(", ")));
+        }
+        if self.skipped > 0 {
+            line.push_str(&format!(", {} skipped (already recorded)", self.skipped));
+        }
+        let rate = if elapsed > 0.0 {
+            self.invoices as f64 / elapsed
+        } else {
+            0.0
+        };
+        line.push_str(&format!(
+            "; {} invoices in {elapsed:.1} s, {rate:.1} invoices/s",
+            self.invoices
+        ));
+        line
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::record::{Failure, Recognized};
+
+    #[test]
+    fn the_summary_counts_results_and_failures_by_kind() {
+        let mut summary = Summary::start(2);
+        let ok = Record::ok(
+            "a".into(),
+            "1".into(),
+            Recognized {
+                api: "local".into(),
+                invoices: vec![fapiao::Invoice::default(); 2],
+                findings: Vec::new(),
+                qr_cross_check: None,
+            },
+        );
+        let failure = |kind: &str| Failure {
+            api: "x".into(),
+            kind: kind.into(),
+            code: "c".into(),
+            message: "m".into(),
+        };
+        summary.add(&ok);
+        summary.add(&Record::error("b".into(), None, failure("bad_input")));
+        summary.add(&Record::error("c".into(), None, failure("unavailable")));
+        summary.add(&Record::error("d".into(), None, failure("unavailable")));
+        let line = summary.line();
+        assert!(
+            line.starts_with("6 files: 1 done, 3 failed (bad_input 1, unavailable 2), 2 skipped"),
+            "{line}"
+        );
+        assert!(line.contains("; 2 invoices in "), "{line}");
+    }
+}

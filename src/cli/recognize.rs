@@ -1,0 +1,365 @@
+//! `fapiao recognize`: every input through the API chain, one record each, written as they
+//! complete, with bounded concurrency.
+//!
+//! Before anything is read or sent, the run checks what would make every input fail the
+//! same way — an unknown API, missing credentials or other settings, an unreadable path, an
+//! output option that does not fit the format — and stops with a usage error (exit 2).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use tokio::runtime::Runtime;
+use tokio::task::JoinSet;
+
+use fapiao::api::{ErrorKind, Input};
+use fapiao::client::{Client, RetryPolicy};
+
+use super::CliError;
+use super::apis::{check_settings, client_builder};
+use super::args::RecognizeArgs;
+use super::backends::{Backend, CallError, Chain};
+use super::inputs::{self, InputFile, sha256_hex};
+use super::journal::{self, Journal, Resumed};
+use super::output::{self, Format};
+use super::progress::{Progress, Summary};
+use super::record::{Recognized, Record};
+use super::validate;
+
+/// Files in flight at once for cloud APIs when `--concurrency` is not given.
+const DEFAULT_CLOUD_CONCURRENCY: usize = 4;
+
+/// Runs `fapiao recognize`.
+pub fn run(runtime: &Runtime, args: RecognizeArgs) -> Result<ExitCode, CliError> {
+    let format = args
+        .format
+        .or_else(|| args.output.as_deref().and_then(Format::from_path))
+        .unwrap_or(Format::Json);
+    check_output_options(format, &args)?;
+    let chain = Arc::new(build_chain(runtime, &args)?);
+    let formats = chain
+        .backends()
+        .flat_map(|b| b.descriptor().limits.formats.iter().copied());
+    let inputs = inputs::discover(&args.paths, &inputs::extensions_of(formats))?;
+    let concurrency = concurrency(args.concurrency, &chain);
+
+    let (mut sink, resumed) = Sink::open(format, args.output.as_deref(), args.resume, &inputs)?;
+    if resumed.unreadable_lines > 0 {
+        eprintln!(
+            "fapiao: note: dropped {} incomplete line(s) from the journal of an interrupted run",
+            resumed.unreadable_lines
+        );
+    }
+    let todo: Vec<InputFile> = inputs
+        .into_iter()
+        .filter(|i| !resumed.done.contains(&i.display))
+        .collect();
+    let mut summary = Summary::start(resumed.done.len() as u64);
+    let batch = Batch {
+        chain,
+        concurrency,
+        validate: args.validate,
+    };
+    runtime.block_on(batch.run(todo, &mut sink, &mut summary))?;
+    sink.render(format, args.output.as_deref(), args.items.as_deref())?;
+    eprintln!("{}", summary.line());
+    Ok(if summary.failed_count() > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Output options that cannot work together are refused up front.
+fn check_output_options(format: Format, args: &RecognizeArgs) -> Result<(), CliError> {
+    if args.resume && args.output.is_none() {
+        return Err(CliError::usage(
+            "--resume needs --output FILE (the run to resume is recorded there)",
+        ));
+    }
+    if format == Format::Xlsx && args.output.is_none() {
+        return Err(CliError::usage("--format xlsx needs --output FILE"));
+    }
+    if args.items.is_some() && format != Format::Csv {
+        return Err(CliError::usage(
+            "--items applies to --format csv (xlsx has an items sheet, json the items themselves)",
+        ));
+    }
+    Ok(())
+}
+
+/// The chain of `--api` or `--apis`, with a client for its cloud APIs whose settings have
+/// been checked.
+fn build_chain(runtime: &Runtime, args: &RecognizeArgs) -> Result<Chain, CliError> {
+    let ids: Vec<&str> = if args.apis.is_empty() {
+        vec![args.api.as_deref().unwrap_or("local")]
+    } else {
+        args.apis.iter().map(|id| id.trim()).collect()
+    };
+    let backends = ids
+        .into_iter()
+        .map(Backend::find)
+        .collect::<Result<Vec<_>, _>>()?;
+    let client = build_client(args, &backends)?;
+    if let Some(client) = &client {
+        for backend in &backends {
+            if let Backend::Cloud(api) = backend {
+                runtime
+                    .block_on(check_settings(client, *api))
+                    .map_err(|problem| CliError::usage(problem.message))?;
+            }
+        }
+    }
+    Chain::new(backends, client).ok_or_else(|| CliError::usage("no API given"))
+}
+
+/// A client for the chain's cloud APIs, or `None` when it has none.
+fn build_client(args: &RecognizeArgs, backends: &[Backend]) -> Result<Option<Client>, CliError> {
+    let clouds: Vec<&str> = backends
+        .iter()
+        .filter(|b| matches!(b, Backend::Cloud(_)))
+        .map(|b| b.id())
+        .collect();
+    if clouds.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = client_builder(args.config.as_deref()).retry(RetryPolicy {
+        max_attempts: args.max_attempts,
+        budget_ratio: args.retry_budget,
+        ..RetryPolicy::default()
+    });
+    for id in clouds {
+        if let Some(url) = &args.endpoint {
+            builder = builder.endpoint(id, url.clone());
+        }
+        if let Some(region) = &args.region {
+            builder = builder.region(id, region.clone());
+        }
+    }
+    builder.build().map(Some).map_err(CliError::usage)
+}
+
+/// Files in flight: as requested or the default, never above the lowest QPS of the chain's
+/// APIs (their descriptors' documented limit). Lowering a requested value is noted on stderr.
+fn concurrency(requested: Option<u32>, chain: &Chain) -> usize {
+    let default = if chain.backends().all(|b| matches!(b, Backend::Local(_))) {
+        std::thread::available_parallelism().map_or(1, usize::from)
+    } else {
+        DEFAULT_CLOUD_CONCURRENCY
+    };
+    let wanted = requested.map_or(default, |n| n as usize);
+    let slowest = chain
+        .backends()
+        .filter_map(|b| Some((b.descriptor().limits.qps?, b.id())))
+        .min_by(|a, b| a.0.total_cmp(&b.0));
+    match slowest {
+        Some((qps, id)) if wanted as f64 > qps.max(1.0) => {
+            let cap = qps.max(1.0).floor() as usize;
+            if requested.is_some() {
+                eprintln!("fapiao: note: --concurrency {wanted} lowered to {cap}, the QPS of {id}");
+            }
+            cap
+        }
+        _ => wanted,
+    }
+}
+
+/// Where records go while the batch runs.
+enum Sink {
+    /// JSONL on stdout, one line per record as it completes.
+    Stdout,
+    /// A journal: the output itself (jsonl), next to the output, or a temporary file for a
+    /// whole-file format rendered to stdout (removed when done).
+    Journal {
+        journal: Journal,
+        path: PathBuf,
+        temporary: bool,
+    },
+}
+
+impl Sink {
+    /// Opens the journal for `format` and `output`; with `resume`, compacts an existing one.
+    fn open(
+        format: Format,
+        output: Option<&Path>,
+        resume: bool,
+        inputs: &[InputFile],
+    ) -> Result<(Sink, Resumed), CliError> {
+        let (path, temporary) = match (format, output) {
+            (Format::Jsonl, None) => return Ok((Sink::Stdout, Resumed::default())),
+            (Format::Jsonl, Some(output)) => (output.to_path_buf(), false),
+            (_, Some(output)) => (journal::sibling(output, ".journal.jsonl"), false),
+            (_, None) => (temporary_journal(), true),
+        };
+        let cannot =
+            |e: std::io::Error| CliError::usage(format!("cannot write {}: {e}", path.display()));
+        let (journal, resumed) = if resume {
+            Journal::resume(&path, inputs).map_err(cannot)?
+        } else {
+            (Journal::create(&path).map_err(cannot)?, Resumed::default())
+        };
+        let sink = Sink::Journal {
+            journal,
+            path,
+            temporary,
+        };
+        Ok((sink, resumed))
+    }
+
+    /// Records one completed input.
+    fn write(&mut self, record: &Record) -> std::io::Result<()> {
+        match self {
+            Sink::Stdout => {
+                use std::io::Write;
+                let mut out = std::io::stdout().lock();
+                out.write_all(&journal::line(record)?)?;
+                out.flush()
+            }
+            Sink::Journal { journal, .. } => journal.append(record),
+        }
+    }
+
+    /// Renders a whole-file format from the journal.
+    fn render(
+        &self,
+        format: Format,
+        output: Option<&Path>,
+        items: Option<&Path>,
+    ) -> Result<(), CliError> {
+        let Sink::Journal { path, .. } = self else {
+            return Ok(());
+        };
+        if format == Format::Jsonl {
+            return Ok(());
+        }
+        let target = output.map_or_else(|| "stdout".to_owned(), |p| p.display().to_string());
+        let failed = |e: std::io::Error| CliError::fatal(format!("cannot write {target}: {e}"));
+        let records = journal::sorted_records(path).map_err(failed)?;
+        output::render(format, records, output, items).map_err(failed)
+    }
+}
+
+impl Drop for Sink {
+    fn drop(&mut self) {
+        if let Sink::Journal {
+            path,
+            temporary: true,
+            ..
+        } = self
+        {
+            // A leftover temporary journal is harmless; nothing to report.
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// A fresh path in the temporary folder.
+fn temporary_journal() -> PathBuf {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    std::env::temp_dir().join(format!(
+        "fapiao-{}-{nanos}.journal.jsonl",
+        std::process::id()
+    ))
+}
+
+/// One batch: the chain, how many files at once, and whether to validate.
+struct Batch {
+    chain: Arc<Chain>,
+    concurrency: usize,
+    validate: bool,
+}
+
+impl Batch {
+    /// Processes `todo`, writing each record to `sink` as it completes.
+    async fn run(
+        &self,
+        todo: Vec<InputFile>,
+        sink: &mut Sink,
+        summary: &mut Summary,
+    ) -> Result<(), CliError> {
+        let progress = Progress::new(todo.len() as u64);
+        let mut pending = todo.into_iter();
+        let mut running = JoinSet::new();
+        // Which file each task works on, so even a task that panicked gets its record.
+        let mut paths = HashMap::new();
+        loop {
+            while running.len() < self.concurrency {
+                let Some(input) = pending.next() else { break };
+                let display = input.display.clone();
+                let (chain, validate) = (Arc::clone(&self.chain), self.validate);
+                let task = running.spawn(async move { process(&chain, input, validate).await });
+                paths.insert(task.id(), display);
+            }
+            let Some(joined) = running.join_next_with_id().await else {
+                break;
+            };
+            let record = match joined {
+                Ok((id, record)) => {
+                    paths.remove(&id);
+                    record
+                }
+                Err(err) => {
+                    let path = paths.remove(&err.id()).unwrap_or_default();
+                    let failure = CallError::new("", ErrorKind::Internal, "panic", err).failure;
+                    Record::error(path, None, failure)
+                }
+            };
+            summary.add(&record);
+            progress.advance(summary.failed_count());
+            sink.write(&record)
+                .map_err(|e| CliError::fatal(format!("cannot write the output: {e}")))?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads, hashes and recognises one file.
+async fn process(chain: &Chain, file: InputFile, validate: bool) -> Record {
+    let path = file.path.clone();
+    let read = tokio::task::spawn_blocking(move || std::fs::read(path)).await;
+    let bytes = match read {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(err)) => {
+            return Record::error(
+                file.display,
+                None,
+                CallError::new("", ErrorKind::BadInput, "read", err).failure,
+            );
+        }
+        Err(err) => {
+            return Record::error(
+                file.display,
+                None,
+                CallError::new("", ErrorKind::Internal, "read", err).failure,
+            );
+        }
+    };
+    let sha256 = sha256_hex(&bytes);
+    let input = Arc::new(Input {
+        file: Some(bytes),
+        ..Input::default()
+    });
+    let outcome = chain.recognize(&input, &file.display).await;
+    let mut record = match outcome.result {
+        Ok((backend, invoices)) => {
+            let (findings, cross_checked) = if validate {
+                validate::findings(backend, &invoices, &input, &file.display).await
+            } else {
+                (Vec::new(), false)
+            };
+            let recognized = Recognized {
+                api: backend.id().to_owned(),
+                invoices,
+                findings,
+                qr_cross_check: validate.then_some(cross_checked),
+            };
+            Record::ok(file.display, sha256, recognized)
+        }
+        Err(err) => Record::error(file.display, Some(sha256), err.failure),
+    };
+    record.fallbacks = outcome.fallbacks.into_iter().map(|e| e.failure).collect();
+    record
+}

@@ -1,0 +1,194 @@
+//! The record `recognize` writes for every input: a result or an error, never neither.
+//!
+//! One JSON object per input (one line in JSONL and in the journal):
+//!
+//! ```json
+//! {"path":"scans/a.png","sha256":"…","status":"ok","api":"local","invoices":[…]}
+//! {"path":"scans/b.gif","sha256":"…","status":"error",
+//!  "error":{"api":"local","kind":"unsupported_format","code":"unsupported","message":"…"}}
+//! ```
+//!
+//! `sha256` is the lowercase hex SHA-256 of the file's bytes (absent only when the file could
+//! not be read). `findings` (with `--validate`) lists validation findings per invoice;
+//! `fallbacks` lists the failures of earlier APIs of a fallback chain. An error's `code` is
+//! the vendor's code, or where the failure arose for failures without one (`read`,
+//! `input_refused`, `transport`, `timeout`, `http_<status>`, `config`, and the local
+//! backend's reasons such as `unsupported` or `nothing_found`).
+
+use serde::{Deserialize, Serialize};
+
+use fapiao::Invoice;
+
+/// The outcome for one input file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// The file's path as discovered (an argument, or joined below a folder argument).
+    pub path: String,
+    /// Lowercase hex SHA-256 of the file's bytes; `None` when the file could not be read.
+    pub sha256: Option<String>,
+    /// The result or the error.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    /// Failures of earlier APIs of the fallback chain, in the order they were tried.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fallbacks: Vec<Failure>,
+}
+
+/// A result or an error, tagged by `status`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "lowercase")]
+pub enum Outcome {
+    /// The API answered; its invoices (possibly none).
+    Ok(Recognized),
+    /// Every API tried failed; the last failure.
+    Error {
+        /// Why.
+        error: Failure,
+    },
+}
+
+/// A successful recognition.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Recognized {
+    /// The API that produced the invoices.
+    pub api: String,
+    /// The invoices found in the file.
+    pub invoices: Vec<Invoice>,
+    /// Validation findings (with `--validate`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<FindingRecord>,
+    /// With `--validate`: whether a QR code read by the local backend was cross-checked
+    /// against a cloud API's fields.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub qr_cross_check: Option<bool>,
+}
+
+/// Why an API failed for one input.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    /// The API that failed (empty when the file could not be read).
+    pub api: String,
+    /// The vendor-independent kind (`unavailable`, `bad_input`, …).
+    pub kind: String,
+    /// The vendor's error code, or where the failure arose (see the module docs).
+    pub code: String,
+    /// What went wrong, without credentials.
+    pub message: String,
+}
+
+/// One validation finding of one invoice of a record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingRecord {
+    /// Index of the invoice in `invoices` (0-based).
+    pub invoice_index: usize,
+    /// Stable rule id, e.g. `totals.sum`.
+    pub code: String,
+    /// `error`, `warning` or `info`.
+    pub severity: String,
+    /// The explanation, with the values involved.
+    pub message: String,
+    /// Unified field paths involved.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<String>,
+}
+
+/// The fields of a record that resuming needs, read without decoding the invoices.
+#[derive(Debug, Clone, Deserialize)]
+pub struct RecordKey {
+    /// See [`Record::path`].
+    pub path: String,
+    /// See [`Record::sha256`].
+    pub sha256: Option<String>,
+    /// `ok` or `error`.
+    pub status: String,
+}
+
+impl Record {
+    /// A successful record.
+    pub fn ok(path: String, sha256: String, recognized: Recognized) -> Record {
+        Record {
+            path,
+            sha256: Some(sha256),
+            outcome: Outcome::Ok(recognized),
+            fallbacks: Vec::new(),
+        }
+    }
+
+    /// An error record.
+    pub fn error(path: String, sha256: Option<String>, error: Failure) -> Record {
+        Record {
+            path,
+            sha256,
+            outcome: Outcome::Error { error },
+            fallbacks: Vec::new(),
+        }
+    }
+
+    /// The result, when there is one.
+    pub fn recognized(&self) -> Option<&Recognized> {
+        match &self.outcome {
+            Outcome::Ok(recognized) => Some(recognized),
+            Outcome::Error { .. } => None,
+        }
+    }
+
+    /// The error, when there is one.
+    pub fn failure(&self) -> Option<&Failure> {
+        match &self.outcome {
+            Outcome::Ok(_) => None,
+            Outcome::Error { error } => Some(error),
+        }
+    }
+}
+
+impl RecordKey {
+    /// True for a successful record of content with a known hash.
+    pub fn is_done(&self) -> bool {
+        self.status == "ok" && self.sha256.is_some()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn failure() -> Failure {
+        Failure {
+            api: "a.b".into(),
+            kind: "unavailable".into(),
+            code: "http_503".into(),
+            message: "down".into(),
+        }
+    }
+
+    #[test]
+    fn records_round_trip_with_a_status_tag() {
+        let invoice = Invoice {
+            number: Some("12345678".into()),
+            total: Some(rust_decimal::Decimal::new(52600, 2)),
+            ..Invoice::default()
+        };
+        let mut ok = Record::ok(
+            "a.png".into(),
+            "ab".into(),
+            Recognized {
+                api: "local".into(),
+                invoices: vec![invoice],
+                findings: Vec::new(),
+                qr_cross_check: None,
+            },
+        );
+        ok.fallbacks.push(failure());
+        let line = serde_json::to_string(&ok).unwrap();
+        assert!(line.contains(r#""status":"ok""#), "{line}");
+        assert!(line.contains(r#""total":"526.00""#), "{line}");
+        assert_eq!(serde_json::from_str::<Record>(&line).unwrap(), ok);
+
+        let err = Record::error("b.gif".into(), None, failure());
+        let line = serde_json::to_string(&err).unwrap();
+        assert!(line.contains(r#""status":"error""#), "{line}");
+        assert_eq!(serde_json::from_str::<Record>(&line).unwrap(), err);
+        let key: RecordKey = serde_json::from_str(&line).unwrap();
+        assert!(!key.is_done());
+    }
+}

@@ -1,0 +1,214 @@
+//! Validation: the findings `recognize --validate` attaches, and `fapiao validate`.
+
+use std::io::Read;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use fapiao::Invoice;
+use fapiao::api::Input;
+use fapiao::domain::qr::QrPayload;
+use fapiao::validate::{Finding, Severity};
+use serde_json::Value;
+
+use super::CliError;
+use super::args::ValidateArgs;
+use super::backends::{Backend, read_locally};
+use super::record::{FindingRecord, Record};
+
+/// The findings for `invoices`, which `backend` read from `input`, and whether their fields
+/// were cross-checked against a QR payload.
+///
+/// A local result carries the QR payload it read, which [`Invoice::validate`] checks. For a
+/// cloud result the file is also read locally; when that yields one QR payload per invoice,
+/// invoice *i* is checked against QR *i* with [`Invoice::validate_with_qr`] (with any other
+/// count the pairing would be a guess, so only the plain checks run).
+pub async fn findings(
+    backend: Backend,
+    invoices: &[Invoice],
+    input: &Arc<Input>,
+    name: &str,
+) -> (Vec<FindingRecord>, bool) {
+    let qrs = match backend {
+        Backend::Local(_) => Vec::new(),
+        Backend::Cloud(_) => local_qr_payloads(input, name).await,
+    };
+    let paired = !qrs.is_empty() && qrs.len() == invoices.len();
+    let mut out = Vec::new();
+    for (index, invoice) in invoices.iter().enumerate() {
+        let found = match qrs.get(index) {
+            Some(qr) if paired => invoice.validate_with_qr(qr),
+            _ => invoice.validate(),
+        };
+        out.extend(found.into_iter().map(|f| finding_record(index, f)));
+    }
+    let cross_checked = paired || invoices.iter().any(|i| i.qr_payload.is_some());
+    (out, cross_checked)
+}
+
+/// The QR payloads the local backend reads from `input` (none when it cannot read it).
+async fn local_qr_payloads(input: &Arc<Input>, name: &str) -> Vec<QrPayload> {
+    let Ok(invoices) = read_locally(input, name).await else {
+        return Vec::new();
+    };
+    invoices
+        .iter()
+        .filter_map(|i| QrPayload::parse(i.qr_payload.as_deref()?).ok())
+        .collect()
+}
+
+fn finding_record(invoice_index: usize, finding: Finding) -> FindingRecord {
+    FindingRecord {
+        invoice_index,
+        code: finding.code.to_owned(),
+        severity: severity_id(finding.severity).to_owned(),
+        message: finding.message,
+        fields: finding.fields,
+    }
+}
+
+fn severity_id(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "info",
+    }
+}
+
+/// `fapiao validate`: prints every finding, one per line; exit 1 when any is an error.
+pub fn run(args: &ValidateArgs) -> Result<ExitCode, CliError> {
+    let source = args.file.display().to_string();
+    let text = read_source(&args.file)
+        .map_err(|e| CliError::usage(format!("cannot read {source}: {e}")))?;
+    let subjects = subjects(&text).map_err(|e| CliError::usage(format!("{source}: {e}")))?;
+    let mut counts = [0usize; 3];
+    for (label, invoice) in &subjects.invoices {
+        let found = invoice.validate();
+        if found.is_empty() {
+            println!("{label}: no findings");
+        }
+        for finding in found {
+            counts[finding.severity as usize] += 1;
+            println!(
+                "{label}: {} {}: {}",
+                severity_id(finding.severity),
+                finding.code,
+                finding.message
+            );
+        }
+    }
+    let mut summary = format!(
+        "{} invoices: {} errors, {} warnings, {} info",
+        subjects.invoices.len(),
+        counts[Severity::Error as usize],
+        counts[Severity::Warning as usize],
+        counts[Severity::Info as usize]
+    );
+    if subjects.error_records > 0 {
+        summary.push_str(&format!(
+            "; {} error records without invoices skipped",
+            subjects.error_records
+        ));
+    }
+    println!("{summary}");
+    Ok(if counts[Severity::Error as usize] > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn read_source(path: &std::path::Path) -> std::io::Result<String> {
+    if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text)?;
+        Ok(text)
+    } else {
+        std::fs::read_to_string(path)
+    }
+}
+
+/// The invoices found in a validate input, each with a label.
+#[derive(Debug, Default)]
+struct Subjects {
+    invoices: Vec<(String, Invoice)>,
+    error_records: usize,
+}
+
+/// Reads `recognize` json (an array of records) or jsonl (one per line), a bare Invoice, an
+/// array of Invoices, or several of those one after another.
+fn subjects(text: &str) -> Result<Subjects, String> {
+    let mut subjects = Subjects::default();
+    let stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
+    for value in stream {
+        let value = value.map_err(|e| format!("not JSON or JSONL: {e}"))?;
+        match value {
+            Value::Array(values) => {
+                for value in values {
+                    subjects.add(value)?;
+                }
+            }
+            value => subjects.add(value)?,
+        }
+    }
+    if subjects.invoices.is_empty() && subjects.error_records == 0 {
+        return Err("no invoices or records found".to_owned());
+    }
+    Ok(subjects)
+}
+
+impl Subjects {
+    fn add(&mut self, value: Value) -> Result<(), String> {
+        let is_record = value.get("path").is_some() && value.get("status").is_some();
+        if !is_record {
+            let invoice: Invoice =
+                serde_json::from_value(value).map_err(|e| format!("not an invoice: {e}"))?;
+            let label = format!("invoice {}", self.invoices.len() + 1);
+            self.invoices.push((label, invoice));
+            return Ok(());
+        }
+        let record: Record =
+            serde_json::from_value(value).map_err(|e| format!("not a recognize record: {e}"))?;
+        let Some(recognized) = record.recognized() else {
+            self.error_records += 1;
+            return Ok(());
+        };
+        let many = recognized.invoices.len() > 1;
+        for (index, invoice) in recognized.invoices.iter().enumerate() {
+            let label = if many {
+                format!("{} #{}", record.path, index + 1)
+            } else {
+                record.path.clone()
+            };
+            self.invoices.push((label, invoice.clone()));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_arrays_lines_and_bare_invoices_are_all_read() {
+        let record = r#"{"path":"a.ofd","sha256":"x","status":"ok","api":"local","invoices":[{"number":"1"},{"number":"2"}]}"#;
+        let error = r#"{"path":"b.gif","sha256":null,"status":"error","error":{"api":"local","kind":"unsupported_format","code":"unsupported","message":"GIF"}}"#;
+        let jsonl = format!("{record}\n{error}\n");
+        let read = subjects(&jsonl).unwrap();
+        let labels: Vec<&str> = read.invoices.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(labels, ["a.ofd #1", "a.ofd #2"]);
+        assert_eq!(read.error_records, 1);
+
+        let array = format!("[{record}]");
+        assert_eq!(subjects(&array).unwrap().invoices.len(), 2);
+        let bare = subjects(r#"[{"number":"1"},{"total":"1.00"}]"#).unwrap();
+        let labels: Vec<&str> = bare.invoices.iter().map(|(l, _)| l.as_str()).collect();
+        assert_eq!(labels, ["invoice 1", "invoice 2"]);
+        assert!(
+            subjects("{\"total\": 3}").is_err(),
+            "money must be a string"
+        );
+        assert!(subjects("   ").is_err());
+        assert!(subjects("{not json").is_err());
+    }
+}
