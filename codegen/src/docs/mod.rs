@@ -61,7 +61,7 @@ pub struct Page {
     pub text: String,
 }
 
-/// What [`write`] changed.
+/// What [`write()`] changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Written {
     /// Every file rendered.
