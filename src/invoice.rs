@@ -346,7 +346,7 @@ impl TicketInfo {
 }
 
 /// One leg of an air itinerary (机票行程单).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
 pub struct FlightSegment {
     /// Departure airport or city (自).
@@ -371,6 +371,9 @@ pub struct FlightSegment {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>")]
     pub time: Option<NaiveTime>,
+    /// Vendor segment fields no mapping claimed (terminals, fare basis, baggage, …).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, serde_json::Value>,
 }
 
 /// Where one field's value came from.

@@ -51,6 +51,25 @@ pub fn found_value<T: Display>(value: Option<&T>, field: &'static str) -> Option
     })
 }
 
+/// A list of scalars (e.g. the texts read from one seal), joined with `; `; `None` when the
+/// list has no non-empty element.
+pub fn found_list<T: Display>(
+    values: Option<&Vec<T>>,
+    field: &'static str,
+) -> Option<Found<'static>> {
+    let texts: Vec<String> = values?
+        .iter()
+        .map(ToString::to_string)
+        .filter(|t| !t.trim().is_empty())
+        .collect();
+    (!texts.is_empty()).then(|| Found {
+        text: Cow::Owned(texts.join("; ")),
+        field,
+        polygon: None,
+        confidence: None,
+    })
+}
+
 /// A constant from the spec.
 pub fn constant(value: &'static str) -> Option<Found<'static>> {
     Some(Found {
@@ -136,12 +155,12 @@ pub fn rect<C: Coordinate>(
     width: Option<C>,
     height: Option<C>,
 ) -> Option<Polygon> {
-    Some(Polygon::from_rect(
-        x?.pixels(),
-        y?.pixels(),
-        width?.pixels(),
-        height?.pixels(),
-    ))
+    let (width, height) = (width?.pixels(), height?.pixels());
+    // Vendors send an all-zero box for fields they located nowhere.
+    if width == 0 && height == 0 {
+        return None;
+    }
+    Some(Polygon::from_rect(x?.pixels(), y?.pixels(), width, height))
 }
 
 /// An outline from four corners (left-top, right-top, right-bottom, left-bottom).
@@ -177,6 +196,8 @@ pub enum Norm {
     Flag,
     /// Parse a 大写 amount.
     AmountWords,
+    /// The invoice kind a printed title names (`上海增值税普通发票` → `vat_general`).
+    TitleKind,
 }
 
 /// A value after normalisation.
@@ -230,6 +251,15 @@ fn apply(norm: Norm, value: Value) -> Result<Value, NormalizeError> {
         Norm::Time => Value::Time(normalize::time(&text)?),
         Norm::Flag => Value::Flag(normalize::flag(&text)?),
         Norm::AmountWords => Value::Money(normalize::amount_words(&text)?),
+        Norm::TitleKind => match crate::domain::title::kind_from_title(&text) {
+            Some(kind) => Value::Text(kind.id().to_owned()),
+            None => {
+                return Err(NormalizeError {
+                    input: text,
+                    expected: "an invoice title naming its kind",
+                });
+            }
+        },
     })
 }
 
@@ -313,6 +343,8 @@ pub trait ListTarget: Copy {
     fn slot(self, element: &mut Self::Element) -> SlotRef<'_>;
     /// The invoice's list of such elements.
     fn list(invoice: &mut Invoice) -> &mut Vec<Self::Element>;
+    /// The element's vendor fields no mapping claimed.
+    fn extra(element: &mut Self::Element) -> &mut BTreeMap<String, serde_json::Value>;
 }
 
 /// Opaque handle to a model slot (lets [`ListTarget`] implementors name slots without
@@ -455,6 +487,10 @@ macro_rules! list_target {
 
             fn list(invoice: &mut Invoice) -> &mut Vec<$element> {
                 &mut invoice.$($path).+
+            }
+
+            fn extra(element: &mut $element) -> &mut BTreeMap<String, serde_json::Value> {
+                &mut element.extra
             }
         }
     };
@@ -727,16 +763,11 @@ impl<T: ListTarget> ListMapper<T> {
     }
 }
 
-impl ListMapper<ItemTarget> {
-    /// Keeps an unmapped vendor field of the line in the line's `extra`.
+impl<T: ListTarget> ListMapper<T> {
+    /// Keeps an unmapped vendor field of the element in the element's `extra`.
     pub fn extra<V: Serialize + ?Sized>(&mut self, key: &'static str, value: Option<&V>) {
-        insert_extra(&mut self.element.extra, key, value);
+        insert_extra(T::extra(&mut self.element), key, value);
     }
-}
-
-impl ListMapper<FlightTarget> {
-    /// Flight segments have no `extra`; unmapped segment fields are not kept.
-    pub fn extra<V: Serialize + ?Sized>(&mut self, _key: &'static str, _value: Option<&V>) {}
 }
 
 fn provenance(found: &Found<'_>) -> Provenance {

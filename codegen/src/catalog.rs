@@ -363,6 +363,12 @@ pub const NORMALIZERS: &[Normalizer] = &[
         output: ValueType::Flag,
     },
     Normalizer {
+        name: "title_kind",
+        variant: "TitleKind",
+        takes_arg: false,
+        output: ValueType::Kind,
+    },
+    Normalizer {
         name: "amount_words",
         variant: "AmountWords",
         takes_arg: false,

@@ -302,6 +302,19 @@ pub fn write_if_changed(path: &Path, content: &str) -> std::io::Result<bool> {
     Ok(true)
 }
 
+/// Byte offset of a 1-based line and column (in characters) in `text`.
+fn byte_offset(text: &str, line: u64, column: u64) -> Option<usize> {
+    let line_start: usize = text
+        .split_inclusive('\n')
+        .take(usize::try_from(line.checked_sub(1)?).ok()?)
+        .map(str::len)
+        .sum();
+    let rest = text.get(line_start..)?;
+    let skip = usize::try_from(column.checked_sub(1)?).ok()?;
+    let within = rest.char_indices().nth(skip).map_or(rest.len(), |(i, _)| i);
+    Some(line_start + within)
+}
+
 /// Rewords parser messages that speak of parser internals rather than of the spec.
 fn friendlier(message: &str) -> String {
     if let Some(key) = message
@@ -330,15 +343,23 @@ fn yaml_diagnostic(e: &serde_saphyr::Error, file: diagnostic::FileId, text: &str
         .escape_debug()
         .to_string();
     let message = friendlier(&raw);
+    // Scanner errors carry a line and column but no byte span; derive it from the text.
     let span = e
         .location()
         .and_then(|l| {
             let s = l.span();
-            let start = usize::try_from(s.byte_offset()?).ok()?;
-            let len = usize::try_from(s.byte_len()?).ok()?.max(1);
-            Some(start..(start + len).min(text.len().max(start + 1)))
+            let start = match s.byte_offset() {
+                Some(b) => usize::try_from(b).ok()?,
+                None => byte_offset(text, l.line(), l.column())?,
+            };
+            let len = s
+                .byte_len()
+                .and_then(|n| usize::try_from(n).ok())
+                .unwrap_or(1)
+                .max(1);
+            Some(start..(start + len).min(text.len()))
         })
-        .filter(|r| r.end <= text.len())
+        .filter(|r| r.start < r.end && r.end <= text.len())
         .unwrap_or(0..0);
     Diagnostic::new(
         format!("invalid spec: {message}"),

@@ -1555,6 +1555,14 @@ impl MapCx<'_, '_> {
             }
             self.tables
                 .insert(name.value.clone(), (rust.clone(), for_kind));
+            if !used_tables(m).contains(&name.value) {
+                self.cx.at(
+                    self.f,
+                    name,
+                    format!("table `{}` is not used by any `table(...)` normalizer", name.value),
+                    "unused table",
+                );
+            }
             out.push(TableIr {
                 name: name.value.clone(),
                 rust,
@@ -1987,13 +1995,18 @@ impl MapCx<'_, '_> {
                 path.clone()
             };
             let resolved = self.path(&located, scope.ty, scope.record)?;
+            let scalar = |t: &TypeRef| {
+                matches!(
+                    t,
+                    TypeRef::String | TypeRef::Int | TypeRef::Float | TypeRef::Bool
+                )
+            };
             return match resolved.leaf() {
-                Some(TypeRef::String | TypeRef::Int | TypeRef::Float | TypeRef::Bool) => {
-                    Some(SourceIr::Path(resolved))
-                }
+                Some(t) if scalar(t) => Some(SourceIr::Path(resolved)),
+                Some(TypeRef::List(inner)) if scalar(inner) => Some(SourceIr::Path(resolved)),
                 _ => self.fail(
                     &located,
-                    "a field source must end at a string, number or bool",
+                    "a field source must end at a string, number or bool (or a list of them)",
                 ),
             };
         }
@@ -2179,6 +2192,35 @@ impl MapCx<'_, '_> {
         }
         ok.then_some(out)
     }
+}
+
+/// Table names used by any `table(...)` normalizer of the mapping.
+fn used_tables(m: &spec::MappingSpec) -> BTreeSet<String> {
+    fn scan(source: &spec::SourceSpec, out: &mut BTreeSet<String>) {
+        for n in &source.normalize {
+            if let Some(("table", Some(t))) = parse_norm(&n.value) {
+                out.insert(t);
+            }
+        }
+        for part in source.join.iter().chain(source.first.iter()).flatten() {
+            scan(&part.value, out);
+        }
+        for nested in source.fields.iter().chain(source.columns.iter()) {
+            for (_, s) in nested.iter() {
+                scan(&s.value, out);
+            }
+        }
+    }
+    let mut out = BTreeSet::new();
+    for (_, s) in m.fields.iter() {
+        scan(&s.value, &mut out);
+    }
+    for (_, r) in m.rules.iter() {
+        for (_, s) in r.fields.iter() {
+            scan(&s.value, &mut out);
+        }
+    }
+    out
 }
 
 /// Table names used by `table(...)` normalizers on the `kind` target.

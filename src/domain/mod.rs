@@ -1,4 +1,4 @@
-//! Pure invoice domain rules: the QR payload, 大写金额, tax IDs and invoice codes.
+//! Pure invoice domain rules: the QR payload, 大写金额, tax IDs, invoice codes and titles.
 //!
 //! Nothing here does I/O; every function takes text or numbers and returns typed results.
 
@@ -6,6 +6,7 @@ pub mod amount_words;
 pub mod invoice_code;
 pub mod qr;
 pub mod tax_id;
+pub mod title;
 
 use chrono::NaiveDate;
 

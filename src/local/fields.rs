@@ -330,7 +330,7 @@ impl Draft {
         if inv.kind != InvoiceKind::Unknown {
             return;
         }
-        if let Some(kind) = inv.title.as_deref().and_then(kind_from_title) {
+        if let Some(kind) = inv.title.as_deref().and_then(crate::domain::title::kind_from_title) {
             inv.kind = kind;
             inv.provenance.insert(
                 Cow::Borrowed("kind"),
@@ -427,34 +427,6 @@ fn text_slot(inv: &mut Invoice, field: Field) -> Option<&mut Option<String>> {
         Remark => &mut inv.remark,
         Date | Amount | Tax | Total => return None,
     })
-}
-
-/// The kind a printed title names, e.g. `浙江增值税电子普通发票` → 电子普票.
-pub(crate) fn kind_from_title(title: &str) -> Option<InvoiceKind> {
-    use InvoiceKind::*;
-    let t: String = title
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            '(' => '（',
-            ')' => '）',
-            c => c,
-        })
-        .collect();
-    let rules: [(&str, InvoiceKind); 8] = [
-        ("电子发票（增值税专用发票）", DigitalSpecial),
-        ("电子发票（普通发票）", DigitalGeneral),
-        ("铁路电子客票", DigitalTrainTicket),
-        ("通行费", VatToll),
-        ("增值税电子专用发票", VatElectronicSpecial),
-        ("增值税电子普通发票", VatElectronicGeneral),
-        ("增值税专用发票", VatSpecial),
-        ("增值税普通发票", VatGeneral),
-    ];
-    rules
-        .into_iter()
-        .find(|(needle, _)| t.contains(needle))
-        .map(|(_, kind)| kind)
 }
 
 /// The text after `label:` up to the next separator (`;`, `；`, `,`, whitespace).

@@ -104,49 +104,48 @@ fn norms(list: &[NormIr]) -> TokenStream {
     quote! { &[#(#items),*] }
 }
 
-/// First wire segments of relative (and of record-rooted) paths used by a scope.
-fn used_fields(scope: &ScopeMapIr, relative: &mut BTreeSet<String>, rooted: &mut BTreeSet<String>) {
-    fn source(s: &SourceIr, relative: &mut BTreeSet<String>, rooted: &mut BTreeSet<String>) {
-        match s {
-            SourceIr::Path(p) => {
-                if let Some(first) = p.steps.first() {
-                    if p.from_record {
-                        rooted.insert(first.wire.clone());
-                    } else {
-                        relative.insert(first.wire.clone());
-                    }
-                }
-            }
-            SourceIr::Join(parts, _) | SourceIr::First(parts) => {
-                for p in parts {
-                    source(p, relative, rooted);
-                }
-            }
-            SourceIr::Label(_) | SourceIr::Const(_) => {}
+/// Wire paths a mapping reads, so everything else can be kept in `extra`.
+type Used = BTreeSet<Vec<String>>;
+
+fn wire_path(p: &PathIr) -> Vec<String> {
+    p.steps.iter().map(|s| s.wire.clone()).collect()
+}
+
+/// Records the path a source reads, relative to its scope or to the record.
+fn used_by_source(s: &SourceIr, relative: &mut Used, rooted: &mut Used) {
+    match s {
+        SourceIr::Path(p) if p.from_record => {
+            rooted.insert(wire_path(p));
         }
+        SourceIr::Path(p) => {
+            relative.insert(wire_path(p));
+        }
+        SourceIr::Join(parts, _) | SourceIr::First(parts) => {
+            for p in parts {
+                used_by_source(p, relative, rooted);
+            }
+        }
+        SourceIr::Label(_) | SourceIr::Const(_) => {}
     }
+}
+
+/// Paths (relative, and record-rooted) a scope reads; a list's array counts as read whole.
+fn used_fields(scope: &ScopeMapIr, relative: &mut Used, rooted: &mut Used) {
     for f in &scope.fields {
-        source(&f.source, relative, rooted);
+        used_by_source(&f.source, relative, rooted);
     }
     for l in &scope.lists {
         match &l.shape {
+            ListShape::Rows { path, .. } if path.from_record => {
+                rooted.insert(wire_path(path));
+            }
             ListShape::Rows { path, .. } => {
-                if let Some(first) = path.steps.first() {
-                    if path.from_record {
-                        rooted.insert(first.wire.clone());
-                    } else {
-                        relative.insert(first.wire.clone());
-                    }
-                }
-                let mut inner = BTreeSet::new();
-                for f in &l.fields {
-                    source(&f.source, &mut inner, rooted);
-                }
+                relative.insert(wire_path(path));
             }
             // Column paths start in this scope, like any other source.
             ListShape::Columns { .. } => {
                 for f in &l.fields {
-                    source(&f.source, relative, rooted);
+                    used_by_source(&f.source, relative, rooted);
                 }
             }
         }
@@ -169,7 +168,7 @@ fn uses_labels(scope: &ScopeMapIr) -> bool {
 }
 
 fn uses_record(scope: &ScopeMapIr) -> bool {
-    let (mut relative, mut rooted) = (BTreeSet::new(), BTreeSet::new());
+    let (mut relative, mut rooted) = (Used::new(), Used::new());
     used_fields(scope, &mut relative, &mut rooted);
     !rooted.is_empty()
 }
@@ -223,6 +222,7 @@ impl MapEmit<'_> {
         let field = self.describe(prefix, &SourceIr::Path(p.clone()));
         match p.leaf() {
             Some(TypeRef::String) => quote! { ::fapiao::mapping::found(#value, #field) },
+            Some(TypeRef::List(_)) => quote! { ::fapiao::mapping::found_list(#value, #field) },
             _ => quote! { ::fapiao::mapping::found_value(#value, #field) },
         }
     }
@@ -260,9 +260,9 @@ impl MapEmit<'_> {
             .map(|f| self.set(&target, f, &m, base, prefix));
         let lists = scope.lists.iter().map(|l| self.list(l, base, prefix));
         let extra = if extras {
-            let (mut relative, mut rooted) = (BTreeSet::new(), BTreeSet::new());
+            let (mut relative, mut rooted) = (Used::new(), Used::new());
             used_fields(scope, &mut relative, &mut rooted);
-            self.extras(ty, &relative, base, prefix)
+            self.extras(&m, ty, &relative, base, prefix, 0)
         } else {
             quote! {}
         };
@@ -273,22 +273,50 @@ impl MapEmit<'_> {
         }
     }
 
+    /// Keeps every field of `ty` no mapping reads in `extra`; a struct field read only in
+    /// part is descended into, so its unread siblings are kept too.
     fn extras(
         &self,
+        recv: &Ident,
         ty: &TypeIr,
-        used: &BTreeSet<String>,
+        used: &Used,
         base: &TokenStream,
         prefix: &str,
+        depth: usize,
     ) -> TokenStream {
-        let items = ty
-            .fields
-            .iter()
-            .filter(|f| !used.contains(&f.wire))
-            .map(|f| {
-                let name = ident(&f.rust);
-                let key = format!("{prefix}{}", f.wire);
-                quote! { m.extra(#key, #base.#name.as_ref()); }
-            });
+        let items = ty.fields.iter().filter_map(|f| {
+            let name = ident(&f.rust);
+            let deeper: Used = used
+                .iter()
+                .filter(|p| p.first() == Some(&f.wire))
+                .map(|p| p[1..].to_vec())
+                .collect();
+            let key = format!("{prefix}{}", f.wire);
+            if deeper.is_empty() {
+                return Some(quote! { #recv.extra(#key, #base.#name.as_ref()); });
+            }
+            if deeper.iter().any(Vec::is_empty) {
+                return None;
+            }
+            let TypeRef::Named(inner) = &f.ty else {
+                return None;
+            };
+            let inner = self.ty(inner)?;
+            let var = format_ident!("n{depth}");
+            let body = self.extras(
+                recv,
+                inner,
+                &deeper,
+                &quote! { #var },
+                &format!("{key}."),
+                depth + 1,
+            );
+            Some(quote! {
+                if let ::std::option::Option::Some(#var) = #base.#name.as_ref() {
+                    #body
+                }
+            })
+        });
         quote! { #(#items)* }
     }
 
@@ -325,28 +353,13 @@ impl MapEmit<'_> {
             .fields
             .iter()
             .map(|f| self.set(&target_enum, f, &it, &e, &elem_prefix));
-        let mut relative = BTreeSet::new();
-        let mut rooted = BTreeSet::new();
-        used_fields(
-            &ScopeMapIr {
-                fields: l.fields.clone(),
-                lists: Vec::new(),
-            },
-            &mut relative,
-            &mut rooted,
-        );
-        let extras = self.ty(elem_type).map(|ty| {
-            let items = ty
-                .fields
-                .iter()
-                .filter(|f| !relative.contains(&f.wire))
-                .map(|f| {
-                    let name = ident(&f.rust);
-                    let key = &f.wire;
-                    quote! { it.extra(#key, e.#name.as_ref()); }
-                });
-            quote! { #(#items)* }
-        });
+        let (mut relative, mut rooted) = (Used::new(), Used::new());
+        for f in &l.fields {
+            used_by_source(&f.source, &mut relative, &mut rooted);
+        }
+        let extras = self
+            .ty(elem_type)
+            .map(|ty| self.extras(&it, ty, &relative, &e, "", 0));
         quote! {
             for e in #list.into_iter().flatten() {
                 let mut it = ::fapiao::mapping::ListMapper::<::fapiao::mapping::#target_enum>::new();
@@ -435,25 +448,21 @@ impl MapEmit<'_> {
                 }
             }
         });
-        let (mut relative, mut rooted) = (BTreeSet::new(), BTreeSet::new());
+        let (mut relative, mut rooted) = (Used::new(), Used::new());
         used_fields(&self.m.scope, &mut relative, &mut rooted);
-        if let Some(l) = &self.m.labels
-            && let Some(first) = l.list.steps.first()
-        {
-            relative.insert(first.wire.clone());
+        if let Some(l) = &self.m.labels {
+            relative.insert(wire_path(&l.list));
         }
         if let Some(v) = &self.m.variants {
-            if let Some(first) = v.within.steps.first() {
-                relative.insert(first.wire.clone());
-            }
+            relative.insert(wire_path(&v.within));
             for r in &self.m.rules {
-                let mut ignored = BTreeSet::new();
+                let mut ignored = Used::new();
                 used_fields(&r.scope, &mut ignored, &mut relative);
             }
         }
         relative.extend(rooted);
         let scope = self.scope(&self.m.scope, record, &rec, "", false);
-        let extras = self.extras(record, &relative, &rec, "");
+        let extras = self.extras(&format_ident!("m"), record, &relative, &rec, "", 0);
         let variants = self.variants();
         let leftover = self.m.labels.as_ref().map(|l| {
             let list = &l.wire_list;

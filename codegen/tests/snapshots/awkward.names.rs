@@ -637,6 +637,9 @@ fn map_record(rec: &Result) -> ::fapiao::Invoice {
         &[],
     );
     m.extra("Box", rec.r#box.as_ref());
+    if let ::std::option::Option::Some(n0) = rec.r#match.as_ref() {
+        m.extra("match.y", n0.y.as_ref());
+    }
     m.extra("Vec", rec.vec.as_ref());
     m.extra("async", rec.r#async.as_ref());
     m.finish()
