@@ -341,7 +341,7 @@ fn check_file(
         .iter()
         .find(|f| f.input == Some(InputKind::IsPdf));
     if let (Some(switch), Some(FileFormat::Pdf)) = (pdf_switch, format)
-        && !fields.get(switch.name).is_some_and(FieldValue::is_true)
+        && !switch_on(switch, fields)
     {
         return Err(Rejection::Request(
             Problem::UnsupportedFormat,
@@ -349,6 +349,16 @@ fn check_file(
         ));
     }
     Ok(())
+}
+
+/// Whether a boolean switch is on: as sent, else the vendor's documented default.
+fn switch_on(switch: &RequestField, fields: &HashMap<&'static str, FieldValue>) -> bool {
+    match fields.get(switch.name) {
+        Some(value) => value.is_true(),
+        None => switch
+            .default
+            .is_some_and(|d| d.trim().eq_ignore_ascii_case("true")),
+    }
 }
 
 fn format_name(format: Option<FileFormat>) -> &'static str {
