@@ -167,11 +167,11 @@ pub enum RequestType {
     Float,
     /// bool.
     Bool,
-    /// Vec<u8>.
+    /// `Vec<u8>`.
     Bytes,
-    /// Vec<i64>.
+    /// `Vec<i64>`.
     IntList,
-    /// Vec<String>.
+    /// `Vec<String>`.
     StringList,
 }
 

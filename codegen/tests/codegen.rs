@@ -203,3 +203,49 @@ fn mangled_specs_never_panic_the_generator() {
     }
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Adding an API is writing a spec: a copy of a seed spec under a new id generates a new
+/// module and a registry entry, with no Rust edited.
+#[test]
+fn a_copied_spec_under_a_new_id_becomes_a_new_module() {
+    let tmp = std::env::temp_dir().join(format!("fapiao-codegen-copy-{}", std::process::id()));
+    let specs = tmp.join("specs");
+    let out = tmp.join("out");
+    std::fs::create_dir_all(specs.join("examples")).expect("tmp");
+    let source = workspace().join("specs");
+    for file in fapiao_codegen::spec_files(&source).expect("specs") {
+        std::fs::copy(&file, specs.join(file.file_name().expect("name"))).expect("copy");
+    }
+    copy_dir(&source.join("examples"), &specs.join("examples"));
+    let seed = std::fs::read_to_string(source.join("tencent.vat_invoice_ocr.yaml")).expect("seed");
+    let copy = seed.replacen("api: tencent.vat_invoice_ocr", "api: tencent.vat_invoice_ocr_mirror", 1);
+    std::fs::write(specs.join("tencent.vat_invoice_ocr_mirror.yaml"), copy).expect("write");
+
+    let generated = Builder::new(&specs)
+        .out_dir(&out)
+        .manifest_dir(&tmp)
+        .display_prefix("specs")
+        .generate()
+        .unwrap_or_else(|f| panic!("{f}"));
+    assert!(generated.ir.api("tencent.vat_invoice_ocr_mirror").is_some());
+    let module = std::fs::read_to_string(out.join("tencent.vat_invoice_ocr_mirror.rs")).expect("module");
+    assert!(module.contains("pub const API_ID: &str = \"tencent.vat_invoice_ocr_mirror\";"));
+    syn::parse_file(&module).expect("the new module is valid Rust");
+    let registry = std::fs::read_to_string(out.join(fapiao_codegen::REGISTRY_FILE)).expect("registry");
+    assert!(registry.contains("pub mod vat_invoice_ocr_mirror"));
+    assert!(registry.contains("vat_invoice_ocr_mirror::VatInvoiceOcrMirror"));
+    let _ = std::fs::remove_dir_all(tmp);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir").flatten() {
+        let path = entry.path();
+        let target = to.join(entry.file_name());
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copy");
+        }
+    }
+}

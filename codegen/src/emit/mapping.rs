@@ -24,7 +24,7 @@ struct MapEmit<'a> {
 /// Tables, record/rule functions and the `ToInvoices` impl (nothing for reused mappings).
 pub(crate) fn mapping(api: &ApiIr, ir: &Ir) -> TokenStream {
     let Some(m) = &api.mapping else {
-        return quote! {};
+        return unmapped(api, ir);
     };
     if m.reused_from.is_some() {
         return quote! {};
@@ -71,6 +71,28 @@ pub(crate) fn mapping(api: &ApiIr, ir: &Ir) -> TokenStream {
 
         #record_fn
         #(#rule_fns)*
+    }
+}
+
+/// A spec without `mapping:` still gives a usable API: typed payloads, and no invoices.
+fn unmapped(api: &ApiIr, ir: &Ir) -> TokenStream {
+    let Some(payload) = api
+        .response
+        .as_ref()
+        .and_then(|r| api_type(api, ir, &r.payload_type))
+        .filter(|t| t.owner == api.id)
+    else {
+        return quote! {};
+    };
+    let name = ident(&payload.rust_name);
+    quote! {
+        /// This spec declares no mapping: responses decode into the typed payload, and no
+        /// invoices are derived from them.
+        impl ::fapiao::api::ToInvoices for #name {
+            fn to_invoices(&self) -> ::std::vec::Vec<::fapiao::Invoice> {
+                ::std::vec::Vec::new()
+            }
+        }
     }
 }
 
