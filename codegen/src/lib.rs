@@ -198,16 +198,7 @@ impl Builder {
             let id = sources.add(display.clone(), "");
             Diagnostic::new(format!("cannot read spec: {e}"), Label::file(id, "here"))
         })?;
-        let file = sources.add(display.clone(), text.clone());
-        match serde_saphyr::from_str_with_options::<spec::Spec>(&text, parse_options()) {
-            Ok(spec) => Ok(Parsed {
-                file,
-                path: path.to_owned(),
-                display,
-                spec,
-            }),
-            Err(e) => Err(yaml_diagnostic(&e, file, &text)),
-        }
+        parse_text(path, display, text, sources)
     }
 
     /// Validates, emits and writes every module that changed, plus the registry.
@@ -277,6 +268,59 @@ pub struct Checked {
     pub files_read: Vec<PathBuf>,
     /// Their text.
     pub sources: Sources,
+}
+
+/// Parses and validates one spec given as text, as [`Builder::check`] does for a file.
+///
+/// `name` is the file name diagnostics show; example files the spec names are read
+/// relative to the current directory. Nothing is written. Meant for editors, tests and
+/// fuzzing, where the spec is not (yet) a file in a specs directory.
+pub fn check_source(name: &str, text: &str) -> Result<Ir, Failure> {
+    let mut sources = Sources::default();
+    let mut files_read = Vec::new();
+    let parsed = match parse_text(
+        Path::new(name),
+        name.to_owned(),
+        text.to_owned(),
+        &mut sources,
+    ) {
+        Ok(p) => p,
+        Err(d) => {
+            return Err(Failure {
+                diagnostics: vec![d],
+                sources,
+                files_read,
+            });
+        }
+    };
+    let paths = Paths::default();
+    match validate::validate(&[parsed], &mut sources, &paths, &mut files_read) {
+        Ok(ir) => Ok(ir),
+        Err(diagnostics) => Err(Failure {
+            diagnostics,
+            sources,
+            files_read,
+        }),
+    }
+}
+
+/// Parses spec `text`, registering it in `sources` so diagnostics can point into it.
+fn parse_text(
+    path: &Path,
+    display: String,
+    text: String,
+    sources: &mut Sources,
+) -> Result<Parsed, Diagnostic> {
+    let file = sources.add(display.clone(), text.clone());
+    match serde_saphyr::from_str_with_options::<spec::Spec>(&text, parse_options()) {
+        Ok(spec) => Ok(Parsed {
+            file,
+            path: path.to_owned(),
+            display,
+            spec,
+        }),
+        Err(e) => Err(yaml_diagnostic(&e, file, &text)),
+    }
 }
 
 /// `*.yaml` files directly inside `dir`, sorted.
