@@ -114,6 +114,15 @@ fn clap_exit(err: &clap::Error) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// `n noun`, with an `s` unless `n` is 1 (`1 file`, `3 files`).
+pub fn counted(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// `message` with line breaks folded, so every error is exactly one line.
 fn one_line(message: &str) -> String {
     message.split_whitespace().collect::<Vec<_>>().join(" ")

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
+use super::counted;
 use super::record::Record;
 
 /// The bar being drawn, so log lines can be printed around it.
@@ -113,8 +114,8 @@ impl Summary {
     pub fn line(&self) -> String {
         let elapsed = self.started.elapsed().as_secs_f64();
         let mut line = format!(
-            "{} files: {} done, {} failed",
-            self.done + self.failed_count() + self.skipped,
+            "{}: {} done, {} failed",
+            counted(self.done + self.failed_count() + self.skipped, "file"),
             self.done,
             self.failed_count()
         );
@@ -135,8 +136,8 @@ impl Summary {
             0.0
         };
         line.push_str(&format!(
-            "; {} invoices in {elapsed:.1} s, {rate:.1} invoices/s",
-            self.invoices
+            "; {} in {elapsed:.1} s, {rate:.1} invoices/s",
+            counted(self.invoices, "invoice")
         ));
         line
     }

@@ -10,10 +10,10 @@ use fapiao::domain::qr::QrPayload;
 use fapiao::validate::{Finding, Severity};
 use serde_json::Value;
 
-use super::CliError;
 use super::args::ValidateArgs;
 use super::backends::{Backend, read_locally};
 use super::record::{FindingRecord, Record};
+use super::{CliError, counted};
 
 /// The findings for `invoices`, which `backend` read from `input`, and whether their fields
 /// were cross-checked against a QR payload.
@@ -97,8 +97,8 @@ pub fn run(args: &ValidateArgs) -> Result<ExitCode, CliError> {
         }
     }
     let mut summary = format!(
-        "{} invoices: {} errors, {} warnings, {} info",
-        subjects.invoices.len(),
+        "{}: {} errors, {} warnings, {} info",
+        counted(subjects.invoices.len() as u64, "invoice"),
         counts[Severity::Error as usize],
         counts[Severity::Warning as usize],
         counts[Severity::Info as usize]

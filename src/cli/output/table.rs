@@ -22,7 +22,7 @@ const SHOWN: &[&str] = &[
     "error_message",
 ];
 
-/// Widest a cell is shown; longer ones are cut with `…`.
+/// Widest a cell of the `table` format is shown; longer ones are cut with `…`.
 const MAX_CELL_WIDTH: usize = 48;
 
 /// Writes one line per invoice of `records` (one per record without invoices).
@@ -40,17 +40,18 @@ pub fn write_records(
         let record = record?;
         for row in columns::invoice_rows(&record) {
             let cells = columns::cells(INVOICE_COLUMNS, &row);
-            rows.push(shown.iter().map(|&i| cells[i].to_text()).collect());
+            rows.push(shown.iter().map(|&i| cut(&cells[i].to_text())).collect());
         }
     }
     out.write_all(render(&headers, &rows).as_bytes())
 }
 
-/// `headers` and `rows` as aligned lines, columns two spaces apart.
+/// `headers` and `rows` as aligned lines, columns two spaces apart; line breaks inside a
+/// cell become spaces.
 pub fn render(headers: &[&str], rows: &[Vec<String>]) -> String {
     let cells: Vec<Vec<String>> =
         std::iter::once(headers.iter().map(|h| (*h).to_owned()).collect())
-            .chain(rows.iter().map(|row| row.iter().map(|c| fit(c)).collect()))
+            .chain(rows.iter().map(|row| row.iter().map(|c| flat(c)).collect()))
             .collect();
     let mut widths = vec![0; headers.len()];
     for row in &cells {
@@ -71,14 +72,17 @@ pub fn render(headers: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-/// One line of at most [`MAX_CELL_WIDTH`] columns.
-fn fit(cell: &str) -> String {
-    let flat = cell.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.width() <= MAX_CELL_WIDTH {
-        return flat;
+fn flat(cell: &str) -> String {
+    cell.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `cell` cut to at most [`MAX_CELL_WIDTH`] columns, ending in `…` when cut.
+fn cut(cell: &str) -> String {
+    if cell.width() <= MAX_CELL_WIDTH {
+        return cell.to_owned();
     }
     let mut cut = String::new();
-    for c in flat.chars() {
+    for c in cell.chars() {
         if cut.width() + c.to_string().width() > MAX_CELL_WIDTH - 1 {
             break;
         }
@@ -106,11 +110,12 @@ mod tests {
         assert_eq!(lines[0], "name        n");
         assert_eq!(lines[1], "江苏京利华  1");
         assert_eq!(lines[2], "ab          2");
-        let long = fit(&"长".repeat(100));
+        let long = cut(&"长".repeat(100));
         assert!(
             long.width() <= MAX_CELL_WIDTH && long.ends_with('…'),
             "{long}"
         );
-        assert_eq!(fit("two\nlines"), "two lines");
+        assert_eq!(cut("short"), "short");
+        assert_eq!(flat("two\nlines"), "two lines");
     }
 }

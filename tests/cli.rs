@@ -1,0 +1,750 @@
+//! The `fapiao` binary end to end: real samples (when `../shared/samples` exists), every
+//! output format on synthetic inputs, usage errors and exit codes, fallback chains and a
+//! killed-and-resumed batch of 1,000 files against the sandbox on loopback.
+
+#[path = "cli_fixtures/mod.rs"]
+mod fixtures;
+#[path = "local_fixtures/mod.rs"]
+mod local_fixtures;
+
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use fapiao::sandbox::{Fault, FaultPlan, Sandbox, SandboxConfig};
+use serde_json::Value;
+use tempfile::TempDir;
+
+const BIN: &str = env!("CARGO_BIN_EXE_fapiao");
+
+/// Credentials the sandbox accepts and the CLI is given through its environment.
+const CREDENTIALS: &[(&str, &str, &str, &str)] = &[
+    (
+        "tencent",
+        "secret_id",
+        "TENCENTCLOUD_SECRET_ID",
+        "AKIDcliTest",
+    ),
+    (
+        "tencent",
+        "secret_key",
+        "TENCENTCLOUD_SECRET_KEY",
+        "cli-test-tencent-key",
+    ),
+    (
+        "icuapi",
+        "secret_id",
+        "ICUAPI_SECRET_ID",
+        "cli-test-icuapi-id",
+    ),
+    (
+        "icuapi",
+        "secret_key",
+        "ICUAPI_SECRET_KEY",
+        "cli-test-icuapi-key",
+    ),
+];
+
+// ---------------------------------------------------------------- helpers
+
+/// An empty home folder, so no developer's config file leaks into the tests.
+fn home() -> &'static Path {
+    static HOME: OnceLock<TempDir> = OnceLock::new();
+    HOME.get_or_init(|| tempfile::tempdir().expect("temporary home"))
+        .path()
+}
+
+/// The binary with a clean environment (no credentials, no config, no endpoints, no logs).
+fn fapiao() -> Command {
+    let mut command = Command::new(BIN);
+    command
+        .env_clear()
+        .env("HOME", home())
+        .env("XDG_CONFIG_HOME", home());
+    command
+}
+
+/// The binary with the sandbox credentials in its environment.
+fn fapiao_with_credentials() -> Command {
+    let mut command = fapiao();
+    for (_, _, env, value) in CREDENTIALS {
+        command.env(env, value);
+    }
+    command
+}
+
+/// What a finished run printed and returned.
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(command: &mut Command) -> Run {
+    let output = command.output().expect("the binary runs");
+    Run {
+        code: output.status.code().expect("exited, not killed"),
+        stdout: String::from_utf8(output.stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
+    }
+}
+
+/// [`run`] off the async runtime, so an in-process sandbox keeps serving meanwhile.
+async fn run_beside_sandbox(mut command: Command) -> Run {
+    tokio::task::spawn_blocking(move || run(&mut command))
+        .await
+        .expect("the run finishes")
+}
+
+/// A sandbox on loopback accepting [`CREDENTIALS`], with `faults`.
+async fn sandbox(faults: FaultPlan) -> Sandbox {
+    let mut config = SandboxConfig::new()
+        .environment(|_| None)
+        .faults(faults)
+        .seed(6);
+    for (scope, name, _, value) in CREDENTIALS {
+        config = config.credential(scope, name, *value);
+    }
+    Sandbox::start(config).await.expect("sandbox starts")
+}
+
+/// One JSON record per line.
+fn jsonl(text: &str) -> Vec<Value> {
+    text.lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
+
+fn str_at<'a>(value: &'a Value, pointer: &str) -> &'a str {
+    value
+        .pointer(pointer)
+        .and_then(Value::as_str)
+        .unwrap_or_else(|| panic!("no string at {pointer} in {value:#}"))
+}
+
+/// A usage error: exit 2, nothing on stdout, one line on stderr without a panic message.
+fn assert_usage_error(run: &Run, mentions: &str) {
+    assert_eq!(run.code, 2, "{run:?}");
+    assert_eq!(run.stdout, "", "{run:?}");
+    assert_eq!(run.stderr.lines().count(), 1, "one line: {:?}", run.stderr);
+    assert!(
+        run.stderr.starts_with("fapiao: error: "),
+        "{:?}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains(mentions),
+        "{:?} should mention {mentions}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("panicked") && !run.stderr.contains("backtrace"));
+}
+
+/// A folder of synthetic inputs: the e-invoice OFD, two QR PNGs, an empty PNG, a note the
+/// walk ignores; plus a GIF outside it, named explicitly.
+struct Batch {
+    dir: TempDir,
+}
+
+impl Batch {
+    fn new() -> Batch {
+        let dir = tempfile::tempdir().unwrap();
+        let scans = dir.path().join("scans");
+        std::fs::create_dir_all(scans.join("2024")).unwrap();
+        std::fs::write(scans.join("einvoice.ofd"), fixtures::einvoice_ofd()).unwrap();
+        let [legacy, digital, ticket] = local_fixtures::PAYLOADS;
+        std::fs::write(scans.join("2024/digital.png"), fixtures::qr_png(digital)).unwrap();
+        std::fs::write(scans.join("2024/ticket.png"), fixtures::qr_png(ticket)).unwrap();
+        std::fs::write(scans.join("empty.png"), b"").unwrap();
+        std::fs::write(scans.join("notes.txt"), legacy).unwrap();
+        std::fs::write(dir.path().join("photo.gif"), b"GIF89a\x01\x00\x01\x00").unwrap();
+        Batch { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// `fapiao recognize <scans> <photo.gif> ARGS`.
+    fn recognize(&self, args: &[&str]) -> Run {
+        run(fapiao()
+            .arg("recognize")
+            .arg(self.path("scans"))
+            .arg(self.path("photo.gif"))
+            .args(args))
+    }
+}
+
+// ---------------------------------------------------------------- real samples
+
+fn sample(name: &str) -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/samples")
+        .join(name);
+    if path.exists() {
+        Some(path)
+    } else {
+        eprintln!("skipping: {} is absent", path.display());
+        None
+    }
+}
+
+/// The one invoice `fapiao recognize FILE` prints for a sample.
+fn recognize_sample(path: &Path) -> Value {
+    let out = run(fapiao().arg("recognize").arg(path));
+    assert_eq!(out.code, 0, "{out:?}");
+    let records: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(records.as_array().map(Vec::len), Some(1), "{records:#}");
+    assert_eq!(str_at(&records[0], "/status"), "ok");
+    records[0]["invoices"][0].clone()
+}
+
+#[test]
+fn the_zhejiang_e_invoice_prints_its_fields_and_line_item() {
+    let Some(path) = sample("einvoice-zhejiang-2020.ofd") else {
+        return;
+    };
+    let invoice = recognize_sample(&path);
+    assert_eq!(str_at(&invoice, "/code"), "033002000211");
+    assert_eq!(str_at(&invoice, "/number"), "83089647");
+    assert_eq!(str_at(&invoice, "/buyer/name"), "江苏京利华新材料有限公司");
+    assert_eq!(str_at(&invoice, "/total"), "526.00");
+    assert_eq!(str_at(&invoice, "/items/0/name"), "*餐饮服务*餐费");
+    assert_eq!(str_at(&invoice, "/items/0/amount"), "510.68");
+    assert_eq!(str_at(&invoice, "/items/0/tax"), "15.32");
+}
+
+#[test]
+fn the_digital_invoice_and_the_train_ticket_print_number_and_total() {
+    for (name, number, total) in [
+        (
+            "digital-special-2024.ofd",
+            "24112000000048542163",
+            "4449.00",
+        ),
+        ("train-ticket-qr.png", "25319132270000640546", "86.00"),
+    ] {
+        let Some(path) = sample(name) else {
+            continue;
+        };
+        let invoice = recognize_sample(&path);
+        assert_eq!(str_at(&invoice, "/number"), number, "{name}");
+        assert_eq!(str_at(&invoice, "/total"), total, "{name}");
+    }
+}
+
+// ---------------------------------------------------------------- formats
+
+#[test]
+fn jsonl_has_one_record_per_input_and_bad_files_become_error_records() {
+    let batch = Batch::new();
+    let out = batch.recognize(&["--format", "jsonl"]);
+    assert_eq!(out.code, 1, "a failed input makes exit 1: {out:?}");
+    let records = jsonl(&out.stdout);
+    let mut by_file: HashMap<String, &Value> = HashMap::new();
+    for record in &records {
+        let name = Path::new(str_at(record, "/path")).file_name().unwrap();
+        by_file.insert(name.to_string_lossy().into_owned(), record);
+    }
+    let mut names: Vec<&str> = by_file.keys().map(String::as_str).collect();
+    names.sort_unstable();
+    assert_eq!(records.len(), 5, "{records:#?}");
+    assert_eq!(
+        names,
+        [
+            "digital.png",
+            "einvoice.ofd",
+            "empty.png",
+            "photo.gif",
+            "ticket.png"
+        ]
+    );
+
+    let ofd = by_file["einvoice.ofd"];
+    assert_eq!(str_at(ofd, "/status"), "ok");
+    assert_eq!(str_at(ofd, "/invoices/0/number"), fixtures::NUMBER);
+    let expected_sha = fapiao::sandbox::content_hash(&fixtures::einvoice_ofd());
+    assert_eq!(str_at(ofd, "/sha256"), expected_sha);
+    for bad in ["empty.png", "photo.gif"] {
+        let record = by_file[bad];
+        assert_eq!(str_at(record, "/status"), "error", "{record:#}");
+        assert_eq!(str_at(record, "/error/kind"), "unsupported_format");
+        assert_eq!(str_at(record, "/error/code"), "unsupported");
+        assert!(!str_at(record, "/error/message").is_empty());
+        assert!(record["sha256"].is_string(), "a readable file has a hash");
+    }
+    assert!(
+        out.stderr
+            .contains("5 files: 3 done, 2 failed (unsupported_format 2)"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn json_output_is_an_array_sorted_by_path_rendered_from_its_journal() {
+    let batch = Batch::new();
+    let output = batch.path("out.json");
+    let out = batch.recognize(&["--output", output.to_str().unwrap()]);
+    assert_eq!(out.code, 1, "{out:?}");
+    assert_eq!(out.stdout, "");
+    let records: Vec<Value> = serde_json::from_slice(&std::fs::read(&output).unwrap()).unwrap();
+    let paths: Vec<&str> = records.iter().map(|r| str_at(r, "/path")).collect();
+    let mut sorted = paths.clone();
+    sorted.sort_unstable();
+    assert_eq!(paths, sorted);
+    assert_eq!(paths.len(), 5);
+    let journal = batch.path("out.json.journal.jsonl");
+    assert_eq!(jsonl(&std::fs::read_to_string(journal).unwrap()).len(), 5);
+}
+
+#[test]
+fn csv_has_stable_invoice_columns_and_an_items_file() {
+    let batch = Batch::new();
+    let (output, items) = (batch.path("out.csv"), batch.path("items.csv"));
+    let out = batch.recognize(&[
+        "--output",
+        output.to_str().unwrap(),
+        "--items",
+        items.to_str().unwrap(),
+    ]);
+    assert_eq!(out.code, 1, "{out:?}");
+
+    let mut reader = csv::Reader::from_path(&output).unwrap();
+    let headers: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(
+        headers[..6],
+        ["path", "sha256", "status", "api", "invoice", "kind"],
+        "{headers:?}"
+    );
+    for column in [
+        "number",
+        "buyer_name",
+        "total",
+        "findings",
+        "error_kind",
+        "error_message",
+    ] {
+        assert!(
+            headers.iter().any(|h| h == column),
+            "{column} in {headers:?}"
+        );
+    }
+    let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 5, "one row per invoice, one per failed file");
+    let ofd = rows
+        .iter()
+        .find(|r| r[column("path")].ends_with("einvoice.ofd"))
+        .unwrap();
+    assert_eq!(&ofd[column("number")], fixtures::NUMBER);
+    assert_eq!(&ofd[column("total")], fixtures::TOTAL);
+    assert_eq!(&ofd[column("buyer_name")], fixtures::BUYER);
+    assert_eq!(
+        &ofd[column("qr_payload")],
+        fixtures::qr_payload(),
+        "commas survive quoting"
+    );
+    let errors = rows
+        .iter()
+        .filter(|r| &r[column("status")] == "error")
+        .count();
+    assert_eq!(errors, 2);
+
+    let mut items_reader = csv::Reader::from_path(&items).unwrap();
+    let item_headers = items_reader.headers().unwrap().clone();
+    let items: Vec<csv::StringRecord> = items_reader.records().map(Result::unwrap).collect();
+    assert_eq!(items.len(), 1, "{items:?}");
+    let name = item_headers.iter().position(|h| h == "name").unwrap();
+    let amount = item_headers.iter().position(|h| h == "amount").unwrap();
+    assert_eq!(&items[0][name], fixtures::ITEM);
+    assert_eq!(&items[0][amount], "100.00");
+}
+
+#[test]
+fn xlsx_is_a_workbook_with_invoice_and_item_sheets() {
+    let batch = Batch::new();
+    let output = batch.path("out.xlsx");
+    let out = batch.recognize(&["--output", output.to_str().unwrap()]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let mut workbook = zip::ZipArchive::new(std::fs::File::open(&output).unwrap()).unwrap();
+    let mut part = |name: &str| {
+        let mut text = String::new();
+        workbook
+            .by_name(name)
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .read_to_string(&mut text)
+            .unwrap();
+        text
+    };
+    let sheets = part("xl/workbook.xml");
+    assert!(sheets.contains(r#"name="invoices""#), "{sheets}");
+    assert!(sheets.contains(r#"name="items""#), "{sheets}");
+    let invoices = part("xl/worksheets/sheet1.xml");
+    assert!(invoices.contains(fixtures::NUMBER) && invoices.contains(fixtures::BUYER));
+    assert!(
+        invoices.contains("<v>106</v>"),
+        "the total is a number: {invoices}"
+    );
+    let items = part("xl/worksheets/sheet2.xml");
+    assert!(items.contains(fixtures::ITEM), "{items}");
+}
+
+#[test]
+fn table_shows_one_aligned_line_per_invoice() {
+    let batch = Batch::new();
+    let out = batch.recognize(&["--format", "table"]);
+    assert_eq!(out.code, 1, "{out:?}");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 6, "header and five rows: {}", out.stdout);
+    assert!(lines[0].starts_with("path") && lines[0].contains("number"));
+    let ofd = lines.iter().find(|l| l.contains("einvoice.ofd")).unwrap();
+    assert!(
+        ofd.contains(fixtures::NUMBER) && ofd.contains(fixtures::TOTAL),
+        "{ofd}"
+    );
+    let status = lines[0].find("status").unwrap();
+    assert!(
+        lines
+            .iter()
+            .skip(1)
+            .all(|l| l[status..].starts_with("ok") || l[status..].starts_with("error"))
+    );
+}
+
+#[test]
+fn a_batch_of_good_files_exits_zero() {
+    let batch = Batch::new();
+    let out = run(fapiao()
+        .args(["recognize", "--format", "jsonl"])
+        .arg(batch.path("scans/einvoice.ofd"))
+        .arg(batch.path("scans/2024")));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(jsonl(&out.stdout).len(), 3);
+}
+
+#[test]
+fn validate_on_recognize_output_attaches_and_reports_findings() {
+    let batch = Batch::new();
+    let output = batch.path("out.jsonl");
+    let out = run(fapiao()
+        .args(["recognize", "--validate", "--output"])
+        .arg(&output)
+        .arg(batch.path("scans/einvoice.ofd")));
+    assert_eq!(out.code, 0, "{out:?}");
+    let records = jsonl(&std::fs::read_to_string(&output).unwrap());
+    assert_eq!(
+        records[0]["qr_cross_check"],
+        Value::Bool(true),
+        "{:#}",
+        records[0]
+    );
+    assert!(
+        records[0].get("findings").is_none(),
+        "a consistent invoice: {:#}",
+        records[0]
+    );
+
+    let checked = run(fapiao().arg("validate").arg(&output));
+    assert_eq!(checked.code, 0, "{checked:?}");
+    assert!(
+        checked.stdout.contains("1 invoice: 0 errors"),
+        "{}",
+        checked.stdout
+    );
+
+    // A bare invoice whose totals do not add up, from stdin.
+    let mut child = fapiao()
+        .args(["validate", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let bad =
+        r#"{"kind":"vat_electronic_general","amount":"100.00","tax":"6.00","total":"107.00"}"#;
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), bad.as_bytes()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("invoice 1: error totals.sum"), "{stdout}");
+}
+
+// ---------------------------------------------------------------- usage errors
+
+#[test]
+fn usage_errors_print_one_line_and_exit_2() {
+    let batch = Batch::new();
+    let scans = batch.path("scans");
+    let unknown = run(fapiao()
+        .args(["recognize", "--api", "acme.ocr"])
+        .arg(&scans));
+    assert_usage_error(&unknown, "unknown API `acme.ocr`");
+    let missing = run(fapiao()
+        .args(["recognize", "--api", "tencent.vat_invoice_ocr"])
+        .arg(&scans));
+    assert_usage_error(&missing, "TENCENTCLOUD_SECRET_ID");
+    let unreadable = run(fapiao().arg("recognize").arg(batch.path("no-such-folder")));
+    assert_usage_error(&unreadable, "no-such-folder");
+    let resume_to_stdout = run(fapiao().args(["recognize", "--resume"]).arg(&scans));
+    assert_usage_error(&resume_to_stdout, "--resume needs --output");
+    let bad_flag = run(fapiao()
+        .args(["recognize", "--concurency", "3"])
+        .arg(&scans));
+    assert_usage_error(&bad_flag, "--concurency");
+}
+
+#[test]
+fn apis_lists_every_api_with_its_variables_and_never_a_secret() {
+    let out = run(fapiao_with_credentials().arg("apis"));
+    assert_eq!(out.code, 0, "{out:?}");
+    let row = |id: &str| {
+        out.stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("{id} ")))
+            .unwrap_or_else(|| panic!("no row for {id}: {}", out.stdout))
+            .to_owned()
+    };
+    assert!(row("local").contains("not needed"));
+    for api in fapiao::api::registry() {
+        let d = api.descriptor();
+        let line = row(d.id);
+        for credential in d.auth.credentials {
+            assert!(line.contains(credential.env), "{line}");
+        }
+    }
+    assert!(row("tencent.vat_invoice_ocr").contains("present"));
+    assert!(row("jdcloud.ocr_invoice").contains("missing: JDCLOUD_ACCESS_KEY"));
+    for (_, _, _, value) in CREDENTIALS {
+        assert!(
+            !out.stdout.contains(value) && !out.stderr.contains(value),
+            "{value} leaked"
+        );
+    }
+}
+
+#[test]
+fn help_lists_every_subcommand() {
+    let out = run(fapiao().arg("--help"));
+    assert_eq!(out.code, 0, "{out:?}");
+    for command in ["recognize", "apis", "validate", "sandbox"] {
+        assert!(out.stdout.contains(command), "{command}: {}", out.stdout);
+    }
+}
+
+// ---------------------------------------------------------------- against the sandbox
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unavailable_first_api_falls_back_to_the_second() {
+    let sandbox = sandbox(FaultPlan::none()).await;
+    // Both attempts at the first API meet a 503; the second API is then asked.
+    sandbox.push_fault(Fault::Http(503));
+    sandbox.push_fault(Fault::Http(503));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("scan.png");
+    std::fs::write(&file, fixtures::distinct_png(1)).unwrap();
+    let mut command = fapiao_with_credentials();
+    command
+        .args(["recognize", "--format", "jsonl", "--max-attempts", "2"])
+        .args(["--apis", "tencent.vat_invoice_ocr,icuapi.invoice"])
+        .args(["--endpoint", &sandbox.base_url()])
+        .arg(&file);
+    let out = run_beside_sandbox(command).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    let record = &jsonl(&out.stdout)[0];
+    assert_eq!(str_at(record, "/api"), "icuapi.invoice", "{record:#}");
+    assert_eq!(
+        str_at(record, "/fallbacks/0/api"),
+        "tencent.vat_invoice_ocr"
+    );
+    assert_eq!(str_at(record, "/fallbacks/0/kind"), "unavailable");
+    assert!(record["invoices"].as_array().is_some_and(|i| !i.is_empty()));
+    let stats = sandbox.stats();
+    assert_eq!(stats.apis["tencent.vat_invoice_ocr"].requests, 2);
+    assert_eq!(stats.apis["tencent.vat_invoice_ocr"].successes, 0);
+    assert_eq!(stats.apis["icuapi.invoice"].successes, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_does_not_fall_back() {
+    let sandbox = sandbox(FaultPlan::none()).await;
+    let batch = Batch::new();
+    let mut command = fapiao_with_credentials();
+    command
+        .args(["recognize", "--format", "jsonl"])
+        .args(["--apis", "tencent.vat_invoice_ocr,icuapi.invoice"])
+        .args(["--endpoint", &sandbox.base_url()])
+        .arg(batch.path("scans/empty.png"))
+        .arg(batch.path("photo.gif"));
+    let out = run_beside_sandbox(command).await;
+    assert_eq!(out.code, 1, "{out:?}");
+    for record in jsonl(&out.stdout) {
+        assert_eq!(str_at(&record, "/status"), "error", "{record:#}");
+        assert_eq!(str_at(&record, "/error/api"), "tencent.vat_invoice_ocr");
+        assert!(record.get("fallbacks").is_none(), "{record:#}");
+        let kind = str_at(&record, "/error/kind");
+        assert!(
+            !fapiao::api::ErrorKind::from_id(kind)
+                .unwrap()
+                .allows_fallback(),
+            "{kind}"
+        );
+    }
+    let stats = sandbox.stats();
+    assert_eq!(
+        stats.apis["tencent.vat_invoice_ocr"].requests, 0,
+        "refused before sending"
+    );
+    assert_eq!(stats.apis["icuapi.invoice"].requests, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn validate_cross_checks_a_cloud_result_with_the_local_qr() {
+    let sandbox = sandbox(FaultPlan::none()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("photo.png");
+    std::fs::write(&file, fixtures::qr_png(&fixtures::qr_payload())).unwrap();
+    let mut command = fapiao_with_credentials();
+    command
+        .args(["recognize", "--format", "jsonl", "--validate"])
+        .args([
+            "--api",
+            "tencent.vat_invoice_ocr",
+            "--endpoint",
+            &sandbox.base_url(),
+        ])
+        .arg(&file);
+    let out = run_beside_sandbox(command).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    let record = &jsonl(&out.stdout)[0];
+    assert_eq!(record["qr_cross_check"], Value::Bool(true), "{record:#}");
+    // The sandbox's example invoice is not the one in the QR code, and the check says so.
+    let codes: Vec<&str> = record["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| str_at(f, "/code"))
+        .collect();
+    assert!(codes.contains(&"qr.number"), "{codes:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_batch_of_1000_resumes_without_losing_or_repeating_inputs() {
+    const FILES: u32 = 1000;
+    let faults: FaultPlan = "http:503=0.1,http:429=0.1,reset=0.1".parse().unwrap();
+    let sandbox = sandbox(faults).await;
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = dir.path().join("inputs");
+    std::fs::create_dir(&inputs).unwrap();
+    for n in 0..FILES {
+        std::fs::write(
+            inputs.join(format!("{n:04}.png")),
+            fixtures::distinct_png(n),
+        )
+        .unwrap();
+    }
+    let output = dir.path().join("out.jsonl");
+    let batch = |resume: bool| {
+        let mut command = fapiao_with_credentials();
+        command
+            .args([
+                "recognize",
+                "--api",
+                "icuapi.invoice",
+                "--endpoint",
+                &sandbox.base_url(),
+            ])
+            .args([
+                "--concurrency",
+                "16",
+                "--max-attempts",
+                "12",
+                "--retry-budget",
+                "1",
+            ])
+            .arg("--output")
+            .arg(&output)
+            .arg(&inputs);
+        if resume {
+            command.arg("--resume");
+        }
+        command
+    };
+
+    // First run: SIGKILL once about half the files are recorded.
+    let mut child = batch(false).stderr(Stdio::null()).spawn().unwrap();
+    let started = Instant::now();
+    while recorded_lines(&output) < FILES as usize / 2 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "finished before it could be killed"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(600),
+            "no progress: hung?"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let finished_before: HashSet<String> = complete_records(&output)
+        .iter()
+        .map(|r| str_at(r, "/sha256").to_owned())
+        .collect();
+    assert!(finished_before.len() >= FILES as usize / 2 && finished_before.len() < FILES as usize);
+
+    // Resumed: every file ends with exactly one successful record.
+    let out = run_beside_sandbox(batch(true)).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    let records = jsonl(&std::fs::read_to_string(&output).unwrap());
+    assert_eq!(records.len(), FILES as usize);
+    let paths: HashSet<&str> = records.iter().map(|r| str_at(r, "/path")).collect();
+    assert_eq!(paths.len(), FILES as usize, "one record per input");
+    assert!(records.iter().all(|r| str_at(r, "/status") == "ok"));
+
+    // The vendor was not called again for a file recorded before the kill; faults were met
+    // and retried.
+    let stats = sandbox.stats();
+    let api = &stats.apis["icuapi.invoice"];
+    for sha in &finished_before {
+        assert_eq!(
+            api.successes_by_input.get(sha),
+            Some(&1),
+            "{sha} called twice"
+        );
+    }
+    for record in &records {
+        assert!(
+            api.successes_by_input
+                .contains_key(str_at(record, "/sha256"))
+        );
+    }
+    assert!(api.failure_count() > 0, "faults were injected: {api:?}");
+    assert!(
+        out.stderr.contains("skipped (already recorded)"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// Lines in `path` so far (0 while it does not exist).
+fn recorded_lines(path: &Path) -> usize {
+    std::fs::read(path).map_or(0, |bytes| bytes.iter().filter(|b| **b == b'\n').count())
+}
+
+/// The records of `path` whose line is complete (a kill may tear the last one).
+fn complete_records(path: &Path) -> Vec<Value> {
+    let text = String::from_utf8_lossy(&std::fs::read(path).unwrap()).into_owned();
+    text.split_inclusive('\n')
+        .filter(|line| line.ends_with('\n'))
+        .map(|line| serde_json::from_str(line).expect("a complete line is a complete record"))
+        .collect()
+}
