@@ -790,6 +790,32 @@ async fn fault_headers_and_the_admin_endpoints_work_out_of_process() {
         (bogus.status, bogus.sandbox_error().as_deref()),
         (400, Some("bad_fault"))
     );
+    let undeclared = send(
+        sandbox.addr(),
+        &req,
+        &[("X-Fapiao-Fault", "code:NotDeclared")],
+    )
+    .await;
+    assert_eq!(undeclared.sandbox_error().as_deref(), Some("bad_fault"));
+    let delayed = send(sandbox.addr(), &req, &[("X-Fapiao-Fault", "delay:1")]).await;
+    assert_eq!(delayed.status, 200, "a delay ends in the normal answer");
+    assert_eq!(sandbox.stats().apis[d.id].successes, 1);
+    let coded_api = registry()
+        .iter()
+        .copied()
+        .find(|a| !a.descriptor().errors.is_empty())
+        .expect("an API with declared codes");
+    let cd = coded_api.descriptor();
+    let coded_req = request_for(
+        &sandbox,
+        cd,
+        &encoded(coded_api, sample_file(cd, 11), None),
+        chrono::Utc::now(),
+    );
+    let info = &cd.errors[0];
+    let fault = format!("code:{}", info.code);
+    let coded = send(sandbox.addr(), &coded_req, &[("X-Fapiao-Fault", &fault)]).await;
+    assert_answered_with(coded_api, &coded, Some(info.code), 0, "code fault header");
 
     let admin = |method: &'static str, path: &'static str, body: &'static str| {
         HttpRequest::new(method, format!("{}{path}", sandbox.base_url())).with_body(body)

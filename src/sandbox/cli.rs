@@ -104,6 +104,7 @@ fn write_banner(sandbox: &Sandbox, out: &mut impl Write) -> std::io::Result<()> 
     writeln!(out, "fapiao sandbox listening on {}", sandbox.base_url())?;
     writeln!(out, "seed: {}", sandbox.seed())?;
     writeln!(out)?;
+    let width = sandbox.apis().map(|api| api.id.len()).max().unwrap_or(0);
     for api in sandbox.apis() {
         let url = sandbox.endpoint_url(api.id).unwrap_or_default();
         let credentials = if sandbox.has_credentials(api.id) {
@@ -115,8 +116,8 @@ fn write_banner(sandbox: &Sandbox, out: &mut impl Write) -> std::io::Result<()> 
                 vars.join(", ")
             )
         };
-        writeln!(out, "{:<28} {url}", api.id)?;
-        writeln!(out, "{:<28} {credentials}", "")?;
+        writeln!(out, "{:<width$}  {url}", api.id)?;
+        writeln!(out, "{:<width$}  {credentials}", "")?;
     }
     writeln!(out)?;
     writeln!(out, "Point clients at it:")?;

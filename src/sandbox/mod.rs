@@ -18,7 +18,7 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Every API in [`registry`](crate::api::registry) is served at the path of its spec URL on
+//! Every API in [`crate::api::registry`] is served at the path of its spec URL on
 //! one base URL (`{project_id}`-style placeholders match any segment text); APIs sharing a path
 //! are told apart by the action their auth scheme sends (`X-TC-Action` for Tencent Cloud API
 //! 3.0). Per request the sandbox, using only the API's descriptor:

@@ -187,8 +187,18 @@ async fn handle(state: &State, conn: &mut Connection, head: &RequestHead) -> Out
             return answer_after_body(conn, head, answer).await;
         }
     };
+    lock(&state.stats).api(route.api.descriptor().id).requests += 1;
+    serve_api(state, conn, head, route).await
+}
+
+/// A request routed to an API: faults, then the regular exchange.
+async fn serve_api(
+    state: &State,
+    conn: &mut Connection,
+    head: &RequestHead,
+    route: &Route,
+) -> Outcome {
     let api = route.api.descriptor();
-    lock(&state.stats).api(api.id).requests += 1;
     let Some(api_state) = state.apis.get(api.id) else {
         return Outcome::Gone;
     };
