@@ -748,3 +748,38 @@ fn complete_records(path: &Path) -> Vec<Value> {
         .map(|line| serde_json::from_str(line).expect("a complete line is a complete record"))
         .collect()
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_checks_send_nothing() {
+    let sandbox = sandbox(FaultPlan::none()).await;
+    let mut apis = fapiao_with_credentials();
+    apis.arg("apis");
+    for api in fapiao::api::registry() {
+        let variable = fapiao::client::endpoint_env_var(api.descriptor().id);
+        apis.env(variable, sandbox.base_url());
+    }
+    let listed = run_beside_sandbox(apis).await;
+    assert_eq!(listed.code, 0, "{listed:?}");
+    assert!(listed.stdout.contains("present"), "{}", listed.stdout);
+
+    // Checked and refused before any file is read or request sent: the path does not exist.
+    let mut recognize = fapiao_with_credentials();
+    recognize
+        .args([
+            "recognize",
+            "--api",
+            "tencent.vat_invoice_ocr",
+            "--endpoint",
+            &sandbox.base_url(),
+        ])
+        .arg("/no/such/scans");
+    let refused = run_beside_sandbox(recognize).await;
+    assert_usage_error(&refused, "/no/such/scans");
+
+    let stats = sandbox.stats();
+    assert!(
+        stats.apis.values().all(|api| api.requests == 0),
+        "{stats:?}"
+    );
+    assert_eq!(stats.unrouted, 0);
+}

@@ -86,8 +86,8 @@ fn report(err: &CliError) -> ExitCode {
     ExitCode::from(code)
 }
 
-/// Help and version go to stdout with exit 0; a parse error prints only its first line (the
-/// problem itself, without the usage block) with exit 2.
+/// Help and version go to stdout with exit 0; a parse error prints its first paragraph (the
+/// problem itself, without the usage block) as one line, with exit 2.
 fn clap_exit(err: &clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     if matches!(
@@ -105,11 +105,15 @@ fn clap_exit(err: &clap::Error) -> ExitCode {
         };
     }
     let rendered = err.render().to_string();
-    let first = rendered
+    // The first paragraph: the problem and its details (missing arguments, possible values).
+    let paragraph: Vec<&str> = rendered
         .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("invalid arguments");
-    let first = first.strip_prefix("error: ").unwrap_or(first);
+        .map(str::trim)
+        .skip_while(|l| l.is_empty())
+        .take_while(|l| !l.is_empty())
+        .collect();
+    let joined = paragraph.join(" ");
+    let first = joined.strip_prefix("error: ").unwrap_or(&joined);
     eprintln!("fapiao: error: {first} (see `fapiao --help`)");
     ExitCode::from(2)
 }

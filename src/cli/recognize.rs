@@ -363,3 +363,45 @@ async fn process(chain: &Chain, file: InputFile, validate: bool) -> Record {
     record.fallbacks = outcome.fallbacks.into_iter().map(|e| e.failure).collect();
     record
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chain(ids: &[&str]) -> Chain {
+        let backends = ids.iter().map(|id| Backend::find(id).unwrap()).collect();
+        Chain::new(backends, None).unwrap()
+    }
+
+    #[test]
+    fn concurrency_never_exceeds_the_lowest_qps_of_the_chain() {
+        let limited: Vec<_> = fapiao::api::registry()
+            .iter()
+            .filter_map(|api| Some((api.descriptor().id, api.descriptor().limits.qps?)))
+            .collect();
+        let unlimited = fapiao::api::registry()
+            .iter()
+            .map(|api| api.descriptor())
+            .find(|d| d.limits.qps.is_none())
+            .map(|d| d.id);
+        for (id, qps) in limited {
+            let cap = qps.max(1.0).floor() as usize;
+            assert_eq!(concurrency(Some(1000), &chain(&[id])), cap, "{id}");
+            assert_eq!(concurrency(Some(1), &chain(&[id])), 1, "{id}");
+            if let Some(free) = unlimited {
+                assert_eq!(
+                    concurrency(Some(1000), &chain(&[free, id])),
+                    cap,
+                    "{free},{id}"
+                );
+            }
+        }
+        if let Some(free) = unlimited {
+            assert_eq!(concurrency(Some(64), &chain(&[free])), 64);
+            assert_eq!(
+                concurrency(None, &chain(&[free])),
+                DEFAULT_CLOUD_CONCURRENCY
+            );
+        }
+    }
+}
