@@ -24,7 +24,7 @@ use super::inputs::{self, InputFile, sha256_hex};
 use super::journal::{self, Journal, Resumed};
 use super::output::{self, Format};
 use super::progress::{Progress, Summary};
-use super::record::{Recognized, Record};
+use super::record::{Outcome, Recognized, Record};
 use super::validate;
 
 /// Files in flight at once for cloud APIs when `--concurrency` is not given.
@@ -280,6 +280,8 @@ impl Batch {
         sink: &mut Sink,
         summary: &mut Summary,
     ) -> Result<(), CliError> {
+        let apis: Vec<&str> = self.chain.backends().map(Backend::id).collect();
+        tracing::info!(files = todo.len(), concurrency = self.concurrency, apis = ?apis, "batch starts");
         let progress = Progress::new(todo.len() as u64);
         let mut pending = todo.into_iter();
         let mut running = JoinSet::new();
@@ -307,12 +309,30 @@ impl Batch {
                     Record::error(path, None, failure)
                 }
             };
+            log(&record);
             summary.add(&record);
             progress.advance(summary.failed_count());
             sink.write(&record)
                 .map_err(|e| CliError::fatal(format!("cannot write the output: {e}")))?;
         }
         Ok(())
+    }
+}
+
+/// One log line per record: info for a result, warn for a failure.
+fn log(record: &Record) {
+    match &record.outcome {
+        Outcome::Ok(ok) => {
+            tracing::info!(file = %record.path, api = %ok.api, invoices = ok.invoices.len(), "recognized");
+        }
+        Outcome::Error { error } => tracing::warn!(
+            file = %record.path,
+            api = %error.api,
+            kind = %error.kind,
+            code = %error.code,
+            "failed: {}",
+            error.message
+        ),
     }
 }
 
