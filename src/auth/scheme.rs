@@ -85,6 +85,19 @@ impl AuthScheme {
         }
     }
 
+    /// The header in which the signer sends the spec's `auth.params.action`, for schemes that
+    /// address several APIs at one URL (the sandbox routes by it).
+    pub fn action_header(self) -> Option<&'static str> {
+        match self {
+            AuthScheme::Tc3HmacSha256 => Some("X-TC-Action"),
+            AuthScheme::Acs3HmacSha256 => Some("x-acs-action"),
+            AuthScheme::TencentImageSha1
+            | AuthScheme::Jdcloud2HmacSha256
+            | AuthScheme::Icuapi
+            | AuthScheme::HuaweiSdkHmacSha256 => None,
+        }
+    }
+
     /// The spec parameters the scheme takes.
     pub fn params(self) -> &'static [ParamSpec] {
         match self {

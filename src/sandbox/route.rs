@@ -5,19 +5,6 @@
 use crate::api::DynApi;
 use crate::auth::AuthScheme;
 
-/// The header in which a scheme's signer sends the spec's `auth.params.action`, for schemes
-/// that address several APIs at one URL.
-pub(crate) fn action_header(scheme: AuthScheme) -> Option<&'static str> {
-    match scheme {
-        AuthScheme::Tc3HmacSha256 => Some("X-TC-Action"),
-        AuthScheme::Acs3HmacSha256 => Some("x-acs-action"),
-        AuthScheme::TencentImageSha1
-        | AuthScheme::Jdcloud2HmacSha256
-        | AuthScheme::Icuapi
-        | AuthScheme::HuaweiSdkHmacSha256 => None,
-    }
-}
-
 /// One served API.
 pub(crate) struct Route {
     /// The API.
@@ -51,7 +38,7 @@ impl Router {
             .map(|&api| {
                 let d = api.descriptor();
                 let scheme = AuthScheme::from_id(d.auth.scheme);
-                let action = scheme.and_then(action_header).zip(d.auth.param("action"));
+                let action = scheme.and_then(AuthScheme::action_header).zip(d.auth.param("action"));
                 Route {
                     api,
                     scheme,
@@ -272,7 +259,7 @@ mod tests {
                 .filter(|(_, v)| v == "ProbeAction")
                 .map(|(n, _)| n.as_str())
                 .collect();
-            match action_header(scheme) {
+            match scheme.action_header() {
                 Some(name) => assert!(
                     carrying.iter().any(|n| n.eq_ignore_ascii_case(name)),
                     "{scheme}: {carrying:?}"
