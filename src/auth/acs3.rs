@@ -317,8 +317,8 @@ mod tests {
     /// more_vendors.md §B.5 vector 2: darabonba-openapi-util `get_authorization` tests. Python is
     /// the reference (documented rules); Go, Java and PHP differ only in the inputs their default
     /// requests carry (empty method, one header casing dropped, no query), reconstructed by the
-    /// research notes. The C++ case (empty canonical URI) breaks the rules and is not
-    /// reproducible; the C# case was not reproduced by the notes either.
+    /// research notes. The C++ case (empty canonical URI) is checked on its own below; the C#
+    /// case was not reproduced by the notes and is not covered.
     #[test]
     fn openapi_util_vector_2() {
         let sm3_of_test = "55e12e91650d2fec56ec74e1d3e4ddbfce2ef3a65890c2a19ecf88a307e76a23";
@@ -387,6 +387,34 @@ mod tests {
                 "{method:?} {query:?}"
             );
         }
+    }
+
+    /// The C++ case of vector 2 (`cpp/tests/main.cpp`): that SDK writes an empty canonical URI
+    /// where the documented rules write `/`, so its canonical request is built here by hand and
+    /// only the documented steps after it (string to sign, HMAC) are checked against it.
+    #[test]
+    fn openapi_util_vector_2_cpp_empty_uri() {
+        let sm3_of_test = "55e12e91650d2fec56ec74e1d3e4ddbfce2ef3a65890c2a19ecf88a307e76a23";
+        let headers = canonical_headers(
+            &[("x-acs-test", "http"), ("x-acs-TEST", "https")],
+            HEADER_RULES,
+        );
+        let request = canonical_request(
+            "GET",
+            "",
+            &canonical_query("test=ok&empty="),
+            &headers,
+            sm3_of_test,
+        );
+        assert_eq!(
+            request,
+            format!("GET\n\nempty=&test=ok\nx-acs-test:http,https\n\nx-acs-test\n{sm3_of_test}")
+        );
+        let string_to_sign = format!("{ALGORITHM}\n{}", sha256_hex(request.as_bytes()));
+        assert_eq!(
+            hex::encode(hmac_sha256(b"secret", string_to_sign.as_bytes())),
+            "910e59dd385879346de704a06c96613f8157aa7124e6d1c4f2bdffa1e5588187"
+        );
     }
 
     #[test]
