@@ -1,4 +1,4 @@
-//! Golden files: every spec example maps to the `Invoice` JSON checked in under
+//! Golden files: every success example of a spec maps to the `Invoice` JSON checked in under
 //! `tests/golden/`, and `generated/invoice.schema.json` is the current schema of the model.
 //!
 //! After an intended change, rewrite them with `UPDATE_GOLDEN=1 cargo test --test golden`.
@@ -52,7 +52,7 @@ fn invoices(api_id: &str, example: &str) -> Vec<Invoice> {
 fn every_example_maps_to_its_golden_invoice() {
     for api in registry() {
         let d = api.descriptor();
-        for ex in d.examples {
+        for ex in d.examples.iter().filter(|e| !e.is_error()) {
             let json = serde_json::to_string_pretty(&invoices(d.id, ex.name)).expect("serialises");
             check_file(
                 &root().join(format!("tests/golden/{}.{}.json", d.id, ex.name)),

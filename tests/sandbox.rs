@@ -742,14 +742,22 @@ async fn the_example_header_selects_any_example_and_unknown_names_are_refused() 
             let answer = send(sandbox.addr(), &req, &[("X-Fapiao-Example", example.name)]).await;
             let served = api.decode_value(&answer.body).expect("decodes");
             let mut expected = wrap_example(d, example).expect("JSON");
-            if let (
-                Reply::Success {
-                    request_id: Some(id),
-                    ..
-                },
-                Some(path),
-            ) = (&served, d.response.request_id)
-            {
+            let served_id = match &served {
+                Reply::Success { request_id, .. } => request_id,
+                Reply::Failure(f) => {
+                    let info = d.error(&f.code).expect("a declared code");
+                    assert_eq!(answer.status, info.http_status, "{} {}", d.id, example.name);
+                    &f.request_id
+                }
+            };
+            assert_eq!(
+                matches!(served, Reply::Failure(_)),
+                example.is_error(),
+                "{} {}",
+                d.id,
+                example.name
+            );
+            if let (Some(id), Some(path)) = (served_id, d.response.request_id) {
                 set_path(&mut expected, path, Value::String(id.clone()));
             }
             let expected = api

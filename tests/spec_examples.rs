@@ -1,5 +1,6 @@
-//! Every example response shipped with a spec decodes into the generated types with no field
-//! lost: the payload re-serialised from the typed structs equals the original payload.
+//! Every success example shipped with a spec decodes into the generated types with no field
+//! lost (the payload re-serialised from the typed structs equals the original payload), and
+//! every error example (named `error…`) reports a code the spec declares.
 
 use fapiao::api::wire::{get_path, wrap_example};
 use fapiao::api::{Reply, registry};
@@ -53,7 +54,7 @@ fn every_example_round_trips_through_the_generated_types() {
     let mut checked = 0;
     for api in registry() {
         let d = api.descriptor();
-        for example in d.examples {
+        for example in d.examples.iter().filter(|e| !e.is_error()) {
             let wire = wrap_example(d, example).expect("example is JSON");
             let body = serde_json::to_vec(&wire).expect("serialises");
             let reply = api
@@ -87,7 +88,7 @@ fn every_example_round_trips_through_the_generated_types() {
 fn every_example_maps_to_at_least_one_invoice_of_its_api() {
     for api in registry() {
         let d = api.descriptor();
-        for example in d.examples {
+        for example in d.examples.iter().filter(|e| !e.is_error()) {
             let body = serde_json::to_vec(&wrap_example(d, example).unwrap()).unwrap();
             match api.decode_invoices(&body).unwrap() {
                 Reply::Success { payload, .. } => {
@@ -95,6 +96,25 @@ fn every_example_maps_to_at_least_one_invoice_of_its_api() {
                     assert!(payload.iter().all(|i| i.api == d.id));
                 }
                 Reply::Failure(f) => panic!("{} {}: {f:?}", d.id, example.name),
+            }
+        }
+    }
+}
+
+#[test]
+fn every_error_example_reports_a_declared_code_at_its_layer() {
+    for api in registry() {
+        let d = api.descriptor();
+        for example in d.examples.iter().filter(|e| e.is_error()) {
+            let body = serde_json::to_vec(&wrap_example(d, example).unwrap()).unwrap();
+            match api.decode_value(&body) {
+                Ok(Reply::Failure(f)) => {
+                    let info = d.error(&f.code).unwrap_or_else(|| {
+                        panic!("{} {}: code {} is not declared", d.id, example.name, f.code)
+                    });
+                    assert_eq!(f.check, info.check, "{} {}", d.id, example.name);
+                }
+                other => panic!("{} {} is no error response: {other:?}", d.id, example.name),
             }
         }
     }

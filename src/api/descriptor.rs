@@ -540,6 +540,22 @@ pub struct Example {
     pub doc: Text,
 }
 
+impl Example {
+    /// True for an error response: by the spec language's convention, an example whose name
+    /// starts with `error` (`error`, `error_auth`, …) reports one of the spec's error codes;
+    /// every other example is a success.
+    ///
+    /// ```
+    /// # use fapiao::api::{Example, Text};
+    /// let example = |name| Example { name, json: "{}", at: "", constructed: true, doc: Text { zh: "", en: "" } };
+    /// assert!(example("error_image_size").is_error());
+    /// assert!(!example("seed").is_error());
+    /// ```
+    pub fn is_error(&self) -> bool {
+        self.name.starts_with("error")
+    }
+}
+
 /// One row of a spec's mapping onto the unified model (for reports and docs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MappingRow {
