@@ -202,8 +202,9 @@ pub enum Norm {
 
 /// A value after normalisation.
 #[derive(Debug, Clone, PartialEq)]
-enum Value {
-    Text(String),
+enum Value<'a> {
+    /// Text stays borrowed from the payload until a field keeps it.
+    Text(Cow<'a, str>),
     Money(Decimal),
     Rate(TaxRate),
     Date(NaiveDate),
@@ -211,34 +212,44 @@ enum Value {
     Flag(bool),
 }
 
-fn canonical(s: &str) -> String {
-    s.chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            '（' => '(',
-            '）' => ')',
-            c => c,
-        })
-        .collect()
+/// `s` without whitespace and with ASCII brackets — vendors vary both in labels and codes.
+/// Borrowed when there is nothing to change, which is nearly always.
+fn canonical(s: &str) -> Cow<'_, str> {
+    if !s
+        .chars()
+        .any(|c| c.is_whitespace() || c == '（' || c == '）')
+    {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| match c {
+                '（' => '(',
+                '）' => ')',
+                c => c,
+            })
+            .collect(),
+    )
 }
 
-fn apply(norm: Norm, value: Value) -> Result<Value, NormalizeError> {
+fn apply(norm: Norm, value: Value<'_>) -> Result<Value<'_>, NormalizeError> {
     let Value::Text(text) = value else {
         // The generator refuses chains that apply a text normalizer after a typed one.
         return Ok(value);
     };
     Ok(match norm {
-        Norm::Trim => Value::Text(normalize::trim(&text)?),
-        Norm::StripPrefix(p) => Value::Text(normalize::strip_prefix(&text, p)?),
-        Norm::StripSuffix(s) => Value::Text(normalize::strip_suffix(&text, s)?),
-        Norm::Digits => Value::Text(normalize::digits(&text)?),
+        Norm::Trim => Value::Text(normalize::trim(&text)?.into()),
+        Norm::StripPrefix(p) => Value::Text(normalize::strip_prefix(&text, p)?.into()),
+        Norm::StripSuffix(s) => Value::Text(normalize::strip_suffix(&text, s)?.into()),
+        Norm::Digits => Value::Text(normalize::digits(&text)?.into()),
         Norm::Table(table) => {
             let key = canonical(&text);
             match table.iter().find(|(k, _)| canonical(k) == key) {
-                Some((_, v)) => Value::Text((*v).to_owned()),
+                Some((_, v)) => Value::Text(Cow::Borrowed(v)),
                 None => {
                     return Err(NormalizeError {
-                        input: text,
+                        input: text.into_owned(),
                         expected: "a value listed in the code table",
                     });
                 }
@@ -252,10 +263,10 @@ fn apply(norm: Norm, value: Value) -> Result<Value, NormalizeError> {
         Norm::Flag => Value::Flag(normalize::flag(&text)?),
         Norm::AmountWords => Value::Money(normalize::amount_words(&text)?),
         Norm::TitleKind => match crate::domain::title::kind_from_title(&text) {
-            Some(kind) => Value::Text(kind.id().to_owned()),
+            Some(kind) => Value::Text(Cow::Borrowed(kind.id())),
             None => {
                 return Err(NormalizeError {
-                    input: text,
+                    input: text.into_owned(),
                     expected: "an invoice title naming its kind",
                 });
             }
@@ -264,8 +275,12 @@ fn apply(norm: Norm, value: Value) -> Result<Value, NormalizeError> {
 }
 
 /// The chain, then the target type's default parser when the chain ends in text.
-fn normalize_for(kind: SlotKind, text: &str, norms: &[Norm]) -> Result<Value, NormalizeError> {
-    let mut value = Value::Text(text.trim().to_owned());
+fn normalize_for<'a>(
+    kind: SlotKind,
+    text: &'a str,
+    norms: &[Norm],
+) -> Result<Value<'a>, NormalizeError> {
+    let mut value = Value::Text(Cow::Borrowed(text.trim()));
     for n in norms {
         value = apply(*n, value)?;
     }
@@ -310,9 +325,9 @@ enum Slot<'m> {
 }
 
 /// Stores `value` in `slot`; false when the value does not fit (e.g. an unknown kind id).
-fn store(slot: Slot<'_>, value: Value) -> Result<(), String> {
+fn store(slot: Slot<'_>, value: Value<'_>) -> Result<(), String> {
     match (slot, value) {
-        (Slot::Text(s), Value::Text(v)) => *s = Some(v),
+        (Slot::Text(s), Value::Text(v)) => *s = Some(v.into_owned()),
         (Slot::Money(s), Value::Money(v)) => *s = Some(v),
         (Slot::Rate(s), Value::Rate(v)) => *s = Some(v),
         (Slot::Date(s), Value::Date(v)) => *s = Some(v),
@@ -547,11 +562,14 @@ impl<'a> Labels<'a> {
     /// The value of the first entry with this label, marking it used. Labels are compared
     /// ignoring whitespace and full-width brackets, since vendors vary both.
     pub fn take(&mut self, label: &str, field: &'static str) -> Option<Found<'a>> {
-        let wanted = canonical(label);
-        let entry = self
-            .entries
-            .iter_mut()
-            .find(|e| e.name == label || canonical(e.name) == wanted)?;
+        let exact = self.entries.iter().position(|e| e.name == label);
+        let index = exact.or_else(|| {
+            let wanted = canonical(label);
+            self.entries
+                .iter()
+                .position(|e| canonical(e.name) == wanted)
+        })?;
+        let entry = self.entries.get_mut(index)?;
         entry.taken = true;
         Some(Found {
             text: Cow::Borrowed(entry.value),
@@ -688,7 +706,7 @@ impl Mapper {
         for e in labels.entries.into_iter().filter(|e| !e.taken) {
             if !e.value.trim().is_empty() {
                 self.invoice.extra.insert(
-                    format!("{list}[{}]", e.name),
+                    concat(&[list, "[", e.name, "]"]),
                     serde_json::Value::String(e.value.to_owned()),
                 );
             }
@@ -701,10 +719,10 @@ impl Mapper {
         for (field, prov) in list.provenance {
             self.invoice
                 .provenance
-                .insert(Cow::Owned(format!("{}[{index}].{field}", T::LIST)), prov);
+                .insert(Cow::Owned(element_path(T::LIST, index, field)), prov);
         }
         for mut issue in list.issues {
-            issue.field = format!("{}[{index}].{}", T::LIST, issue.field);
+            issue.field = element_path(T::LIST, index, &issue.field);
             self.invoice.mapping_issues.push(issue);
         }
         T::list(&mut self.invoice).push(list.element);
@@ -770,6 +788,34 @@ impl<T: ListTarget> ListMapper<T> {
     }
 }
 
+/// Joins parts into one string. Keys are built per invoice field, so this avoids the
+/// formatting machinery on the mapping's hot path.
+fn concat(parts: &[&str]) -> String {
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for p in parts {
+        out.push_str(p);
+    }
+    out
+}
+
+/// `items[3].amount`.
+fn element_path(list: &str, index: usize, field: &str) -> String {
+    let mut digits = [0u8; 20];
+    let mut n = index;
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        // `n % 10` is below 10, so the cast cannot truncate.
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let index = std::str::from_utf8(&digits[start..]).unwrap_or("0");
+    concat(&[list, "[", index, "].", field])
+}
+
 fn provenance(found: &Found<'_>) -> Provenance {
     Provenance {
         field: Cow::Borrowed(found.field),
@@ -787,13 +833,13 @@ fn issue(field: String, found: &Found<'_>, message: String) -> MappingIssue {
     }
 }
 
+/// Keeps the JSON of an unmapped value worth keeping (not absent, null or blank).
 fn insert_extra<T: Serialize + ?Sized>(
     extra: &mut BTreeMap<String, serde_json::Value>,
     key: &str,
     value: Option<&T>,
 ) {
-    let Some(value) = value else { return };
-    let Ok(json) = serde_json::to_value(value) else {
+    let Some(json) = value.and_then(|v| serde_json::to_value(v).ok()) else {
         return;
     };
     if !is_empty(&json) {
@@ -943,6 +989,19 @@ mod tests {
         assert_eq!(rows[0].cell(1, "c").unwrap().text, "15.31");
         assert_eq!(rows[1].cell(0, "c").unwrap().text, "*运输服务*客运费");
         assert_eq!(rows[1].cell(1, "c").unwrap().text, "");
+    }
+
+    #[test]
+    fn element_paths_spell_the_index_in_decimal() {
+        assert_eq!(element_path("items", 0, "name"), "items[0].name");
+        assert_eq!(
+            element_path("ticket.flights", 1234, "to"),
+            "ticket.flights[1234].to"
+        );
+        assert_eq!(
+            element_path("items", usize::MAX, "tax"),
+            format!("items[{}].tax", usize::MAX)
+        );
     }
 
     #[test]

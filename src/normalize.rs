@@ -6,6 +6,7 @@
 //! `¥8x.2` is an error, never a silent zero. Full-width forms (`８７．２８`, `１３％`, `１８：５１`)
 //! are read like their ASCII counterparts.
 
+use std::borrow::Cow;
 use std::str::FromStr;
 
 use chrono::{NaiveDate, NaiveTime};
@@ -46,10 +47,12 @@ impl NormalizeError {
 /// ```
 pub fn money(s: &str) -> Result<Decimal, NormalizeError> {
     const EXPECTED: &str = "a money amount such as ¥87.28, 1,234.50 or ***";
-    let text: String = half_width(s)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect();
+    let half = half_width(s);
+    let text: Cow<'_, str> = if half.contains(char::is_whitespace) {
+        Cow::Owned(half.chars().filter(|c| !c.is_whitespace()).collect())
+    } else {
+        half
+    };
     if !text.is_empty() && text.chars().all(|c| c == '*') {
         return Ok(Decimal::ZERO);
     }
@@ -159,7 +162,7 @@ pub fn time(s: &str) -> Result<NaiveTime, NormalizeError> {
 /// assert_eq!(fapiao::normalize::flag("有"), Ok(true));
 /// ```
 pub fn flag(s: &str) -> Result<bool, NormalizeError> {
-    match half_width(s).as_str() {
+    match half_width(s).as_ref() {
         "1" | "是" | "有" | "true" => Ok(true),
         "0" | "否" | "无" | "false" => Ok(false),
         _ => Err(NormalizeError::new(s, "1/0, 是/否, 有/无 or true/false")),
@@ -237,14 +240,22 @@ fn non_empty(value: String, input: &str, expected: &'static str) -> Result<Strin
 
 /// Maps the full-width forms of ASCII (U+FF01–U+FF5E) to ASCII and the ideographic space
 /// to a space; OCR output mixes both widths.
-fn half_width(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
-            '\u{3000}' => ' ',
-            other => other,
-        })
-        .collect()
+/// `s` with full-width ASCII forms and the ideographic space made half-width; borrowed when
+/// there are none (nearly always, so the common path allocates nothing).
+fn half_width(s: &str) -> Cow<'_, str> {
+    let full_width = |c: char| matches!(c, '\u{ff01}'..='\u{ff5e}' | '\u{3000}');
+    if !s.chars().any(full_width) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| match c {
+                '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+                '\u{3000}' => ' ',
+                other => other,
+            })
+            .collect(),
+    )
 }
 
 fn strip_sign(s: &str) -> (bool, &str) {

@@ -218,7 +218,11 @@ fn a_copied_spec_under_a_new_id_becomes_a_new_module() {
     }
     copy_dir(&source.join("examples"), &specs.join("examples"));
     let seed = std::fs::read_to_string(source.join("tencent.vat_invoice_ocr.yaml")).expect("seed");
-    let copy = seed.replacen("api: tencent.vat_invoice_ocr", "api: tencent.vat_invoice_ocr_mirror", 1);
+    let copy = seed.replacen(
+        "api: tencent.vat_invoice_ocr",
+        "api: tencent.vat_invoice_ocr_mirror",
+        1,
+    );
     std::fs::write(specs.join("tencent.vat_invoice_ocr_mirror.yaml"), copy).expect("write");
 
     let generated = Builder::new(&specs)
@@ -228,10 +232,12 @@ fn a_copied_spec_under_a_new_id_becomes_a_new_module() {
         .generate()
         .unwrap_or_else(|f| panic!("{f}"));
     assert!(generated.ir.api("tencent.vat_invoice_ocr_mirror").is_some());
-    let module = std::fs::read_to_string(out.join("tencent.vat_invoice_ocr_mirror.rs")).expect("module");
+    let module =
+        std::fs::read_to_string(out.join("tencent.vat_invoice_ocr_mirror.rs")).expect("module");
     assert!(module.contains("pub const API_ID: &str = \"tencent.vat_invoice_ocr_mirror\";"));
     syn::parse_file(&module).expect("the new module is valid Rust");
-    let registry = std::fs::read_to_string(out.join(fapiao_codegen::REGISTRY_FILE)).expect("registry");
+    let registry =
+        std::fs::read_to_string(out.join(fapiao_codegen::REGISTRY_FILE)).expect("registry");
     assert!(registry.contains("pub mod vat_invoice_ocr_mirror"));
     assert!(registry.contains("vat_invoice_ocr_mirror::VatInvoiceOcrMirror"));
     let _ = std::fs::remove_dir_all(tmp);

@@ -13,7 +13,10 @@ const TITLES: &[(&str, InvoiceKind)] = &[
     ("电子发票（普通发票）", InvoiceKind::DigitalGeneral),
     ("电子发票（铁路电子客票）", InvoiceKind::DigitalTrainTicket),
     ("铁路电子客票", InvoiceKind::DigitalTrainTicket),
-    ("电子发票（航空运输电子客票行程单）", InvoiceKind::DigitalAirItinerary),
+    (
+        "电子发票（航空运输电子客票行程单）",
+        InvoiceKind::DigitalAirItinerary,
+    ),
     ("航空运输电子客票行程单", InvoiceKind::AirItinerary),
     ("货物运输业增值税专用发票", InvoiceKind::FreightVatSpecial),
     ("机动车销售统一发票", InvoiceKind::MotorVehicleSale),

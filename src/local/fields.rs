@@ -330,7 +330,11 @@ impl Draft {
         if inv.kind != InvoiceKind::Unknown {
             return;
         }
-        if let Some(kind) = inv.title.as_deref().and_then(crate::domain::title::kind_from_title) {
+        if let Some(kind) = inv
+            .title
+            .as_deref()
+            .and_then(crate::domain::title::kind_from_title)
+        {
             inv.kind = kind;
             inv.provenance.insert(
                 Cow::Borrowed("kind"),
