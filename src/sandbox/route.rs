@@ -38,7 +38,9 @@ impl Router {
             .map(|&api| {
                 let d = api.descriptor();
                 let scheme = AuthScheme::from_id(d.auth.scheme);
-                let action = scheme.and_then(AuthScheme::action_header).zip(d.auth.param("action"));
+                let action = scheme
+                    .and_then(AuthScheme::action_header)
+                    .zip(d.auth.param("action"));
                 Route {
                     api,
                     scheme,
