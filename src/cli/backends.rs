@@ -22,6 +22,21 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// Whether a failure of this API sends the file on to the next one in a chain. Besides
+    /// the kinds any vendor may recover from ([`ErrorKind::allows_fallback`]), a file the local
+    /// backend cannot read — no e-invoice data or QR code, a format it does not parse — is
+    /// exactly what a cloud OCR is for.
+    pub fn falls_back_on(self, kind: ErrorKind) -> bool {
+        kind.allows_fallback()
+            || matches!(
+                (self, kind),
+                (
+                    Backend::Local(_),
+                    ErrorKind::NotFound | ErrorKind::ImageQuality | ErrorKind::UnsupportedFormat
+                )
+            )
+    }
+
     /// The API's descriptor.
     pub fn descriptor(self) -> &'static ApiDescriptor {
         match self {
@@ -99,8 +114,8 @@ pub struct ChainOutcome {
     pub fallbacks: Vec<CallError>,
 }
 
-/// APIs tried in order: the next one only when the previous failed with a kind that
-/// [`ErrorKind::allows_fallback`].
+/// APIs tried in order: the next one only when the previous failed in a way another API may
+/// not ([`Backend::falls_back_on`]).
 pub struct Chain {
     earlier: Vec<Backend>,
     last: Backend,
@@ -135,7 +150,7 @@ impl Chain {
                         fallbacks,
                     };
                 }
-                Err(err) if err.kind.allows_fallback() => {
+                Err(err) if backend.falls_back_on(err.kind) => {
                     tracing::info!(api = backend.id(), kind = %err.kind, file = name, "falling back");
                     fallbacks.push(err);
                 }
@@ -266,6 +281,18 @@ mod tests {
         };
         assert!(message.contains("unknown API `nope.api`"), "{message}");
         assert!(message.contains("local"), "{message}");
+    }
+
+    #[test]
+    fn local_failures_to_read_a_file_fall_back_but_cloud_ones_do_not() {
+        let local = Backend::Local(fapiao::apis::LOCAL_DESCRIPTORS[0]);
+        assert!(local.falls_back_on(ErrorKind::NotFound));
+        assert!(local.falls_back_on(ErrorKind::UnsupportedFormat));
+        assert!(!local.falls_back_on(ErrorKind::TooLarge));
+        assert!(!local.falls_back_on(ErrorKind::BadInput));
+        let cloud = Backend::Cloud(fapiao::api::registry()[0]);
+        assert!(!cloud.falls_back_on(ErrorKind::NotFound));
+        assert!(cloud.falls_back_on(ErrorKind::Unavailable));
     }
 
     #[test]
