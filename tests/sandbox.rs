@@ -354,9 +354,10 @@ fn typed_lookups() -> Vec<(&'static str, TypedLookup)> {
             vec![$((<$api as Api>::DESCRIPTOR.id, typed_code::<$api> as TypedLookup)),*]
         };
     }
-    use fapiao::apis::{aliyun, icuapi, jdcloud, tencent};
+    use fapiao::apis::{aliyun, huawei, icuapi, jdcloud, tencent};
     apis![
         aliyun::recognize_invoice::RecognizeInvoice,
+        huawei::recognize_vat_invoice::RecognizeVatInvoice,
         icuapi::invoice::InvoiceOcr,
         jdcloud::ocr_invoice::OcrInvoice,
         tencent::invoice_legacy::InvoiceLegacy,

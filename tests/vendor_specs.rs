@@ -3,14 +3,18 @@
 //! right way round — and passes validation, and each vendor's transport quirk survives a round
 //! trip from the client through the sandbox.
 
+use std::io::Cursor;
+
 use chrono::NaiveDate;
 use fapiao::api::wire::wrap_example;
 use fapiao::api::{Api, ErrorKind, Input, Reply, find};
+use fapiao::auth::{self, AuthScheme, Credentials, HttpRequest, VerifyContext};
 use fapiao::client::{Client, ClientBuilder, RetryPolicy};
 use fapiao::sandbox::{Sandbox, SandboxConfig};
 use fapiao::validate::Severity;
 use fapiao::{Invoice, InvoiceKind, TaxRate};
 use rust_decimal::Decimal;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// The invoices of one success example, as the generated decoder and mapping read it.
 fn example_invoices(api_id: &str, example: &str) -> Vec<Invoice> {
@@ -45,6 +49,15 @@ fn single_valid_invoice(api_id: &str, example: &str) -> Invoice {
         .collect();
     assert!(errors.is_empty(), "{api_id} {example}: {errors:?}");
     invoice
+}
+
+/// A blank PNG of `side` × `side` pixels.
+fn png(side: u32) -> Vec<u8> {
+    let mut out = Cursor::new(Vec::new());
+    image::RgbImage::new(side, side)
+        .write_to(&mut out, image::ImageFormat::Png)
+        .expect("encodes");
+    out.into_inner()
 }
 
 fn money(cents: i64) -> Option<Decimal> {
@@ -111,7 +124,10 @@ async fn aliyun_sends_a_url_in_the_signed_query_with_an_empty_body() {
         ..Input::default()
     };
     let request = client.prepare::<RecognizeInvoice>(&input).expect("request");
-    let response = client.call::<RecognizeInvoice>(&request).await.expect("call");
+    let response = client
+        .call::<RecognizeInvoice>(&request)
+        .await
+        .expect("call");
     assert!(response.payload.data.is_some());
     let stats = &sandbox.stats().apis[ALIYUN];
     assert_eq!((stats.requests, stats.successes), (1, 1));
@@ -127,5 +143,151 @@ async fn aliyun_sends_a_url_in_the_signed_query_with_an_empty_body() {
     );
     assert_eq!(empty.kind(), ErrorKind::BadInput);
     assert_eq!(empty.http_status(), Some(400));
-    assert_eq!(RecognizeInvoice::DESCRIPTOR.response.request_id, Some("RequestId"));
+    assert_eq!(
+        RecognizeInvoice::DESCRIPTOR.response.request_id,
+        Some("RequestId")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Huawei Cloud RecognizeVatInvoice.
+
+const HUAWEI: &str = "huawei.recognize_vat_invoice";
+
+#[test]
+fn huawei_kinds_come_from_the_english_enum_and_totals_from_the_subtotals() {
+    let inv = single_valid_invoice(HUAWEI, "seed");
+    assert_eq!(inv.kind, InvoiceKind::VatSpecial);
+    assert_eq!(inv.title.as_deref(), Some("北京增值税专用发票"));
+    assert_eq!(inv.code.as_deref(), Some("1100222130"));
+    assert_eq!(inv.date, NaiveDate::from_ymd_opt(2023, 3, 15));
+    assert_eq!(
+        inv.check_code, None,
+        "专票 have no check code: an empty string"
+    );
+    assert_eq!(inv.amount, money(234956));
+    assert_eq!(inv.tax, money(30544));
+    assert_eq!(inv.total, money(265500));
+    assert_eq!(inv.total_in_words.as_deref(), Some("贰仟陆佰伍拾伍圆整"));
+    let names: Vec<_> = inv.items.iter().map(|i| i.name.as_deref()).collect();
+    assert_eq!(names, [Some("*纸制品*A4复印纸"), Some("*办公用品*墨盒")]);
+    assert_eq!(inv.items[1].spec.as_deref(), Some("HP 803"));
+    assert_eq!(inv.items[1].unit_price, money(21239));
+    assert_eq!(
+        inv.seals.supervision_text.as_deref(),
+        Some("全国统一发票监制章; 国家税务总局北京市税务局")
+    );
+}
+
+/// Answers one request on `listener` with `body` and an `X-Request-Id`, and returns the request
+/// as a gateway sees it.
+async fn answer_once(listener: tokio::net::TcpListener, body: &'static str) -> HttpRequest {
+    let (mut stream, _) = listener.accept().await.expect("accept");
+    let mut received = Vec::new();
+    let (head_len, content_length, request) = loop {
+        let mut chunk = [0u8; 8192];
+        let n = stream.read(&mut chunk).await.expect("read");
+        assert!(n > 0, "the client closed before a whole head");
+        received.extend_from_slice(&chunk[..n]);
+        let mut headers = [httparse::EMPTY_HEADER; 32];
+        let mut head = httparse::Request::new(&mut headers);
+        if let httparse::Status::Complete(len) = head.parse(&received).expect("HTTP") {
+            let host = head
+                .headers
+                .iter()
+                .find(|h| h.name.eq_ignore_ascii_case("host"));
+            let host = String::from_utf8_lossy(host.expect("Host").value).into_owned();
+            let mut request = HttpRequest::new(
+                head.method.expect("method"),
+                format!("http://{host}{}", head.path.expect("path")),
+            );
+            for h in head.headers.iter() {
+                request = request.with_header(h.name, String::from_utf8_lossy(h.value));
+            }
+            let length = request
+                .header("content-length")
+                .map_or(0, |v| v.parse().unwrap());
+            break (len, length, request);
+        }
+    };
+    while received.len() < head_len + content_length {
+        let mut chunk = [0u8; 65536];
+        let n = stream.read(&mut chunk).await.expect("read");
+        assert!(n > 0, "the client closed before the whole body");
+        received.extend_from_slice(&chunk[..n]);
+    }
+    let answer = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Request-Id: hw-req-42\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(answer.as_bytes()).await.expect("write");
+    request.with_body(received[head_len..].to_vec())
+}
+
+#[tokio::test]
+async fn huawei_sends_the_project_in_the_signed_path_asks_for_advanced_fields_and_reads_the_header_id()
+ {
+    use fapiao::apis::huawei::recognize_vat_invoice::RecognizeVatInvoice;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("addr"));
+    let seed = RecognizeVatInvoice::DESCRIPTOR.examples[0].json;
+    let server = tokio::spawn(answer_once(listener, seed));
+    let credentials = Credentials::new()
+        .with("access_key", "HWSANDBOXAKEXAMPLE01")
+        .with("secret_key", "huawei-secret-key-example-01")
+        .with("project_id", "0b5f1c2d3e4f40a1b2c3d4e5f6a7b8c9");
+    let client = credentials
+        .names()
+        .fold(
+            Client::builder()
+                .no_config_file()
+                .environment(|_| None)
+                .retry(RetryPolicy::never())
+                .endpoint(HUAWEI, &base),
+            |builder, name| {
+                builder.credential(HUAWEI, name, credentials.get(name).unwrap().clone())
+            },
+        )
+        .build()
+        .expect("client");
+
+    let file = Input {
+        file: Some(png(120)),
+        ..Input::default()
+    };
+    let request = client
+        .prepare::<RecognizeVatInvoice>(&file)
+        .expect("request");
+    let response = client
+        .call::<RecognizeVatInvoice>(&request)
+        .await
+        .expect("call");
+    assert_eq!(response.request_id.as_deref(), Some("hw-req-42"));
+    assert_eq!(response.payload.r#type.as_deref(), Some("special"));
+
+    let sent = server.await.expect("server");
+    assert_eq!(sent.method, "POST");
+    assert!(
+        sent.url
+            .ends_with("/v2/0b5f1c2d3e4f40a1b2c3d4e5f6a7b8c9/ocr/vat-invoice"),
+        "{}",
+        sent.url
+    );
+    let body: serde_json::Value = serde_json::from_slice(&sent.body).expect("JSON body");
+    assert_eq!(body["advanced_mode"], serde_json::Value::Bool(true));
+    assert!(body["image"].as_str().is_some_and(|b| !b.is_empty()));
+    let verified = auth::verify(
+        AuthScheme::HuaweiSdkHmacSha256,
+        &sent,
+        &VerifyContext {
+            params: &[],
+            credentials: &credentials,
+            now: chrono::Utc::now(),
+            max_skew: chrono::Duration::minutes(5),
+        },
+    );
+    assert_eq!(verified, Ok(()));
 }
