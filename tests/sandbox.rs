@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use fapiao::Invoice;
-use fapiao::api::wire::{set_path, wrap_example};
+use fapiao::api::wire::{request_id_value, set_path, wrap_example};
 use fapiao::api::{
     Api, ApiDescriptor, BodyEncoding, DynApi, EncodedRequest, ErrorInfo, ErrorKind, FileFormat,
     Input, Reply, VendorErrorCode, registry,
@@ -771,7 +771,7 @@ async fn the_example_header_selects_any_example_and_unknown_names_are_refused() 
                 example.name
             );
             if let (Some(id), Some(path)) = (served_id, d.response.request_id) {
-                set_path(&mut expected, path, Value::String(id.clone()));
+                set_path(&mut expected, path, request_id_value(d, id));
             }
             let expected = api
                 .decode_value(&serde_json::to_vec(&expected).unwrap())

@@ -211,6 +211,8 @@ pub struct ResponseIr {
     pub json_string: bool,
     /// Request id path.
     pub request_id: Option<Vec<String>>,
+    /// The request id is a payload field typed `int` (Baidu's `log_id`), not text.
+    pub request_id_int: bool,
     /// Request id header.
     pub request_id_header: Option<String>,
     /// Content type.

@@ -1301,6 +1301,7 @@ impl Cx<'_> {
             self.check_dotted(f, p);
         }
         self.check_envelope_collisions(f, r, visible);
+        let request_id_int = self.request_id_field_type(f, r, visible) == Some(TypeRef::Int);
         Some(ResponseIr {
             payload: r
                 .payload
@@ -1309,6 +1310,7 @@ impl Cx<'_> {
             payload_type: r.ty.value.clone(),
             json_string,
             request_id: r.request_id.as_ref().map(|p| dotted(&p.value)),
+            request_id_int,
             request_id_header: r.request_id_header.as_ref().map(|h| h.value.clone()),
             content_type: r
                 .content_type
@@ -1351,6 +1353,42 @@ impl Cx<'_> {
                 );
             }
         }
+    }
+
+    /// The type of the payload field the request id names, when it names one; only text and
+    /// integers can be a request id.
+    fn request_id_field_type(
+        &mut self,
+        f: FileId,
+        r: &spec::ResponseSpec,
+        visible: &[TypeIr],
+    ) -> Option<TypeRef> {
+        let path = r.request_id.as_ref()?;
+        let payload = visible.iter().find(|t| t.wire_name == r.ty.value)?;
+        let prefix = r
+            .payload
+            .as_ref()
+            .map_or_else(Vec::new, |p| dotted(&p.value));
+        let segments = dotted(&path.value);
+        if r.format.as_ref().is_some_and(|x| x.value == "json_string")
+            || segments.len() != prefix.len() + 1
+            || !segments.starts_with(&prefix)
+        {
+            return None;
+        }
+        let field = payload.field(segments.last()?)?;
+        if !matches!(field.ty, TypeRef::String | TypeRef::Int) {
+            self.at(
+                f,
+                path,
+                format!(
+                    "request id `{}` is a field of `{}` that is neither a string nor an int",
+                    path.value, payload.wire_name
+                ),
+                "a request id is text or an integer",
+            );
+        }
+        Some(field.ty.clone())
     }
 
     fn check_dotted(&mut self, f: FileId, path: &Sp<String>) {
@@ -1559,7 +1597,10 @@ impl MapCx<'_, '_> {
                 self.cx.at(
                     self.f,
                     name,
-                    format!("table `{}` is not used by any `table(...)` normalizer", name.value),
+                    format!(
+                        "table `{}` is not used by any `table(...)` normalizer",
+                        name.value
+                    ),
                     "unused table",
                 );
             }

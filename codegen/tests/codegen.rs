@@ -66,6 +66,31 @@ fn awkward_names_fixture_matches_its_snapshot() {
     assert_snapshot(&here().join("tests/snapshots/awkward.names.rs"), &code);
 }
 
+/// Integer request ids (Baidu's `log_id`), in the payload and in the envelope: the generated
+/// code is compiled and run by the root crate's `tests/request_ids.rs`.
+#[test]
+fn request_id_fixtures_match_their_snapshots() {
+    let dir = here().join("tests/fixtures/request_ids");
+    let checked = Builder::new(&dir)
+        .manifest_dir(workspace())
+        .display_prefix("codegen/tests/fixtures/request_ids")
+        .check()
+        .unwrap_or_else(|f| panic!("{f}"));
+    for api in &checked.ir.apis {
+        let code = emit::emit_api(api, &checked.ir).expect("emits");
+        let expected_type = if api.id == "ids.in_payload" {
+            "request_id_type: ::fapiao::api::CodeType::Int"
+        } else {
+            "request_id_type: ::fapiao::api::CodeType::String"
+        };
+        assert!(code.contains(expected_type), "{}", api.id);
+        assert_snapshot(
+            &here().join(format!("tests/snapshots/{}.rs", api.id)),
+            &code,
+        );
+    }
+}
+
 #[test]
 fn generation_is_deterministic_and_writes_only_changes() {
     let out = std::env::temp_dir().join(format!("fapiao-codegen-det-{}", std::process::id()));

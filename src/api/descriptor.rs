@@ -384,6 +384,9 @@ pub struct ResponseDescriptor {
     pub payload_format: PayloadFormat,
     /// Dotted path of the request id, if the body carries one.
     pub request_id: Option<&'static str>,
+    /// How the vendor writes the request id in the body: text, or an integer (Baidu's
+    /// `log_id`). Decoding accepts both; the sandbox writes this one.
+    pub request_id_type: CodeType,
     /// Response header carrying the request id, if any.
     pub request_id_header: Option<&'static str>,
     /// Error checks, in the order the vendor's layers apply them.
@@ -416,7 +419,7 @@ pub struct ErrorCheck {
     pub code_type: CodeType,
 }
 
-/// JSON type of a vendor error code.
+/// JSON type of a vendor error code or request id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CodeType {
     /// A JSON string.

@@ -8,9 +8,9 @@ use serde_json::Value;
 
 use super::{ApiDescriptor, CodeType, ErrorCheck, ErrorInfo, Example, VendorFailure};
 
-/// A vendor error code as it appears on the wire: vendors write the same field as a string
-/// (`"10000"`) or as a number (`0`) — JD's own example does both — so both are accepted and
-/// kept as text.
+/// A vendor error code or request id as it appears on the wire: vendors write the same field
+/// as a string (`"10000"`) or as a number (`0`) — JD's own example does both, and Baidu's
+/// `log_id` is an integer — so both are accepted and kept as text.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct WireCode(pub String);
 
@@ -112,16 +112,28 @@ pub fn error_response(descriptor: &ApiDescriptor, info: &ErrorInfo, request_id: 
         }
     }
     if let Some(path) = descriptor.response.request_id {
-        set_path(&mut wire, path, Value::String(request_id.to_owned()));
+        set_path(&mut wire, path, request_id_value(descriptor, request_id));
     }
     wire
 }
 
 /// A code as the check writes it: a JSON number for integer codes that parse as one.
 fn code_value(check: &ErrorCheck, code: &str) -> Value {
-    match (check.code_type, code.parse::<i64>()) {
+    typed_value(check.code_type, code)
+}
+
+/// A request id as the vendor writes it ([`ResponseDescriptor::request_id_type`]): a JSON
+/// number for integer ids that parse as one, else a string.
+///
+/// [`ResponseDescriptor::request_id_type`]: super::ResponseDescriptor::request_id_type
+pub fn request_id_value(descriptor: &ApiDescriptor, id: &str) -> Value {
+    typed_value(descriptor.response.request_id_type, id)
+}
+
+fn typed_value(ty: CodeType, text: &str) -> Value {
+    match (ty, text.parse::<i64>()) {
         (CodeType::Int, Ok(n)) => Value::from(n),
-        _ => Value::String(code.to_owned()),
+        _ => Value::String(text.to_owned()),
     }
 }
 
@@ -184,6 +196,17 @@ mod tests {
         let i: WireCode = serde_json::from_str("-1102").unwrap();
         assert_eq!((s.0.as_str(), i.0.as_str()), ("10000", "-1102"));
         assert!(serde_json::from_str::<WireCode>("[1]").is_err());
+    }
+
+    #[test]
+    fn integer_codes_and_ids_are_written_as_numbers_when_they_are_numbers() {
+        assert_eq!(typed_value(CodeType::Int, "110"), Value::from(110));
+        assert_eq!(
+            typed_value(CodeType::Int, "1658382629117362483"),
+            Value::from(1_658_382_629_117_362_483_i64)
+        );
+        assert_eq!(typed_value(CodeType::Int, "SDK108"), Value::from("SDK108"));
+        assert_eq!(typed_value(CodeType::String, "110"), Value::from("110"));
     }
 
     #[test]

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::http::Response;
-use crate::api::wire::{error_response, set_path, wrap_example};
+use crate::api::wire::{error_response, request_id_value, set_path, wrap_example};
 use crate::api::{ApiDescriptor, DynApi, ErrorInfo, Example, Reply};
 
 /// Content type of the sandbox's own answers.
@@ -87,7 +87,7 @@ pub(crate) fn example(
 ) -> Response {
     let mut wire = prepared.wire.clone();
     if let Some(path) = api.response.request_id {
-        set_path(&mut wire, path, Value::String(request_id.to_owned()));
+        set_path(&mut wire, path, request_id_value(api, request_id));
     }
     let status = prepared
         .failure_code

@@ -14,7 +14,7 @@ use super::reply::{self, Examples};
 use super::route::{Route, Router};
 use super::stats::{Stats, content_hash};
 use super::validation::{self, Problem, Rejection};
-use crate::api::ApiDescriptor;
+use crate::api::{ApiDescriptor, CodeType};
 use crate::auth::{self, AuthScheme, Credentials, HttpRequest, VerifyContext, VerifyError};
 
 /// Largest request body read, whatever an API's limits: a guard for the sandbox's memory.
@@ -217,7 +217,7 @@ async fn serve_api(
     let body = match conn.read_body(head, MAX_BODY_BYTES).await {
         Ok(body) => body,
         Err(ReadError::TooLarge) => {
-            let request_id = state.request_id();
+            let request_id = state.request_id(api);
             let (answer, tally) = problem(api, Problem::TooLarge, "body too large", &request_id);
             return state.count(head, api, Outcome::AnswerAndClose(answer), tally);
         }
@@ -229,7 +229,7 @@ async fn serve_api(
     if let Some(Fault::Delay(delay)) = fault {
         tokio::time::sleep(delay).await;
     }
-    let request_id = state.request_id();
+    let request_id = state.request_id(api);
     let (answer, tally) = match &fault {
         Some(Fault::Code(code)) => coded_fault(api, code, &request_id),
         Some(Fault::Http(status)) => (reply::bare_status(*status), failure_key(*status)),
@@ -522,8 +522,12 @@ impl State {
         Ok(self.plan.pick(draw).cloned())
     }
 
-    /// A fresh request id in the UUID form vendors use.
-    fn request_id(&self) -> String {
+    /// A fresh request id: a positive 63-bit integer for APIs whose vendor writes integer ids
+    /// (Baidu's `log_id`), else the UUID form the other vendors use.
+    fn request_id(&self, api: &ApiDescriptor) -> String {
+        if api.response.request_id_type == CodeType::Int {
+            return (lock(&self.rng).u64(..) >> 1).to_string();
+        }
         let bits = lock(&self.rng).u128(..);
         let hex = format!("{bits:032x}");
         format!(

@@ -144,6 +144,7 @@ pub static VAT: ApiDescriptor = ApiDescriptor {
         payload: "Response",
         payload_format: PayloadFormat::Json,
         request_id: Some("Response.RequestId"),
+        request_id_type: CodeType::String,
         request_id_header: None,
         checks: &[ErrorCheck {
             name: "default",
@@ -461,6 +462,7 @@ pub static RAW: ApiDescriptor = ApiDescriptor {
         payload: "result.result",
         payload_format: PayloadFormat::Json,
         request_id: Some("result.request_id"),
+        request_id_type: CodeType::String,
         request_id_header: Some("x-rawco-request-id"),
         checks: &[
             ErrorCheck {

@@ -96,6 +96,11 @@ pub(crate) fn descriptor(api: &ApiIr) -> TokenStream {
                 quote! { ::fapiao::api::PayloadFormat::Json }
             };
             let rid = opt(r.request_id.as_ref().map(|p| p.join(".")));
+            let rid_type = if r.request_id_int {
+                quote! { ::fapiao::api::CodeType::Int }
+            } else {
+                quote! { ::fapiao::api::CodeType::String }
+            };
             let rid_header = opt(r.request_id_header.as_deref());
             let ct = &r.content_type;
             quote! {
@@ -103,6 +108,7 @@ pub(crate) fn descriptor(api: &ApiIr) -> TokenStream {
                     payload: #payload,
                     payload_format: #format,
                     request_id: #rid,
+                    request_id_type: #rid_type,
                     request_id_header: #rid_header,
                     checks: CHECKS,
                     content_type: #ct,
@@ -114,6 +120,7 @@ pub(crate) fn descriptor(api: &ApiIr) -> TokenStream {
                 payload: "",
                 payload_format: ::fapiao::api::PayloadFormat::Json,
                 request_id: ::std::option::Option::None,
+                request_id_type: ::fapiao::api::CodeType::String,
                 request_id_header: ::std::option::Option::None,
                 checks: &[],
                 content_type: "",

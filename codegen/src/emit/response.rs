@@ -113,6 +113,8 @@ fn geometry_impl(t: &TypeIr) -> TokenStream {
 enum Leaf {
     Code,
     Text,
+    /// A request id, which vendors write as text or as an integer.
+    Id,
 }
 
 /// One node of the envelope tree.
@@ -153,19 +155,28 @@ fn envelope(r: &ResponseIr, payload: Option<&TypeIr>) -> Node {
             root.at(m).leaf = Some(Leaf::Text);
         }
     }
-    if let Some(rid) = &r.request_id {
-        let owned_by_payload = rid.len() == r.payload.len() + 1
-            && rid.starts_with(&r.payload)
-            && payload.is_some_and(|p| {
-                rid.last()
-                    .and_then(|w| p.field(w))
-                    .is_some_and(|f| f.ty == TypeRef::String)
-            });
-        if !owned_by_payload {
-            root.at(rid).leaf = Some(Leaf::Text);
-        }
+    if let Some(rid) = &r.request_id
+        && !request_id_in_payload(r, payload)
+    {
+        root.at(rid).leaf = Some(Leaf::Id);
     }
     root
+}
+
+/// Whether the request id is a (text or integer) field of the payload object itself, which the
+/// decoder then reads from the payload instead of from an envelope leaf of its own.
+fn request_id_in_payload(r: &ResponseIr, payload: Option<&TypeIr>) -> bool {
+    let Some(rid) = &r.request_id else {
+        return false;
+    };
+    !r.json_string
+        && rid.len() == r.payload.len() + 1
+        && rid.starts_with(&r.payload)
+        && payload.is_some_and(|p| {
+            rid.last()
+                .and_then(|w| p.field(w))
+                .is_some_and(|f| matches!(f.ty, TypeRef::String | TypeRef::Int))
+        })
 }
 
 fn wire_name(path: &[String]) -> proc_macro2::Ident {
@@ -217,7 +228,7 @@ impl WireCx<'_> {
                 quote! { #p }
             } else if c.children.is_empty() && !c.payload {
                 match c.leaf {
-                    Some(Leaf::Code) => quote! { ::fapiao::api::wire::WireCode },
+                    Some(Leaf::Code | Leaf::Id) => quote! { ::fapiao::api::wire::WireCode },
                     _ => quote! { ::std::string::String },
                 }
             } else {
@@ -322,7 +333,14 @@ pub(crate) fn decode(api: &ApiIr, ir: &Ir) -> Option<TokenStream> {
     let request_id = match &r.request_id {
         Some(path) => {
             let e = cx.reach(&root, path, quote! { .clone() });
-            quote! { let request_id: ::std::option::Option<::std::string::String> = #e; }
+            let text = if !request_id_in_payload(r, Some(payload)) {
+                quote! { #e.map(|id| id.0) }
+            } else if r.request_id_int {
+                quote! { #e.map(|id| id.to_string()) }
+            } else {
+                e
+            };
+            quote! { let request_id: ::std::option::Option<::std::string::String> = #text; }
         }
         None => {
             quote! { let request_id: ::std::option::Option<::std::string::String> = ::std::option::Option::None; }

@@ -177,6 +177,7 @@ pub static DESCRIPTOR: ::fapiao::api::ApiDescriptor = ::fapiao::api::ApiDescript
         payload: "data",
         payload_format: ::fapiao::api::PayloadFormat::Json,
         request_id: ::std::option::Option::None,
+        request_id_type: ::fapiao::api::CodeType::String,
         request_id_header: ::std::option::Option::None,
         checks: CHECKS,
         content_type: "application/json",
