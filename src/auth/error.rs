@@ -51,6 +51,13 @@ pub enum VerifyError {
     /// A header the scheme requires has an unusable value (for example a bad timestamp).
     #[error("header `{0}` is malformed")]
     MalformedHeader(String),
+    /// The request carries no token where the scheme expects one (the parameter's name is
+    /// given).
+    #[error("request carries no `{0}` token")]
+    MissingToken(&'static str),
+    /// The token was not issued for the verifier's credentials (or was tampered with).
+    #[error("token is not valid")]
+    InvalidToken,
     /// The key id in the request does not match the verifier's credentials.
     #[error("unknown key id")]
     UnknownKeyId,

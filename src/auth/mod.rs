@@ -8,6 +8,9 @@
 //!
 //! Each scheme's module also exposes its algorithm step by step (canonical request, string to
 //! sign, derived keys, signature) for the published test vectors.
+//!
+//! Schemes that sign with a token the vendor issues first also implement [`TokenIssuer`] (see
+//! [`token`]).
 
 pub mod acs3;
 mod canonical;
@@ -21,6 +24,7 @@ mod request;
 mod scheme;
 pub mod tc3;
 pub mod tencent_image;
+pub mod token;
 mod verification;
 
 use chrono::{DateTime, Utc};
@@ -29,6 +33,7 @@ pub use credentials::Credentials;
 pub use error::{AuthError, VerifyError};
 pub use request::{HttpRequest, UrlParts};
 pub use scheme::{AuthScheme, CredentialSpec, ParamSpec};
+pub use token::{IssuedToken, TokenAnswer, TokenError, TokenIssuer};
 
 /// What a signer needs besides the request: spec parameters, credentials, the clock and a nonce.
 #[derive(Debug, Clone, Copy)]

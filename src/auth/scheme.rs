@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::{acs3, huawei, icuapi, jdcloud2, tc3, tencent_image};
+use super::{TokenIssuer, acs3, huawei, icuapi, jdcloud2, tc3, tencent_image};
 
 /// A request-signing scheme. The ids are the strings specs use in `auth.scheme`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -94,6 +94,19 @@ impl AuthScheme {
             AuthScheme::TencentImageSha1
             | AuthScheme::Jdcloud2HmacSha256
             | AuthScheme::Icuapi
+            | AuthScheme::HuaweiSdkHmacSha256 => None,
+        }
+    }
+
+    /// The token issuer of a scheme whose requests carry a token the vendor issues first (see
+    /// [`token`](super::token)); `None` for schemes that sign every request with the key.
+    pub fn token_issuer(self) -> Option<&'static dyn TokenIssuer> {
+        match self {
+            AuthScheme::Tc3HmacSha256
+            | AuthScheme::TencentImageSha1
+            | AuthScheme::Jdcloud2HmacSha256
+            | AuthScheme::Icuapi
+            | AuthScheme::Acs3HmacSha256
             | AuthScheme::HuaweiSdkHmacSha256 => None,
         }
     }

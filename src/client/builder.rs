@@ -174,6 +174,7 @@ impl ClientBuilder {
                 env: self.env,
                 retry: self.retry,
                 apis: Mutex::new(HashMap::new()),
+                tokens: Default::default(),
             }),
         })
     }

@@ -41,6 +41,18 @@
 //! So a sandbox serving every API at its usual path needs only its base URL. Spec URLs and
 //! overrides may use `{region}` and non-secret credential placeholders (`{project_id}`).
 //!
+//! # Token-issuing schemes
+//!
+//! For a scheme whose requests carry a token the vendor issues first (Baidu's OAuth
+//! `access_token`), the client fetches the token on first use, caches it per credential set —
+//! keyed by a digest, never by the secrets — and refreshes it five minutes before it expires
+//! (half-way through the life of a token that lives under ten minutes). Failed fetches are not
+//! cached. An endpoint override applies to the token request too (same scheme, host and
+//! port; the token URL's path). When the vendor answers a call with an error of kind
+//! `signature_expired` (Baidu's 110 and 111), the token is dropped and the retry fetches a
+//! new one. A token endpoint's refusal is an [`Error::Vendor`] with its code
+//! (`invalid_client`) and the kind its HTTP status implies (a 401 is `auth`).
+//!
 //! # Logging
 //!
 //! The client emits [`tracing`] spans and events (API, attempt, host and path, status,
@@ -55,6 +67,7 @@ pub mod input_check;
 mod rate_limit;
 mod response;
 mod retry;
+mod token;
 mod transport;
 
 use std::borrow::Cow;
@@ -74,10 +87,11 @@ use self::config::{EnvLookup, Settings, Sources};
 use self::rate_limit::RateLimiter;
 use self::response::Answer;
 use self::retry::RetryBudget;
+use self::token::{TokenCache, TokenSource};
 use self::transport::{RawResponse, Transport};
 use crate::Invoice;
 use crate::api::{
-    Api, ApiDescriptor, ApiRequest, DecodeError, DynApi, EncodedRequest, Input, Reply,
+    Api, ApiDescriptor, ApiRequest, DecodeError, DynApi, EncodedRequest, ErrorKind, Input, Reply,
 };
 use crate::auth::{self, AuthScheme, Credentials, HttpRequest, SignContext};
 
@@ -106,6 +120,7 @@ struct Inner {
     env: EnvLookup,
     retry: RetryPolicy,
     apis: Mutex<HashMap<&'static str, Arc<ApiState>>>,
+    tokens: TokenCache,
 }
 
 /// What the client resolved for one API, shared by all its calls.
@@ -115,6 +130,8 @@ struct ApiState {
     credentials: Credentials,
     region: Option<String>,
     url: Url,
+    /// Where tokens come from, for a token-issuing scheme.
+    token: Option<TokenSource>,
     limiter: RateLimiter,
     budget: RetryBudget,
 }
@@ -207,9 +224,17 @@ impl Client {
             settings.region.as_deref(),
             &settings.credentials,
         )?;
+        let token = TokenSource::for_api(
+            api,
+            scheme,
+            &url,
+            settings.endpoint.is_some(),
+            &settings.credentials,
+        )?;
         Ok(ApiState {
             api,
             scheme,
+            token,
             credentials: settings.credentials,
             region: settings.region,
             url,
@@ -278,7 +303,13 @@ impl Client {
         attempt: u32,
     ) -> Result<Answer<T>, (Error, Option<std::time::Duration>)> {
         let api = state.api;
-        let request = state.signed_request(encoded).map_err(|e| (e, None))?;
+        let credentials = self
+            .signing_credentials(state)
+            .await
+            .map_err(|e| (e, None))?;
+        let request = state
+            .signed_request(encoded, &credentials)
+            .map_err(|e| (e, None))?;
         tracing::debug!(
             attempt,
             method = api.endpoint.method,
@@ -293,14 +324,37 @@ impl Client {
             .send(api.id, request)
             .await
             .map_err(|e| (e, None))?;
-        let answer = response::interpret(api, &raw, decode, &state.credentials);
+        let answer = response::interpret(api, &raw, decode, &credentials);
         tracing::debug!(
             status = raw.status,
             body_bytes = raw.body.len(),
             request_id = answer.as_ref().ok().and_then(|a| a.1.as_deref()),
             "response received"
         );
+        if let (Err(e), Some(source)) = (&answer, &state.token)
+            && e.kind() == ErrorKind::SignatureExpired
+            && let Some(used) = credentials.get(source.credential())
+        {
+            tracing::debug!(api = api.id, "the vendor refused the token; dropping it");
+            self.inner.tokens.invalidate(source.key(), used).await;
+        }
         answer.map_err(|e| (e, response::retry_after(&raw)))
+    }
+
+    /// The credentials a request of `state` is signed with: the configured ones, plus the
+    /// current token for a token-issuing scheme (fetched when there is none yet).
+    async fn signing_credentials<'s>(
+        &self,
+        state: &'s ApiState,
+    ) -> Result<Cow<'s, Credentials>, Error> {
+        let Some(source) = &state.token else {
+            return Ok(Cow::Borrowed(&state.credentials));
+        };
+        let fetch = || source.fetch(&self.inner.transport, state.api, &state.credentials);
+        let token = self.inner.tokens.token(source.key(), fetch).await?;
+        let mut credentials = state.credentials.clone();
+        credentials.insert(source.credential(), token);
+        Ok(Cow::Owned(credentials))
     }
 }
 
@@ -314,8 +368,13 @@ impl ApiState {
         self.credentials.get(name).map(|s| s.expose().to_owned())
     }
 
-    /// The request for one attempt, signed with the current time and a fresh nonce.
-    fn signed_request(&self, encoded: &EncodedRequest) -> Result<HttpRequest, Error> {
+    /// The request for one attempt, signed with `credentials`, the current time and a fresh
+    /// nonce.
+    fn signed_request(
+        &self,
+        encoded: &EncodedRequest,
+        credentials: &Credentials,
+    ) -> Result<HttpRequest, Error> {
         let api = self.api;
         let mut url = self.url.clone();
         if !encoded.query.is_empty() {
@@ -339,7 +398,7 @@ impl ApiState {
         let ctx = SignContext {
             params: api.auth.params,
             region: self.region.as_deref(),
-            credentials: &self.credentials,
+            credentials,
             now: chrono::Utc::now(),
             nonce: &nonce,
         };

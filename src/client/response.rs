@@ -111,7 +111,7 @@ fn vendor_error(
 }
 
 /// `text` with every configured credential value replaced by `***`.
-fn scrub(text: &str, credentials: &Credentials) -> String {
+pub(crate) fn scrub(text: &str, credentials: &Credentials) -> String {
     credentials
         .names()
         .filter_map(|name| credentials.get(name))

@@ -32,6 +32,10 @@
 //! 4. serves an example payload in the vendor's envelope with a fresh request id: the one
 //!    named by the `X-Fapiao-Example` header, else one chosen by the hash of the input.
 //!
+//! For APIs whose auth scheme issues tokens (Baidu's OAuth), the sandbox also serves the token
+//! endpoint at the path of the spec's token URL: it issues tokens for the credentials it
+//! accepts and refuses others as the vendor does, and step 2 checks the tokens API calls carry.
+//!
 //! Where a spec declares no code for a failure, the sandbox answers with a fitting HTTP status
 //! (401, 400, 413, 415, 429) and its own JSON body `{"fapiao_sandbox": {"error", "message"}}`.
 //! Everything is counted ([`Sandbox::stats`], `GET /__fapiao/stats`).
@@ -47,6 +51,7 @@ mod reply;
 mod route;
 mod server;
 mod stats;
+mod token;
 mod validation;
 
 use std::collections::{HashMap, VecDeque};
@@ -63,6 +68,7 @@ pub use stats::{ApiStats, Stats, content_hash};
 use self::reply::Examples;
 use self::route::{Router, spec_path_and_query};
 use self::server::{ApiState, State, TokenBucket, lock};
+use self::token::token_endpoints;
 use crate::api::{ApiDescriptor, DynApi, Example, registry};
 use crate::client::ConfigError;
 
@@ -163,6 +169,7 @@ impl Sandbox {
         let seed = config.seed.unwrap_or_else(|| fastrand::u64(..));
         let ids = apis.iter().map(|a| a.descriptor().id);
         let state = Arc::new(State {
+            tokens: token_endpoints(&router),
             router,
             apis: api_states,
             plan: config.faults,

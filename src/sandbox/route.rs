@@ -142,7 +142,7 @@ pub(crate) fn spec_path_and_query(url: &str) -> &str {
 }
 
 /// The path of a spec URL, without query.
-fn spec_path(url: &str) -> &str {
+pub(crate) fn spec_path(url: &str) -> &str {
     let path_and_query = spec_path_and_query(url);
     path_and_query.split('?').next().unwrap_or_default()
 }
@@ -150,6 +150,11 @@ fn spec_path(url: &str) -> &str {
 /// The non-empty segments of a path: `/a/b/` and `/a/b` are the same path.
 fn segments(path: &str) -> Vec<&str> {
     path.split('/').filter(|s| !s.is_empty()).collect()
+}
+
+/// Whether a request path is at a spec path (placeholders match any text of a segment).
+pub(crate) fn at_path(pattern: &str, path: &str) -> bool {
+    path_matches(&segments(pattern), &segments(path))
 }
 
 fn path_matches(pattern: &[&str], actual: &[&str]) -> bool {

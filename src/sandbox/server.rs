@@ -13,6 +13,7 @@ use super::http::{Connection, ReadError, RequestHead, Response};
 use super::reply::{self, Examples};
 use super::route::{Route, Router};
 use super::stats::{Stats, content_hash};
+use super::token::TokenEndpoint;
 use super::validation::{self, Problem, Rejection};
 use crate::api::{ApiDescriptor, CodeType};
 use crate::auth::{self, AuthScheme, Credentials, HttpRequest, VerifyContext, VerifyError};
@@ -29,6 +30,8 @@ const EXAMPLE_HEADER: &str = "X-Fapiao-Example";
 /// Everything the connections share.
 pub(crate) struct State {
     pub(crate) router: Router,
+    /// Token endpoints of token-issuing schemes, matched before the APIs.
+    pub(crate) tokens: Vec<TokenEndpoint>,
     pub(crate) apis: HashMap<&'static str, ApiState>,
     pub(crate) plan: FaultPlan,
     pub(crate) queued: Mutex<VecDeque<Fault>>,
@@ -174,6 +177,9 @@ async fn serve_connection(mut conn: Connection, state: Arc<State>) {
 async fn handle(state: &State, conn: &mut Connection, head: &RequestHead) -> Outcome {
     if head.path().starts_with(ADMIN_PREFIX) {
         return admin(state, conn, head).await;
+    }
+    if let Some(endpoint) = state.tokens.iter().find(|e| e.serves(head.path())) {
+        return issue_token(state, conn, head, endpoint).await;
     }
     let route = match state
         .router
@@ -335,14 +341,7 @@ fn authenticate(
         );
         return Err(AuthFailure::UnknownKey);
     };
-    // The URL as the client addressed it: the signature covers `Host`.
-    let host = head.header("host").unwrap_or("127.0.0.1");
-    let request = HttpRequest {
-        method: head.method.clone(),
-        url: format!("http://{host}{}", head.target),
-        headers: head.headers.clone(),
-        body: body.to_vec(),
-    };
+    let request = wire_request(head, body);
     let ctx = VerifyContext {
         params: api.auth.params,
         credentials,
@@ -355,9 +354,62 @@ fn authenticate(
     })
 }
 
+/// The request as the client sent it, for the auth layer. Its URL is the one the client
+/// addressed: signatures cover `Host`.
+fn wire_request(head: &RequestHead, body: &[u8]) -> HttpRequest {
+    let host = head.header("host").unwrap_or("127.0.0.1");
+    HttpRequest {
+        method: head.method.clone(),
+        url: format!("http://{host}{}", head.target),
+        headers: head.headers.clone(),
+        body: body.to_vec(),
+    }
+}
+
+/// A token request: the issuer's answer for the credentials of the endpoint's APIs.
+async fn issue_token(
+    state: &State,
+    conn: &mut Connection,
+    head: &RequestHead,
+    endpoint: &TokenEndpoint,
+) -> Outcome {
+    // Token requests carry a few form fields at most.
+    const MAX_TOKEN_REQUEST: usize = 64 * 1024;
+    let body = match conn.read_body(head, MAX_TOKEN_REQUEST).await {
+        Ok(body) => body,
+        Err(ReadError::Closed) => return Outcome::Gone,
+        Err(_) => {
+            let answer = reply::sandbox_error(413, "bad_token_request", "token request too large");
+            return Outcome::AnswerAndClose(answer);
+        }
+    };
+    let accepted: Vec<&Credentials> = endpoint
+        .apis
+        .iter()
+        .filter_map(|id| state.apis.get(id)?.credentials.as_ref())
+        .collect();
+    let answer = endpoint
+        .issuer
+        .answer(&wire_request(head, &body), &accepted, chrono::Utc::now());
+    let outcome = if answer.status == 200 {
+        lock(&state.stats).tokens_issued += 1;
+        "token issued"
+    } else {
+        lock(&state.stats).tokens_refused += 1;
+        "token refused"
+    };
+    state.log(head, "-", answer.status, outcome);
+    Outcome::Answer(Response::json(
+        answer.status,
+        "application/json",
+        &answer.body,
+    ))
+}
+
 fn classify(error: &VerifyError) -> AuthFailure {
     match error {
         VerifyError::MissingAuthorization(_)
+        | VerifyError::MissingToken(_)
         | VerifyError::MalformedAuthorization(_)
         | VerifyError::MissingHeader(_)
         | VerifyError::MalformedHeader(_)
@@ -633,6 +685,14 @@ mod tests {
         );
         assert_eq!(
             classify(&VerifyError::ScopeMismatch("x".into())),
+            AuthFailure::BadSignature
+        );
+        assert_eq!(
+            classify(&VerifyError::MissingToken("access_token")),
+            AuthFailure::Missing
+        );
+        assert_eq!(
+            classify(&VerifyError::InvalidToken),
             AuthFailure::BadSignature
         );
         assert_eq!(

@@ -13,6 +13,12 @@ pub struct Stats {
     pub apis: BTreeMap<String, ApiStats>,
     /// Requests that matched no API (answered 404, 405 or 501).
     pub unrouted: u64,
+    /// Tokens issued by the token endpoints of token-issuing schemes.
+    #[serde(default)]
+    pub tokens_issued: u64,
+    /// Token requests refused (wrong key, bad grant type).
+    #[serde(default)]
+    pub tokens_refused: u64,
 }
 
 /// The counters of one API.
@@ -39,6 +45,8 @@ impl Stats {
                 .map(|id| (id.to_owned(), ApiStats::default()))
                 .collect(),
             unrouted: 0,
+            tokens_issued: 0,
+            tokens_refused: 0,
         }
     }
 
@@ -53,6 +61,8 @@ impl Stats {
             *api = ApiStats::default();
         }
         self.unrouted = 0;
+        self.tokens_issued = 0;
+        self.tokens_refused = 0;
     }
 }
 
@@ -98,6 +108,8 @@ mod tests {
         assert_eq!(a.successes_by_input[&content_hash(b"one")], 2);
         assert_eq!(a.failure_count(), 1);
         stats.unrouted = 4;
+        stats.tokens_issued = 2;
+        stats.tokens_refused = 1;
         stats.reset();
         assert_eq!(stats, Stats::for_apis(["a.x", "b.y"]));
     }
