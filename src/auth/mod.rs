@@ -13,6 +13,7 @@
 //! [`token`]).
 
 pub mod acs3;
+pub mod baidu_oauth;
 mod canonical;
 mod credentials;
 mod crypto;
@@ -79,6 +80,7 @@ pub fn sign(
         AuthScheme::Icuapi => icuapi::sign(req, ctx),
         AuthScheme::Acs3HmacSha256 => acs3::sign(req, ctx),
         AuthScheme::HuaweiSdkHmacSha256 => huawei::sign(req, ctx),
+        AuthScheme::BaiduOauth => baidu_oauth::sign(req, ctx),
     }
 }
 
@@ -95,6 +97,7 @@ pub fn verify(
         AuthScheme::Icuapi => icuapi::verify(req, ctx),
         AuthScheme::Acs3HmacSha256 => acs3::verify(req, ctx),
         AuthScheme::HuaweiSdkHmacSha256 => huawei::verify(req, ctx),
+        AuthScheme::BaiduOauth => baidu_oauth::verify(req, ctx),
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::{TokenIssuer, acs3, huawei, icuapi, jdcloud2, tc3, tencent_image};
+use super::{TokenIssuer, acs3, baidu_oauth, huawei, icuapi, jdcloud2, tc3, tencent_image};
 
 /// A request-signing scheme. The ids are the strings specs use in `auth.scheme`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -19,6 +19,9 @@ pub enum AuthScheme {
     Acs3HmacSha256,
     /// `huawei-sdk-hmac-sha256`: Huawei Cloud APIG AK/SK signature.
     HuaweiSdkHmacSha256,
+    /// `baidu-oauth`: Baidu AI Cloud's OAuth `access_token`, issued for the API Key and Secret
+    /// Key and sent as a query parameter.
+    BaiduOauth,
 }
 
 /// A credential a scheme reads from [`Credentials`](super::Credentials).
@@ -26,7 +29,8 @@ pub enum AuthScheme {
 pub struct CredentialSpec {
     /// The name to store it under.
     pub name: &'static str,
-    /// Whether signing fails without it.
+    /// Whether the scheme fails without it: signing, or — for a token-issuing scheme — asking
+    /// for the token.
     pub required: bool,
     /// What it is, in the vendor's terms.
     pub doc: &'static str,
@@ -47,13 +51,14 @@ pub struct ParamSpec {
 
 impl AuthScheme {
     /// Every scheme, in a stable order.
-    pub const ALL: [AuthScheme; 6] = [
+    pub const ALL: [AuthScheme; 7] = [
         AuthScheme::Tc3HmacSha256,
         AuthScheme::TencentImageSha1,
         AuthScheme::Jdcloud2HmacSha256,
         AuthScheme::Icuapi,
         AuthScheme::Acs3HmacSha256,
         AuthScheme::HuaweiSdkHmacSha256,
+        AuthScheme::BaiduOauth,
     ];
 
     /// The id specs use for this scheme.
@@ -65,6 +70,7 @@ impl AuthScheme {
             AuthScheme::Icuapi => "icuapi",
             AuthScheme::Acs3HmacSha256 => "acs3-hmac-sha256",
             AuthScheme::HuaweiSdkHmacSha256 => "huawei-sdk-hmac-sha256",
+            AuthScheme::BaiduOauth => "baidu-oauth",
         }
     }
 
@@ -82,6 +88,7 @@ impl AuthScheme {
             AuthScheme::Icuapi => icuapi::CREDENTIALS,
             AuthScheme::Acs3HmacSha256 => acs3::CREDENTIALS,
             AuthScheme::HuaweiSdkHmacSha256 => huawei::CREDENTIALS,
+            AuthScheme::BaiduOauth => baidu_oauth::CREDENTIALS,
         }
     }
 
@@ -94,7 +101,8 @@ impl AuthScheme {
             AuthScheme::TencentImageSha1
             | AuthScheme::Jdcloud2HmacSha256
             | AuthScheme::Icuapi
-            | AuthScheme::HuaweiSdkHmacSha256 => None,
+            | AuthScheme::HuaweiSdkHmacSha256
+            | AuthScheme::BaiduOauth => None,
         }
     }
 
@@ -108,6 +116,7 @@ impl AuthScheme {
             | AuthScheme::Icuapi
             | AuthScheme::Acs3HmacSha256
             | AuthScheme::HuaweiSdkHmacSha256 => None,
+            AuthScheme::BaiduOauth => Some(&baidu_oauth::ISSUER),
         }
     }
 
@@ -119,6 +128,7 @@ impl AuthScheme {
             AuthScheme::Jdcloud2HmacSha256 => jdcloud2::PARAMS,
             AuthScheme::Icuapi | AuthScheme::HuaweiSdkHmacSha256 => &[],
             AuthScheme::Acs3HmacSha256 => acs3::PARAMS,
+            AuthScheme::BaiduOauth => baidu_oauth::PARAMS,
         }
     }
 }
@@ -145,6 +155,7 @@ mod tests {
                 "icuapi",
                 "acs3-hmac-sha256",
                 "huawei-sdk-hmac-sha256",
+                "baidu-oauth",
             ]
         );
         for scheme in AuthScheme::ALL {
@@ -152,7 +163,7 @@ mod tests {
             assert_eq!(scheme.to_string(), scheme.id());
         }
         assert_eq!(AuthScheme::from_id("TC3-HMAC-SHA256"), None);
-        assert_eq!(AuthScheme::from_id("baidu-oauth"), None);
+        assert_eq!(AuthScheme::from_id("bce-auth-v1"), None);
     }
 
     #[test]
@@ -179,6 +190,10 @@ mod tests {
             names(AuthScheme::HuaweiSdkHmacSha256),
             ["access_key", "secret_key"]
         );
+        assert_eq!(
+            names(AuthScheme::BaiduOauth),
+            ["api_key", "secret_key", "access_token"]
+        );
         let optional: Vec<&str> = AuthScheme::ALL
             .iter()
             .flat_map(|s| s.credentials())
@@ -186,6 +201,25 @@ mod tests {
             .map(|c| c.name)
             .collect();
         assert_eq!(optional, ["token", "security_token"]);
+    }
+
+    #[test]
+    fn token_issuers_sign_with_a_credential_of_their_own() {
+        let issuing: Vec<AuthScheme> = AuthScheme::ALL
+            .into_iter()
+            .filter(|s| s.token_issuer().is_some())
+            .collect();
+        assert_eq!(issuing, [AuthScheme::BaiduOauth]);
+        for scheme in issuing {
+            let credential = scheme.token_issuer().map(|i| i.token_credential());
+            assert!(
+                scheme
+                    .credentials()
+                    .iter()
+                    .any(|c| Some(c.name) == credential),
+                "{scheme}"
+            );
+        }
     }
 
     #[test]
@@ -200,6 +234,7 @@ mod tests {
         assert_eq!(names(AuthScheme::Acs3HmacSha256), ["action", "version"]);
         assert!(AuthScheme::Icuapi.params().is_empty());
         assert!(AuthScheme::HuaweiSdkHmacSha256.params().is_empty());
+        assert_eq!(names(AuthScheme::BaiduOauth), ["token_url"]);
         for param in AuthScheme::ALL.iter().flat_map(|s| s.params()) {
             assert!(
                 !(param.required && param.default.is_some()),

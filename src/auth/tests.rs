@@ -85,7 +85,38 @@ fn fixtures() -> Vec<Fixture> {
             key_id: "access_key",
             secret: "secret_key",
         },
+        Fixture {
+            scheme: AuthScheme::BaiduOauth,
+            credentials: with_issued_token(
+                AuthScheme::BaiduOauth,
+                Credentials::new()
+                    .with("api_key", "BAIDUAK")
+                    .with("secret_key", "baidu-secret-value"),
+            ),
+            params: vec![("token_url", "https://aip.baidubce.com/oauth/2.0/token")],
+            url: "https://aip.baidubce.com/rest/2.0/ocr/v1/vat_invoice",
+            key_id: "api_key",
+            secret: "secret_key",
+        },
     ]
+}
+
+/// `creds` plus the token the scheme's emulated gateway issues for them at [`signing_time`],
+/// fetched the way the client does (request, gateway answer, read).
+fn with_issued_token(scheme: AuthScheme, creds: Credentials) -> Credentials {
+    let issuer = scheme.token_issuer().expect("a token-issuing scheme");
+    let request = issuer
+        .token_request("https://token.example/oauth", &creds)
+        .unwrap();
+    let answer = issuer.answer(&request, &[&creds], signing_time());
+    let body = serde_json::to_vec(&answer.body).unwrap();
+    let token = issuer.read_token(answer.status, &body).unwrap().token;
+    creds.with(issuer.token_credential(), token)
+}
+
+/// Whether requests of `scheme` carry a vendor-issued token instead of a signature over them.
+fn carries_a_token(scheme: AuthScheme) -> bool {
+    scheme.token_issuer().is_some()
 }
 
 const BODY: &str = r#"{"ImageUrl":"https://example.com/a.jpg"}"#;
@@ -203,6 +234,16 @@ fn round_trip_through_a_loopback_endpoint_override() {
     }
 }
 
+/// A token names no key and is not a signature over the request: whatever is wrong with it,
+/// it is just not valid.
+fn wrong_token_or(scheme: AuthScheme, error: VerifyError) -> VerifyError {
+    if carries_a_token(scheme) {
+        VerifyError::InvalidToken
+    } else {
+        error
+    }
+}
+
 #[test]
 fn verify_rejects_a_wrong_secret_key() {
     for f in fixtures() {
@@ -210,7 +251,7 @@ fn verify_rejects_a_wrong_secret_key() {
         let other = replaced(&f.credentials, f.secret, "not-the-right-secret");
         assert_eq!(
             verify_with(&f, &other, &req, signing_time()),
-            Err(VerifyError::BadSignature),
+            Err(wrong_token_or(f.scheme, VerifyError::BadSignature)),
             "{}",
             f.scheme
         );
@@ -224,7 +265,7 @@ fn verify_rejects_an_unknown_key_id() {
         let other = replaced(&f.credentials, f.key_id, "SOMEONE-ELSE");
         assert_eq!(
             verify_with(&f, &other, &req, signing_time()),
-            Err(VerifyError::UnknownKeyId),
+            Err(wrong_token_or(f.scheme, VerifyError::UnknownKeyId)),
             "{}",
             f.scheme
         );
@@ -237,8 +278,9 @@ fn verify_rejects_a_tampered_body() {
         let mut req = signed_request(&f, f.url, BODY.as_bytes(), signing_time());
         req.body = TAMPERED_BODY.as_bytes().to_vec();
         let result = verify_with(&f, &f.credentials, &req, signing_time());
-        if f.scheme == AuthScheme::TencentImageSha1 {
-            // The legacy image signature covers only the AppID, key and times, never the body.
+        if f.scheme == AuthScheme::TencentImageSha1 || carries_a_token(f.scheme) {
+            // The legacy image signature covers only the AppID, key and times, never the body;
+            // a token covers nothing of the request.
             assert_eq!(result, Ok(()));
         } else {
             assert_eq!(result, Err(VerifyError::BadSignature), "{}", f.scheme);
@@ -254,7 +296,10 @@ fn verify_rejects_a_tampered_signed_header() {
             AuthScheme::Tc3HmacSha256 => "X-TC-Action",
             AuthScheme::Jdcloud2HmacSha256 => "x-jdcloud-nonce",
             AuthScheme::Acs3HmacSha256 => "x-acs-action",
-            AuthScheme::HuaweiSdkHmacSha256 | AuthScheme::Icuapi | AuthScheme::TencentImageSha1 => {
+            AuthScheme::HuaweiSdkHmacSha256
+            | AuthScheme::Icuapi
+            | AuthScheme::TencentImageSha1
+            | AuthScheme::BaiduOauth => {
                 continue;
             }
         };
@@ -278,8 +323,9 @@ fn verify_rejects_a_stale_timestamp() {
             &req,
             signing_time() + Duration::hours(1),
         );
-        if f.scheme == AuthScheme::TencentImageSha1 {
-            // A multi-use signature stays valid until its `e=` expiry (30 days by default).
+        if f.scheme == AuthScheme::TencentImageSha1 || carries_a_token(f.scheme) {
+            // A multi-use signature stays valid until its `e=` expiry (30 days by default), a
+            // token until its own (Baidu's: 30 days).
             assert_eq!(result, Ok(()));
             let expired_at = signing_time() + Duration::days(30);
             assert_eq!(
@@ -304,7 +350,7 @@ fn verify_rejects_a_stale_timestamp() {
 fn verify_rejects_a_timestamp_from_the_future() {
     for f in fixtures()
         .into_iter()
-        .filter(|f| f.scheme != AuthScheme::TencentImageSha1)
+        .filter(|f| f.scheme != AuthScheme::TencentImageSha1 && !carries_a_token(f.scheme))
     {
         let req = signed_request(
             &f,
@@ -330,7 +376,7 @@ fn verify_reports_a_missing_signature_header() {
         assert!(
             matches!(
                 verify_with(&f, &f.credentials, &unsigned, signing_time()),
-                Err(VerifyError::MissingAuthorization(_))
+                Err(VerifyError::MissingAuthorization(_) | VerifyError::MissingToken(_))
             ),
             "{}",
             f.scheme
@@ -338,21 +384,30 @@ fn verify_reports_a_missing_signature_header() {
     }
 }
 
+/// Each required credential is needed by the signer — or, for a token-issuing scheme, by the
+/// token request, except the token itself, which the signer needs.
 #[test]
 fn sign_names_each_missing_required_credential() {
     for f in fixtures() {
+        let issuer = f.scheme.token_issuer();
         for spec in f.scheme.credentials().iter().filter(|c| c.required) {
             let creds = without(&f.credentials, spec.name);
-            let mut req = HttpRequest::new("POST", f.url).with_body(BODY);
-            let ctx = SignContext {
-                params: &f.params,
-                region: None,
-                credentials: &creds,
-                now: signing_time(),
-                nonce: "n",
+            let result = match issuer.filter(|i| i.token_credential() != spec.name) {
+                Some(issuer) => issuer.token_request(f.url, &creds).map(drop),
+                None => {
+                    let mut req = HttpRequest::new("POST", f.url).with_body(BODY);
+                    let ctx = SignContext {
+                        params: &f.params,
+                        region: None,
+                        credentials: &creds,
+                        now: signing_time(),
+                        nonce: "n",
+                    };
+                    sign(f.scheme, &mut req, &ctx)
+                }
             };
             assert_eq!(
-                sign(f.scheme, &mut req, &ctx),
+                result,
                 Err(AuthError::MissingCredential(spec.name)),
                 "{} {}",
                 f.scheme,
@@ -413,6 +468,7 @@ fn debug_and_errors_show_no_secret() {
         "icu-secret-value",
         "acs-secret-value",
         "hw-secret-value",
+        "baidu-secret-value",
         "sts-token-value",
     ];
     for f in fixtures() {
@@ -445,8 +501,12 @@ fn debug_and_errors_show_no_secret() {
             format!("{req:?}"),
             format!("{error:?} {error}"),
         ];
+        let issued = f
+            .scheme
+            .token_issuer()
+            .and_then(|i| creds.get(i.token_credential()));
         for text in &shown {
-            for secret in secrets {
+            for secret in secrets.iter().copied().chain(issued.map(|t| t.expose())) {
                 assert!(!text.contains(secret), "{} leaks in {text}", f.scheme);
             }
         }
