@@ -184,12 +184,13 @@ mod tests {
                 Some(chosen.example.name),
                 "the choice is stable"
             );
-            let response = example(d, chosen, "rid-123");
+            // Digits: an id of the form the sandbox makes for integer-id APIs (Baidu's log_id).
+            let response = example(d, chosen, "20240123");
             assert_eq!(response.status, 200);
             match api.decode_value(&response.body).expect("decodes") {
                 Reply::Success { request_id, .. } => {
                     if d.response.request_id.is_some() {
-                        assert_eq!(request_id.as_deref(), Some("rid-123"), "{}", d.id);
+                        assert_eq!(request_id.as_deref(), Some("20240123"), "{}", d.id);
                     }
                 }
                 Reply::Failure(f) => panic!("{}: {f:?}", d.id),
@@ -202,7 +203,7 @@ mod tests {
         for api in registry() {
             let d = api.descriptor();
             for info in d.errors {
-                let response = vendor_error(d, info, "rid-9", Some("field X is bad"));
+                let response = vendor_error(d, info, "9009", Some("field X is bad"));
                 assert_eq!(response.status, info.http_status);
                 match api.decode_value(&response.body).expect("decodes") {
                     Reply::Failure(f) => {
