@@ -5,11 +5,12 @@
 mod client_support;
 
 use std::io::Cursor;
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use base64::Engine;
 use chrono::Utc;
+use client_support::log::LogBuffer;
 use client_support::server::{Captured, Script, Server};
 use client_support::test_api::*;
 use fapiao::Invoice;
@@ -1021,29 +1022,6 @@ async fn concurrent_calls_share_the_spec_rate_limit() {
     );
 }
 
-/// A `tracing` writer collecting every formatted line.
-#[derive(Clone, Default)]
-struct LogBuffer(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for LogBuffer {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("lock").extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogBuffer {
-    type Writer = LogBuffer;
-
-    fn make_writer(&'a self) -> LogBuffer {
-        self.clone()
-    }
-}
-
 #[tokio::test]
 async fn no_secret_reaches_logs_errors_or_debug_output() {
     let logs = LogBuffer::default();
@@ -1175,4 +1153,311 @@ async fn a_generated_api_round_trips_through_the_client() {
         verify(scheme, &captured, descriptor.auth.params, &creds),
         Ok(())
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Token-issuing schemes, with the generated Baidu API: the token is fetched once per
+// credential set, refreshed shortly before it expires, never cached when refused, and dropped
+// when the vendor calls it invalid.
+
+mod baidu_tokens {
+    use super::*;
+
+    use fapiao::api::Api;
+    use fapiao::apis::baidu::vat_invoice::{self, VatInvoice};
+
+    const TOKEN_PATH: &str = "/oauth/2.0/token";
+    const API_KEY: &str = "baidu-api-key-value-0001";
+    const SECRET: &str = "baidu-secret-key-value-0001";
+
+    static BAIDU: Registered<VatInvoice> = Registered::new();
+
+    /// A second Baidu API (another app of the same account, say), configured with other
+    /// credentials: the generated one under another id.
+    struct SecondApp;
+
+    static SECOND_APP: ApiDescriptor = ApiDescriptor {
+        id: "baidu.second_app",
+        ..*VatInvoice::DESCRIPTOR
+    };
+
+    impl Api for SecondApp {
+        type Request = vat_invoice::Request;
+        type Response = vat_invoice::VatInvoiceResponse;
+        type ErrorCode = vat_invoice::ErrorCode;
+        const DESCRIPTOR: &'static ApiDescriptor = &SECOND_APP;
+
+        fn decode(body: &[u8]) -> Result<Reply<Self::Response>, DecodeError> {
+            VatInvoice::decode(body)
+        }
+    }
+
+    static SECOND: Registered<SecondApp> = Registered::new();
+
+    fn seed_body() -> &'static str {
+        VatInvoice::DESCRIPTOR
+            .examples
+            .iter()
+            .find(|e| e.name == "seed")
+            .expect("a seed example")
+            .json
+    }
+
+    fn token_answer(token: &str, expires_in: u64) -> Script {
+        Script::json(
+            200,
+            &format!(r#"{{"access_token":"{token}","expires_in":{expires_in}}}"#),
+        )
+    }
+
+    fn is_token_request(req: &Captured) -> bool {
+        req.target.starts_with(TOKEN_PATH)
+    }
+
+    /// The form fields of a request body or query.
+    fn fields(text: &[u8]) -> Vec<(String, String)> {
+        url::form_urlencoded::parse(text).into_owned().collect()
+    }
+
+    fn field(pairs: &[(String, String)], name: &str) -> Option<String> {
+        pairs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+    }
+
+    /// The `access_token` an API call carried.
+    fn token_of(req: &Captured) -> Option<String> {
+        let query = req.target.split_once('?').map_or("", |(_, q)| q);
+        field(&fields(query.as_bytes()), "access_token")
+    }
+
+    /// A server issuing `token-<n>` (valid `expires_in` s) at the token path and answering API
+    /// calls with `api(n)` (the n-th API call, 0-based).
+    async fn baidu_server(
+        expires_in: u64,
+        api: impl Fn(usize) -> Script + Send + Sync + 'static,
+    ) -> Server {
+        let counts = Mutex::new((0, 0));
+        Server::start(move |_, req| {
+            let mut counts = counts.lock().expect("lock");
+            if is_token_request(req) {
+                counts.0 += 1;
+                token_answer(&format!("24.token-{}", counts.0), expires_in)
+            } else {
+                counts.1 += 1;
+                api(counts.1 - 1)
+            }
+        })
+        .await
+    }
+
+    fn baidu_client(server: &Server, retry: RetryPolicy) -> ClientBuilder {
+        bare_builder()
+            .retry(retry)
+            .endpoint("baidu", server.url())
+            .qps("baidu", 1000.0)
+            .qps("baidu.second_app", 1000.0)
+            .credential("baidu", "api_key", API_KEY)
+            .credential("baidu", "secret_key", SECRET)
+    }
+
+    fn split(server: &Server) -> (Vec<Captured>, Vec<Captured>) {
+        server.requests().into_iter().partition(is_token_request)
+    }
+
+    #[tokio::test]
+    async fn one_token_request_serves_every_call_and_goes_where_the_endpoint_override_points() {
+        let server = baidu_server(2_592_000, |_| Script::json(200, seed_body())).await;
+        let client = baidu_client(&server, RetryPolicy::never())
+            .build()
+            .expect("client");
+        for _ in 0..3 {
+            let invoices = client
+                .recognize(&BAIDU, &file(png(30, 30)))
+                .await
+                .expect("recognize");
+            assert_eq!(invoices[0].api, "baidu.vat_invoice");
+        }
+        let (tokens, calls) = split(&server);
+        let [token_request] = tokens.try_into().expect("one token request");
+        assert_eq!(token_request.method, "POST");
+        assert_eq!(token_request.target, TOKEN_PATH);
+        let form = fields(&token_request.body);
+        assert_eq!(
+            field(&form, "grant_type").as_deref(),
+            Some("client_credentials")
+        );
+        assert_eq!(field(&form, "client_id").as_deref(), Some(API_KEY));
+        assert_eq!(field(&form, "client_secret").as_deref(), Some(SECRET));
+        assert_eq!(calls.len(), 3);
+        for call in &calls {
+            assert!(call.target.starts_with("/rest/2.0/ocr/v1/vat_invoice?"));
+            assert_eq!(token_of(call).as_deref(), Some("24.token-1"));
+            assert!(field(&fields(&call.body), "image").is_some());
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_token_is_refreshed_five_minutes_before_it_expires() {
+        let server = baidu_server(3600, |_| Script::json(200, seed_body())).await;
+        // No timeouts: the paused clock would fire them.
+        let client = baidu_client(&server, RetryPolicy::never())
+            .timeout(None)
+            .connect_timeout(None)
+            .build()
+            .expect("client");
+        let call = async || client.recognize(&BAIDU, &file(png(30, 30))).await;
+        call().await.expect("first call");
+        tokio::time::advance(Duration::from_secs(3600 - 300 - 1)).await;
+        call().await.expect("just outside the margin");
+        tokio::time::advance(Duration::from_secs(2)).await;
+        call().await.expect("within the margin");
+        let (tokens, calls) = split(&server);
+        assert_eq!(tokens.len(), 2, "fetched at first use and once more");
+        let used: Vec<_> = calls.iter().filter_map(token_of).collect();
+        assert_eq!(used, ["24.token-1", "24.token-1", "24.token-2"]);
+    }
+
+    #[tokio::test]
+    async fn a_refused_token_request_fails_the_call_and_is_not_cached() {
+        let tokens = Mutex::new(0);
+        let server = Server::start(move |_, req| {
+            if !is_token_request(req) {
+                return Script::json(200, seed_body());
+            }
+            let mut n = tokens.lock().expect("lock");
+            *n += 1;
+            match *n {
+                // A 401 with a JSON body: the body says why.
+                1 => Script::json(
+                    401,
+                    r#"{"error":"invalid_client","error_description":"Client authentication failed"}"#,
+                ),
+                2 => Script::raw(502, "text/html", b"<html>bad gateway</html>"),
+                _ => token_answer("24.token-ok", 2_592_000),
+            }
+        })
+        .await;
+        let client = baidu_client(&server, RetryPolicy::never())
+            .build()
+            .expect("client");
+        let refused = client
+            .recognize(&BAIDU, &file(png(30, 30)))
+            .await
+            .expect_err("refused");
+        let vendor = refused.vendor().expect("the token endpoint's refusal");
+        assert_eq!(
+            (vendor.code.as_str(), vendor.message.as_str()),
+            ("invalid_client", "Client authentication failed")
+        );
+        assert_eq!(
+            (refused.kind(), refused.http_status()),
+            (ErrorKind::Auth, Some(401))
+        );
+        assert!(!refused.is_retryable());
+        let garbled = client
+            .recognize(&BAIDU, &file(png(30, 30)))
+            .await
+            .expect_err("malformed");
+        assert!(
+            matches!(
+                garbled,
+                Error::MalformedResponse {
+                    http_status: 502,
+                    ..
+                }
+            ),
+            "{garbled:?}"
+        );
+        client
+            .recognize(&BAIDU, &file(png(30, 30)))
+            .await
+            .expect("the third token request succeeds");
+        let (tokens, calls) = split(&server);
+        assert_eq!((tokens.len(), calls.len()), (3, 1));
+        assert_eq!(token_of(&calls[0]).as_deref(), Some("24.token-ok"));
+    }
+
+    #[tokio::test]
+    async fn each_credential_set_has_its_own_token() {
+        let server = Server::start(|_, req| {
+            if !is_token_request(req) {
+                return Script::json(200, seed_body());
+            }
+            let client_id = field(&fields(&req.body), "client_id").unwrap_or_default();
+            token_answer(&format!("24.for-{client_id}"), 2_592_000)
+        })
+        .await;
+        let client = baidu_client(&server, RetryPolicy::never())
+            .credential("baidu.second_app", "api_key", "second-app-api-key")
+            .credential("baidu.second_app", "secret_key", "second-app-secret")
+            .build()
+            .expect("client");
+        for api in [&BAIDU as &dyn DynApi, &SECOND, &BAIDU, &SECOND] {
+            client
+                .recognize(api, &file(png(30, 30)))
+                .await
+                .expect("recognize");
+        }
+        let (tokens, calls) = split(&server);
+        let mut asked: Vec<_> = tokens
+            .iter()
+            .filter_map(|t| field(&fields(&t.body), "client_id"))
+            .collect();
+        asked.sort();
+        assert_eq!(asked, ["baidu-api-key-value-0001", "second-app-api-key"]);
+        let used: Vec<_> = calls.iter().filter_map(token_of).collect();
+        assert_eq!(
+            used,
+            [
+                "24.for-baidu-api-key-value-0001",
+                "24.for-second-app-api-key",
+                "24.for-baidu-api-key-value-0001",
+                "24.for-second-app-api-key",
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_token_the_vendor_calls_invalid_is_dropped_and_fetched_again() {
+        const INVALID: &str = r#"{"log_id":1,"error_code":110,"error_msg":"Access token invalid or no longer valid"}"#;
+        const EXPIRED: &str = r#"{"log_id":2,"error_code":111,"error_msg":"Access token expired"}"#;
+        let server = baidu_server(2_592_000, |n| match n {
+            0 => Script::json(200, INVALID),
+            2 => Script::json(200, EXPIRED),
+            _ => Script::json(200, seed_body()),
+        })
+        .await;
+        // With retries the call survives the 110: its retry fetches a fresh token.
+        let client = baidu_client(&server, fast_retry()).build().expect("client");
+        client
+            .recognize(&BAIDU, &file(png(30, 30)))
+            .await
+            .expect("the retry succeeds");
+        // Without retries the 111 fails the call, typed, and the next call gets a new token.
+        let no_retry = baidu_client(&server, RetryPolicy::never())
+            .build()
+            .expect("client");
+        let expired = no_retry
+            .recognize(&BAIDU, &file(png(30, 30)))
+            .await
+            .expect_err("111");
+        assert_eq!(
+            expired.vendor_code::<vat_invoice::ErrorCode>(),
+            Some(vat_invoice::ErrorCode::AccessTokenExpired)
+        );
+        assert_eq!(expired.kind(), ErrorKind::SignatureExpired);
+        no_retry
+            .recognize(&BAIDU, &file(png(30, 30)))
+            .await
+            .expect("a fresh token");
+        let (tokens, calls) = split(&server);
+        assert_eq!(tokens.len(), 4, "one per client, one after each refusal");
+        let used: Vec<_> = calls.iter().filter_map(token_of).collect();
+        assert_eq!(
+            used,
+            ["24.token-1", "24.token-2", "24.token-3", "24.token-4"]
+        );
+    }
 }

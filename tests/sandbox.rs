@@ -209,18 +209,40 @@ fn sign(
     now: chrono::DateTime<chrono::Utc>,
 ) {
     let scheme = AuthScheme::from_id(api.auth.scheme).expect("known scheme");
+    let creds = with_issued_token(api, scheme, creds, now);
     let ctx = SignContext {
         params: api.auth.params,
         region: api.auth.default_region,
-        credentials: creds,
+        credentials: &creds,
         now,
         nonce: "4242424242",
     };
     auth::sign(scheme, req, &ctx).expect("signs");
 }
 
-/// `req` without the headers that carry its signature: those that differ when it is signed
-/// at the same instant with another secret key (the action, timestamps and the rest stay).
+/// `creds`, plus — for a token-issuing scheme — the token the sandbox's token endpoint issues
+/// for them at `now`, got as the client gets it: the scheme's request, the gateway's answer,
+/// the scheme's reading of it.
+fn with_issued_token(
+    api: &ApiDescriptor,
+    scheme: AuthScheme,
+    creds: &Credentials,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Credentials {
+    let Some(issuer) = scheme.token_issuer() else {
+        return creds.clone();
+    };
+    let url = issuer.token_url(api.auth.params).expect("a token URL");
+    let request = issuer.token_request(url, creds).expect("a token request");
+    let answer = issuer.answer(&request, &[creds], now);
+    let body = serde_json::to_vec(&answer.body).expect("JSON");
+    let token = issuer.read_token(answer.status, &body).expect("a token");
+    creds.clone().with(issuer.token_credential(), token.token)
+}
+
+/// `req` without what carries its signature or token: the headers and query parameters that
+/// differ when it is signed at the same instant with another secret key (the action,
+/// timestamps and the rest stay).
 fn without_signature(api: &ApiDescriptor, req: &HttpRequest) -> HttpRequest {
     let now = chrono::Utc::now();
     let mut signed = req.clone();
@@ -234,6 +256,18 @@ fn without_signature(api: &ApiDescriptor, req: &HttpRequest) -> HttpRequest {
     signed
         .headers
         .retain(|(name, value)| other_key.header(name) == Some(value.as_str()));
+    let mut url = url::Url::parse(&signed.url).expect("URL");
+    let other = url::Url::parse(&other_key.url).expect("URL");
+    let shared: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|pair| other.query_pairs().any(|p| p == *pair))
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    url.set_query(None);
+    if !shared.is_empty() {
+        url.query_pairs_mut().extend_pairs(shared);
+    }
+    signed.url = url.into();
     signed
 }
 
@@ -354,9 +388,10 @@ fn typed_lookups() -> Vec<(&'static str, TypedLookup)> {
             vec![$((<$api as Api>::DESCRIPTOR.id, typed_code::<$api> as TypedLookup)),*]
         };
     }
-    use fapiao::apis::{aliyun, huawei, icuapi, jdcloud, tencent};
+    use fapiao::apis::{aliyun, baidu, huawei, icuapi, jdcloud, tencent};
     apis![
         aliyun::recognize_invoice::RecognizeInvoice,
+        baidu::vat_invoice::VatInvoice,
         huawei::recognize_vat_invoice::RecognizeVatInvoice,
         icuapi::invoice::InvoiceOcr,
         jdcloud::ocr_invoice::OcrInvoice,
@@ -600,6 +635,7 @@ async fn a_wrong_key_fails_with_the_auth_kind_and_is_not_retried() {
                 b.credential(d.id, c.name, "a-wrong-secret-value")
             });
         let client = builder.build().expect("client");
+        let refused_before = sandbox.stats().tokens_refused;
         let err = client
             .recognize(*api, &file_input(sample_file(d, 7)))
             .await
@@ -607,6 +643,18 @@ async fn a_wrong_key_fails_with_the_auth_kind_and_is_not_retried() {
         assert_eq!(err.kind(), ErrorKind::Auth, "{}: {err}", d.id);
         assert!(!err.to_string().contains("a-wrong-secret-value"));
         let stats = &sandbox.stats().apis[d.id];
+        let scheme = AuthScheme::from_id(d.auth.scheme).expect("known scheme");
+        if scheme.token_issuer().is_some() {
+            // The token endpoint refuses the key, once; no call goes out without a token.
+            assert_eq!(
+                sandbox.stats().tokens_refused,
+                refused_before + 1,
+                "{}",
+                d.id
+            );
+            assert_eq!(stats.requests, 0, "{}", d.id);
+            continue;
+        }
         assert_eq!(stats.requests, 1, "{}: auth failures are not retried", d.id);
         let counted = d.auth.failures.bad_signature.unwrap_or("http:401");
         assert_eq!(stats.failures.get(counted), Some(&1), "{}: {stats:?}", d.id);

@@ -68,8 +68,13 @@ fn percent(rate: i64) -> Option<TaxRate> {
     Some(TaxRate::Percent(Decimal::new(rate, 0)))
 }
 
-/// A sandbox accepting `credentials` for `api_id`, and a client pointed at it with them.
-async fn sandbox_and_client(api_id: &str, credentials: &[(&str, &str)]) -> (Sandbox, Client) {
+/// A sandbox accepting `credentials` for `api_id`, and a client pointed at it with them,
+/// retrying as `retry` says.
+async fn sandbox_and_client(
+    api_id: &str,
+    credentials: &[(&str, &str)],
+    retry: RetryPolicy,
+) -> (Sandbox, Client) {
     let config = credentials.iter().fold(
         SandboxConfig::new().environment(|_| None),
         |config, (name, value)| config.credential(api_id, name, *value),
@@ -79,7 +84,8 @@ async fn sandbox_and_client(api_id: &str, credentials: &[(&str, &str)]) -> (Sand
         Client::builder()
             .no_config_file()
             .environment(|_| None)
-            .retry(RetryPolicy::never())
+            .retry(retry)
+            .qps(api_id, 1000.0)
             .endpoint(api_id, sandbox.base_url()),
         |builder, (name, value)| builder.credential(api_id, name, *value),
     );
@@ -117,6 +123,7 @@ async fn aliyun_sends_a_url_in_the_signed_query_with_an_empty_body() {
             ("access_key_id", "LTAI5tSandboxKeyId"),
             ("access_key_secret", "sandbox-access-key-secret"),
         ],
+        RetryPolicy::never(),
     )
     .await;
     let input = Input {
@@ -290,4 +297,88 @@ async fn huawei_sends_the_project_in_the_signed_path_asks_for_advanced_fields_an
         },
     );
     assert_eq!(verified, Ok(()));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Baidu AI Cloud vat_invoice.
+
+const BAIDU: &str = "baidu.vat_invoice";
+
+#[test]
+fn baidu_total_amount_is_the_pre_tax_sum_and_columns_pivot_into_line_items() {
+    let inv = single_valid_invoice(BAIDU, "seed");
+    assert_eq!(inv.kind, InvoiceKind::VatElectronicGeneral);
+    assert_eq!(inv.title.as_deref(), Some("浙江增值税电子普通发票"));
+    assert_eq!(inv.date, NaiveDate::from_ymd_opt(2021, 8, 20));
+    // `TotalAmount` 1026.55 + `TotalTax` 63.45 = `AmountInFiguers` 1090.00.
+    assert_eq!(inv.amount, money(102655));
+    assert_eq!(inv.tax, money(6345));
+    assert_eq!(inv.total, money(109000));
+    assert_eq!(inv.provenance["amount"].field, "words_result.TotalAmount");
+    assert_eq!(
+        inv.provenance["total"].field,
+        "words_result.AmountInFiguers"
+    );
+    // Two rows; row 1's name arrived as two cells, and `CommodityType` is the specification.
+    assert_eq!(inv.items.len(), 2);
+    assert_eq!(
+        inv.items[0].name.as_deref(),
+        Some("*信息技术服务*软件开发服务费")
+    );
+    assert_eq!(inv.items[0].spec.as_deref(), Some("V2.0"));
+    assert_eq!(inv.items[1].spec.as_deref(), Some("0.5mm"));
+    assert_eq!(inv.items[1].tax_rate, percent(13));
+    assert_eq!(inv.seals.company, Some(true));
+    assert_eq!(
+        inv.extra.get("log_id"),
+        Some(&serde_json::json!(1_658_382_629_117_362_483_i64))
+    );
+}
+
+#[tokio::test]
+async fn baidu_calls_share_one_sandbox_token_and_fetch_another_after_110() {
+    use fapiao::apis::baidu::vat_invoice::VatInvoice;
+    use fapiao::sandbox::Fault;
+    let fast_retry = RetryPolicy {
+        initial_backoff: std::time::Duration::from_millis(1),
+        max_backoff: std::time::Duration::from_millis(2),
+        ..RetryPolicy::default()
+    };
+    let (sandbox, client) = sandbox_and_client(
+        BAIDU,
+        &[
+            ("api_key", "baidu-sandbox-api-key"),
+            ("secret_key", "baidu-sandbox-secret-key"),
+        ],
+        fast_retry,
+    )
+    .await;
+    let file = Input {
+        file: Some(png(40)),
+        ..Input::default()
+    };
+    let request = client.prepare::<VatInvoice>(&file).expect("request");
+    for _ in 0..2 {
+        let response = client.call::<VatInvoice>(&request).await.expect("call");
+        let id = response.request_id.expect("a log_id");
+        assert!(
+            id.bytes().all(|b| b.is_ascii_digit()),
+            "integer log_id {id}"
+        );
+    }
+    assert_eq!(sandbox.stats().tokens_issued, 1);
+
+    // The sandbox answers 110 once: the client drops the token, and its retry gets a new one.
+    sandbox.push_fault(Fault::Code("110".to_owned()));
+    let response = client.call::<VatInvoice>(&request).await.expect("retried");
+    assert_eq!(response.attempts, 2);
+    let stats = sandbox.stats();
+    assert_eq!(stats.tokens_issued, 2);
+    assert_eq!(
+        (
+            stats.apis[BAIDU].successes,
+            stats.apis[BAIDU].failures.get("110")
+        ),
+        (3, Some(&1))
+    );
 }
