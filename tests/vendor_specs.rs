@@ -186,6 +186,32 @@ fn huawei_kinds_come_from_the_english_enum_and_totals_from_the_subtotals() {
     );
 }
 
+/// POSTs a form body to `target` at `addr` over a fresh connection: the status and body.
+async fn post_form(addr: std::net::SocketAddr, target: &str, body: &str) -> (u16, Vec<u8>) {
+    let mut stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("connects");
+    let request = format!(
+        "POST {target} HTTP/1.1\r\nHost: {addr}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.expect("sends");
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).await.expect("reads");
+    let split = answer
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a complete head");
+    let status = String::from_utf8_lossy(&answer[..split])
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .expect("a status");
+    (status, answer[split + 4..].to_vec())
+}
+
 /// Answers one request on `listener` with `body` and an `X-Request-Id`, and returns the request
 /// as a gateway sees it.
 async fn answer_once(listener: tokio::net::TcpListener, body: &'static str) -> HttpRequest {
@@ -381,4 +407,30 @@ async fn baidu_calls_share_one_sandbox_token_and_fetch_another_after_110() {
         ),
         (3, Some(&1))
     );
+}
+
+#[tokio::test]
+async fn baidu_calls_without_a_token_the_sandbox_issued_get_100_or_110() {
+    use base64::Engine;
+    let (sandbox, _) = sandbox_and_client(
+        BAIDU,
+        &[("api_key", "baidu-key"), ("secret_key", "baidu-secret")],
+        RetryPolicy::never(),
+    )
+    .await;
+    let path = "/rest/2.0/ocr/v1/vat_invoice";
+    let image = base64::engine::general_purpose::STANDARD.encode(png(40));
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("image", &image)
+        .finish();
+    let error_code = async |target: &str| {
+        let (status, answer) = post_form(sandbox.addr(), target, &body).await;
+        assert_eq!(status, 200, "Baidu reports errors in the body");
+        let json: serde_json::Value = serde_json::from_slice(&answer).expect("JSON");
+        json["error_code"].clone()
+    };
+    assert_eq!(error_code(path).await, serde_json::json!(100));
+    let forged = format!("{path}?access_token=24.0123456789abcdef0123456789abcdef.2592000.1.x");
+    assert_eq!(error_code(&forged).await, serde_json::json!(110));
+    assert_eq!(sandbox.stats().apis[BAIDU].successes, 0);
 }
