@@ -14,7 +14,7 @@
 //!   for a wrong key, so the body decides, not the status.
 //! * The emulated gateway issues tokens shaped like Baidu's
 //!   (`24.<32 hex>.<expires_in>.<issued at>.<suffix>`) whose hex part is an HMAC-SHA256, keyed
-//!   with the Secret Key, of the API Key, lifetime and issue time: [`verify`] checks a token and
+//!   with the Secret Key, of the API Key, lifetime and issue time: the verifier checks a token and
 //!   its expiry from the credentials alone.
 
 use std::time::Duration;
