@@ -46,6 +46,19 @@ fn main() -> ExitCode {
     }
 }
 
+/// Writes to stdout; a reader that went away (`| head`) is not an error worth a panic.
+fn stdout(text: &str) -> ExitCode {
+    use std::io::Write;
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: cannot write to stdout: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn builder(dir: &Path) -> Builder {
     Builder::new(dir).manifest_dir(std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")))
 }
@@ -54,15 +67,15 @@ fn check(dir: &Path) -> ExitCode {
     match builder(dir).check() {
         Ok(checked) => {
             let n = checked.ir.apis.len();
-            println!(
-                "ok: {n} API{} in {}",
+            let mut text = format!(
+                "ok: {n} API{} in {}\n",
                 if n == 1 { "" } else { "s" },
                 dir.display()
             );
             for api in &checked.ir.apis {
-                println!("  {:<36} {}", api.id, emit_title(api));
+                text.push_str(&format!("  {:<36} {}\n", api.id, emit_title(api)));
             }
-            ExitCode::SUCCESS
+            stdout(&text)
         }
         Err(failure) => {
             eprintln!("{failure}");
@@ -105,10 +118,7 @@ fn expand(file: &Path) -> ExitCode {
         return ExitCode::FAILURE;
     };
     match emit::emit_api(api, &checked.ir) {
-        Ok(code) => {
-            print!("{code}");
-            ExitCode::SUCCESS
-        }
+        Ok(code) => stdout(&code),
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE

@@ -2,7 +2,7 @@
 //!
 //! [`parse`] reads what invoices, OCR vendors and bank forms produce — 圆 or 元, 整 or 正,
 //! traditional forms (貳 參 陸 萬 億 圓), a `⊗`/`ⓧ`/`人民币` prefix, a `(负数)`/`负` prefix for
-//! red-letter invoices, amounts below one yuan (`贰分`), and doubled 零. [`format`] writes the
+//! red-letter invoices, amounts below one yuan (`贰分`), and doubled 零. [`format()`] writes the
 //! style invoice software prints: 圆, 整 after 圆 and after 角, 壹拾 rather than 拾.
 //!
 //! ```
