@@ -99,6 +99,7 @@ pub async fn check_settings(
         Error::Config(ConfigError::MissingCredentials { env_vars, .. }) => {
             format!("missing: {env_vars}")
         }
+        Error::Config(ConfigError::PlainHttp { .. }) => "plain HTTP: needs allow_http".to_owned(),
         Error::Config(_) => "invalid settings".to_owned(),
         Error::InputRefused(InputRefusal::Request(InputError::MissingCredential {
             name, ..

@@ -11,6 +11,10 @@ use fapiao::local::{self, LocalError, LocalLimits};
 use super::CliError;
 use super::record::Failure;
 
+/// The largest file read for an API whose spec documents no size limit: no invoice file
+/// comes near it, and a file is read whole into memory before it is sent.
+const UNDOCUMENTED_MAX_FILE_BYTES: u64 = 64 << 20;
+
 /// One API a run can call.
 #[derive(Clone, Copy)]
 pub enum Backend {
@@ -48,6 +52,19 @@ impl Backend {
     /// The API's id.
     pub fn id(self) -> &'static str {
         self.descriptor().id
+    }
+
+    /// The largest file this API accepts by its documented limits — the file size, the base64
+    /// size (3 bytes of file per 4) or the request size, whichever is smallest — or
+    /// [`UNDOCUMENTED_MAX_FILE_BYTES`] when it documents none.
+    pub fn max_file_bytes(self) -> u64 {
+        let limits = &self.descriptor().limits;
+        let from_base64 = limits.max_base64_bytes.map(|b| b / 4 * 3);
+        [limits.max_file_bytes, from_base64, limits.max_request_bytes]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(UNDOCUMENTED_MAX_FILE_BYTES)
     }
 
     /// Every API, in-process ones first, each group sorted by id.
@@ -137,6 +154,14 @@ impl Chain {
     /// The APIs, in order.
     pub fn backends(&self) -> impl Iterator<Item = Backend> + '_ {
         self.earlier.iter().copied().chain([self.last])
+    }
+
+    /// The largest file some API of the chain accepts; larger files are refused unread.
+    pub fn max_file_bytes(&self) -> u64 {
+        self.backends()
+            .map(Backend::max_file_bytes)
+            .max()
+            .unwrap_or_default()
     }
 
     /// Recognises one file (`input.file` set) named `name`.
@@ -266,6 +291,17 @@ fn client_error(api: &str, err: &Error) -> CallError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_file_size_limit_is_the_smallest_documented_one_and_a_chain_takes_the_largest() {
+        let vat = Backend::find("tencent.vat_invoice_ocr").unwrap();
+        let local = Backend::find("local").unwrap();
+        // 7,340,032 bytes of base64 hold 5,505,024 bytes of file, under the 10 MiB body cap.
+        assert_eq!(vat.max_file_bytes(), 5_505_024);
+        assert_eq!(local.max_file_bytes(), 32 << 20);
+        let chain = Chain::new(vec![vat, local], None).unwrap();
+        assert_eq!(chain.max_file_bytes(), 32 << 20);
+    }
 
     #[test]
     fn local_is_found_and_unknown_ids_list_the_known_ones() {

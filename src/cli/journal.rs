@@ -46,13 +46,18 @@ impl Journal {
     }
 
     /// Compacts the journal at `path` for this run's `inputs` (see the module docs) and opens
-    /// it for appending. A missing journal is an empty one.
-    pub fn resume(path: &Path, inputs: &[InputFile]) -> io::Result<(Journal, Resumed)> {
+    /// it for appending. A missing journal is an empty one. Inputs larger than
+    /// `max_file_bytes` (which the run refuses unread) are not read to be hashed.
+    pub fn resume(
+        path: &Path,
+        inputs: &[InputFile],
+        max_file_bytes: u64,
+    ) -> io::Result<(Journal, Resumed)> {
         if !path.exists() {
             return Ok((Journal::create(path)?, Resumed::default()));
         }
         let (keys, unreadable_lines) = read_keys(path)?;
-        let done = unchanged_inputs(&keys, inputs);
+        let done = unchanged_inputs(&keys, inputs, max_file_bytes);
         let current: HashSet<&str> = inputs.iter().map(|i| i.display.as_str()).collect();
         let keep = |key: &RecordKey| {
             key.is_done()
@@ -94,8 +99,12 @@ fn read_keys(path: &Path) -> io::Result<(Vec<RecordKey>, usize)> {
 }
 
 /// The inputs whose current content has a successful record: path → its SHA-256. Only
-/// files with such a record are read here.
-fn unchanged_inputs(keys: &[RecordKey], inputs: &[InputFile]) -> HashMap<String, String> {
+/// files with such a record, and no larger than `max_file_bytes`, are read here.
+fn unchanged_inputs(
+    keys: &[RecordKey],
+    inputs: &[InputFile],
+    max_file_bytes: u64,
+) -> HashMap<String, String> {
     let mut recorded: HashMap<&str, HashSet<&str>> = HashMap::new();
     for key in keys.iter().filter(|k| k.is_done()) {
         if let Some(sha) = &key.sha256 {
@@ -106,6 +115,10 @@ fn unchanged_inputs(keys: &[RecordKey], inputs: &[InputFile]) -> HashMap<String,
         .iter()
         .filter_map(|input| {
             let hashes = recorded.get(input.display.as_str())?;
+            // A file over the limit has no result for its current content: the run refuses it.
+            if fs::metadata(&input.path).ok()?.len() > max_file_bytes {
+                return None;
+            }
             let sha = sha256_hex(&fs::read(&input.path).ok()?);
             hashes
                 .contains(sha.as_str())
@@ -249,7 +262,7 @@ mod tests {
         fs::write(&journal, text).unwrap();
 
         let (mut opened, resumed) =
-            Journal::resume(&journal, &[same.clone(), changed, failed]).unwrap();
+            Journal::resume(&journal, &[same.clone(), changed, failed], u64::MAX).unwrap();
         assert_eq!(resumed.done, HashSet::from([same.display.clone()]));
         assert_eq!(resumed.unreadable_lines, 1);
         opened.append(&ok("later.png", "beef")).unwrap();
@@ -266,7 +279,7 @@ mod tests {
     fn resuming_without_a_journal_starts_one() {
         let dir = tempfile::tempdir().unwrap();
         let journal = dir.path().join("new.jsonl");
-        let (_, resumed) = Journal::resume(&journal, &[]).unwrap();
+        let (_, resumed) = Journal::resume(&journal, &[], u64::MAX).unwrap();
         assert!(resumed.done.is_empty());
         assert!(journal.exists());
     }

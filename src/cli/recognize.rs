@@ -44,7 +44,8 @@ pub fn run(runtime: &Runtime, args: RecognizeArgs) -> Result<ExitCode, CliError>
     let inputs = inputs::discover(&args.paths, &inputs::extensions_of(formats))?;
     let concurrency = concurrency(args.concurrency, &chain);
 
-    let (mut sink, resumed) = Sink::open(format, args.output.as_deref(), args.resume, &inputs)?;
+    let resume = args.resume.then_some(chain.max_file_bytes());
+    let (mut sink, resumed) = Sink::open(format, args.output.as_deref(), resume, &inputs)?;
     if resumed.unreadable_lines > 0 {
         eprintln!(
             "fapiao: note: dropped {} incomplete line(s) from the journal of an interrupted run",
@@ -179,11 +180,12 @@ enum Sink {
 }
 
 impl Sink {
-    /// Opens the journal for `format` and `output`; with `resume`, compacts an existing one.
+    /// Opens the journal for `format` and `output`. With `resume` (the largest file the run
+    /// reads), compacts an existing one.
     fn open(
         format: Format,
         output: Option<&Path>,
-        resume: bool,
+        resume: Option<u64>,
         inputs: &[InputFile],
     ) -> Result<(Sink, Resumed), CliError> {
         let (path, temporary) = match (format, output) {
@@ -194,10 +196,11 @@ impl Sink {
         };
         let cannot =
             |e: std::io::Error| CliError::usage(format!("cannot write {}: {e}", path.display()));
-        let (journal, resumed) = if resume {
-            Journal::resume(&path, inputs).map_err(cannot)?
-        } else {
-            (Journal::create(&path).map_err(cannot)?, Resumed::default())
+        let (journal, resumed) = match resume {
+            Some(max_file_bytes) => {
+                Journal::resume(&path, inputs, max_file_bytes).map_err(cannot)?
+            }
+            None => (Journal::create(&path).map_err(cannot)?, Resumed::default()),
         };
         let sink = Sink::Journal {
             journal,
@@ -336,19 +339,59 @@ fn log(record: &Record) {
     }
 }
 
+/// Why a file was not read.
+enum Unread {
+    /// It is larger than any API of the chain accepts.
+    TooLarge { size: u64, limit: u64 },
+    /// Opening or reading it failed.
+    Io(std::io::Error),
+}
+
+impl Unread {
+    fn into_failure(self) -> CallError {
+        match self {
+            Unread::TooLarge { size, limit } => CallError::new(
+                "",
+                ErrorKind::TooLarge,
+                "file_too_large",
+                format!(
+                    "the file is {size} bytes, more than the {limit} bytes any API of the \
+                     chain accepts; it was not read"
+                ),
+            ),
+            Unread::Io(err) => CallError::new("", ErrorKind::BadInput, "read", err),
+        }
+    }
+}
+
+/// Reads `path` whole unless it holds more than `limit` bytes: the size is checked before
+/// anything is read, and reading stops one byte past the limit (for a file that grows).
+fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, Unread> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(Unread::Io)?;
+    let size = file.metadata().map_err(Unread::Io)?.len();
+    if size > limit {
+        return Err(Unread::TooLarge { size, limit });
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or_default());
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(Unread::Io)?;
+    let read = bytes.len() as u64;
+    if read > limit {
+        return Err(Unread::TooLarge { size: read, limit });
+    }
+    Ok(bytes)
+}
+
 /// Reads, hashes and recognises one file.
 async fn process(chain: &Chain, file: InputFile, validate: bool) -> Record {
     let path = file.path.clone();
-    let read = tokio::task::spawn_blocking(move || std::fs::read(path)).await;
+    let limit = chain.max_file_bytes();
+    let read = tokio::task::spawn_blocking(move || read_bounded(&path, limit)).await;
     let bytes = match read {
         Ok(Ok(bytes)) => bytes,
-        Ok(Err(err)) => {
-            return Record::error(
-                file.display,
-                None,
-                CallError::new("", ErrorKind::BadInput, "read", err).failure,
-            );
-        }
+        Ok(Err(unread)) => return Record::error(file.display, None, unread.into_failure().failure),
         Err(err) => {
             return Record::error(
                 file.display,

@@ -8,12 +8,13 @@
 //!  "error":{"api":"local","kind":"unsupported_format","code":"unsupported","message":"…"}}
 //! ```
 //!
-//! `sha256` is the lowercase hex SHA-256 of the file's bytes (absent only when the file could
-//! not be read). `findings` (with `--validate`) lists validation findings per invoice;
-//! `fallbacks` lists the failures of earlier APIs of a fallback chain. An error's `code` is
-//! the vendor's code, or where the failure arose for failures without one (`read`,
-//! `input_refused`, `transport`, `timeout`, `http_<status>`, `config`, and the local
-//! backend's reasons such as `unsupported` or `nothing_found`).
+//! `sha256` is the lowercase hex SHA-256 of the file's bytes (absent only when the file was
+//! not read: unreadable, or larger than any API of the chain accepts). `findings` (with
+//! `--validate`) lists validation findings per invoice; `fallbacks` lists the failures of
+//! earlier APIs of a fallback chain. An error's `code` is the vendor's code, or where the
+//! failure arose for failures without one (`read`, `file_too_large`, `input_refused`,
+//! `transport`, `timeout`, `http_<status>`, `config`, and the local backend's reasons such
+//! as `unsupported` or `nothing_found`).
 
 use serde::{Deserialize, Serialize};
 
@@ -24,7 +25,7 @@ use fapiao::Invoice;
 pub struct Record {
     /// The file's path as discovered (an argument, or joined below a folder argument).
     pub path: String,
-    /// Lowercase hex SHA-256 of the file's bytes; `None` when the file could not be read.
+    /// Lowercase hex SHA-256 of the file's bytes; `None` when the file was not read.
     pub sha256: Option<String>,
     /// The result or the error.
     #[serde(flatten)]

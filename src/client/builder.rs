@@ -99,6 +99,14 @@ impl ClientBuilder {
         self
     }
 
+    /// Allows (or, with `false`, refuses again) a plain-`http://` endpoint to a host other
+    /// than loopback, such as a vendor that offers no HTTPS. Credentials, signatures and
+    /// invoices then cross the network unencrypted (see [plain HTTP](super#plain-http)).
+    pub fn allow_http(mut self, scope: &str, allow: bool) -> ClientBuilder {
+        self.code.section(scope).allow_http = Some(allow);
+        self
+    }
+
     /// Sets the client-side rate limit, overriding the spec's documented QPS (for accounts
     /// allowed more). Must be positive; [`build`](Self::build) reports a bad value.
     pub fn qps(mut self, scope: &str, qps: f64) -> ClientBuilder {

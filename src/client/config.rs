@@ -28,8 +28,9 @@
 //!
 //! Keys of a section: `region`, `endpoint` (see [endpoint overrides](super#endpoint-overrides)),
 //! `qps` (a positive number; raise it when your account allows more than the documented
-//! default) and `credentials`, named as the API's auth scheme names them. Anything else is an
-//! error. Since the file holds secrets, errors about it name keys and positions, never values.
+//! default), `allow_http` (see [plain HTTP](super#plain-http)) and `credentials`, named as the
+//! API's auth scheme names them. Anything else is an error. Since the file holds secrets,
+//! errors about it name keys and positions, never values.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -96,6 +97,22 @@ pub enum ConfigError {
         /// Why it cannot be filled.
         reason: &'static str,
     },
+    /// The endpoint is plain HTTP to a host other than loopback, and plain HTTP was not
+    /// allowed for the API (see [plain HTTP](super#plain-http)).
+    #[error(
+        "{api}: endpoint `{url}` is plain HTTP: credentials, signatures and invoices would cross \
+         the network unencrypted; use an https endpoint, or accept the risk with \
+         `allow_http = true` in the [{vendor}] section of the config file \
+         (ClientBuilder::allow_http in code)"
+    )]
+    PlainHttp {
+        /// API id.
+        api: &'static str,
+        /// Vendor id (the config section to allow it in).
+        vendor: &'static str,
+        /// The URL, without any userinfo.
+        url: String,
+    },
     /// An endpoint URL is not a usable absolute http(s) URL.
     #[error("{api}: endpoint `{url}` is invalid: {reason}")]
     InvalidEndpoint {
@@ -133,6 +150,7 @@ pub(crate) struct Section {
     pub(crate) region: Option<String>,
     pub(crate) endpoint: Option<String>,
     pub(crate) qps: Option<f64>,
+    pub(crate) allow_http: Option<bool>,
     pub(crate) credentials: BTreeMap<String, Secret>,
 }
 
@@ -143,6 +161,7 @@ impl std::fmt::Debug for Section {
             .field("region", &self.region)
             .field("endpoint", &self.endpoint.as_deref().map(redact_userinfo))
             .field("qps", &self.qps)
+            .field("allow_http", &self.allow_http)
             .field("credentials", &self.credentials)
             .finish()
     }
@@ -176,6 +195,8 @@ pub(crate) struct Resolved {
     /// The endpoint override, if any source gives one.
     pub(crate) endpoint: Option<String>,
     pub(crate) qps: Option<f64>,
+    /// Whether a plain-HTTP endpoint off loopback may be used.
+    pub(crate) allow_http: bool,
 }
 
 /// The sources, in precedence order.
@@ -199,6 +220,7 @@ impl Sources<'_> {
                 .first(api, |s| s.endpoint.clone())
                 .or_else(|| (self.env)(&endpoint_env_var(api.id)).filter(|v| !v.trim().is_empty())),
             qps: self.first(api, |s| s.qps).or(api.limits.qps),
+            allow_http: self.first(api, |s| s.allow_http).unwrap_or(false),
         })
     }
 
@@ -360,6 +382,10 @@ fn parse_section(
                     Some(value.as_str().ok_or_else(|| wrong_type("a string"))?.into())
             }
             "qps" => section.qps = Some(parse_qps(scope, value)?),
+            "allow_http" => {
+                section.allow_http =
+                    Some(value.as_bool().ok_or_else(|| wrong_type("true or false"))?)
+            }
             "credentials" => {
                 let creds = value
                     .as_table()
@@ -426,6 +452,7 @@ qps = 20
 
 [jdcloud.ocr_invoice]
 qps = 2.5
+allow_http = true
 [jdcloud.ocr_invoice.credentials]
 access_key = "ak"
 "#;
@@ -444,6 +471,8 @@ access_key = "ak"
         assert_eq!(api.qps, Some(20.0));
         let jd = &settings.sections["jdcloud.ocr_invoice"];
         assert_eq!(jd.qps, Some(2.5));
+        assert_eq!(jd.allow_http, Some(true));
+        assert_eq!(api.allow_http, None);
         assert_eq!(jd.credentials["access_key"].expose(), "ak");
         assert!(!format!("{settings:?}").contains("sample-secret-key"));
     }
@@ -477,6 +506,10 @@ access_key = "ak"
                 "credential secret_key must be a string",
             ),
             ("[a]\nqps = 0\n".to_owned(), "qps must be a positive number"),
+            (
+                "[a]\nallow_http = \"yes\"\n".to_owned(),
+                "[a] allow_http must be true or false",
+            ),
             (
                 "[a]\nqps = \"fast\"\n".to_owned(),
                 "[a] qps must be a number",

@@ -1,17 +1,58 @@
 //! The URL a request goes to: the spec's URL with its placeholders filled, or an endpoint
 //! override that keeps the spec's path unless it has its own (see the
-//! [client docs](super#endpoint-overrides)).
+//! [client docs](super#endpoint-overrides)); plain HTTP only to loopback unless allowed (see
+//! [plain HTTP](super#plain-http)).
 
 use std::borrow::Cow;
 
-use url::Url;
+use url::{Host, Url};
 
 use super::ConfigError;
 use crate::api::ApiDescriptor;
 use crate::auth::Credentials;
 
-/// The URL of `api`'s requests, before query fields are added.
+/// The URL of `api`'s requests, before query fields are added. A plain `http` URL to a host
+/// other than loopback is refused unless `allow_http`.
 pub(crate) fn request_url(
+    api: &ApiDescriptor,
+    endpoint: Option<&str>,
+    region: Option<&str>,
+    credentials: &Credentials,
+    allow_http: bool,
+) -> Result<Url, ConfigError> {
+    let url = resolve_url(api, endpoint, region, credentials)?;
+    refuse_plain_http(api, &url, allow_http)?;
+    Ok(url)
+}
+
+/// Refuses a plain `http` URL to a host other than loopback, unless `allow_http`.
+pub(crate) fn refuse_plain_http(
+    api: &ApiDescriptor,
+    url: &Url,
+    allow_http: bool,
+) -> Result<(), ConfigError> {
+    if url.scheme() == "http" && !allow_http && !is_loopback(url) {
+        return Err(ConfigError::PlainHttp {
+            api: api.id,
+            vendor: api.vendor.id,
+            url: redact_userinfo(url.as_str()).into_owned(),
+        });
+    }
+    Ok(())
+}
+
+/// True when `url`'s host is a loopback address (`127.0.0.0/8`, `::1`) or `localhost`.
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        None => false,
+    }
+}
+
+/// The spec's URL or the override, placeholders filled.
+fn resolve_url(
     api: &ApiDescriptor,
     endpoint: Option<&str>,
     region: Option<&str>,
@@ -127,7 +168,46 @@ pub(crate) fn redact_userinfo(url: &str) -> Cow<'_, str> {
 
 #[cfg(test)]
 mod tests {
-    use super::redact_userinfo;
+    use super::{ConfigError, Credentials, redact_userinfo, request_url};
+
+    #[test]
+    fn plain_http_goes_only_to_loopback_unless_allowed() {
+        let api = crate::api::find("tencent.vat_invoice_ocr")
+            .expect("a generated API")
+            .descriptor();
+        let url = |endpoint: &str, allow| {
+            request_url(api, Some(endpoint), None, &Credentials::new(), allow)
+        };
+        for local in [
+            "http://127.0.0.1:8080",
+            "http://127.9.9.9",
+            "http://[::1]:8080",
+            "http://LOCALHOST:9",
+            "https://gw.example/ocr",
+        ] {
+            assert!(url(local, false).is_ok(), "{local}");
+        }
+        for remote in [
+            "http://10.0.0.7:8080",
+            "http://gw.example",
+            "http://localhost.gw.example",
+        ] {
+            let err = url(remote, false).expect_err(remote);
+            assert!(
+                matches!(err, ConfigError::PlainHttp { .. }),
+                "{remote}: {err}"
+            );
+            assert!(err.to_string().contains("allow_http = true"), "{err}");
+            assert!(url(remote, true).is_ok(), "{remote} allowed");
+        }
+        let err = url("http://user:pa55word@proxy.example:3128", false).expect_err("remote");
+        let message = err.to_string();
+        assert!(
+            message.contains("http://***@proxy.example:3128/"),
+            "{message}"
+        );
+        assert!(!message.contains("pa55word"), "{message}");
+    }
 
     #[test]
     fn userinfo_is_masked_wherever_it_is() {

@@ -41,6 +41,15 @@
 //! So a sandbox serving every API at its usual path needs only its base URL. Spec URLs and
 //! overrides may use `{region}` and non-secret credential placeholders (`{project_id}`).
 //!
+//! # Plain HTTP
+//!
+//! Requests carry credentials (key ids, signatures, sometimes tokens) and invoices, so the
+//! client sends them over plain `http://` only to loopback hosts (`127.0.0.0/8`, `::1`,
+//! `localhost`: sandboxes and local proxies). Any other `http://` endpoint — including a
+//! vendor whose only documented endpoint is plain HTTP, such as icuapi — fails with
+//! [`ConfigError::PlainHttp`] before anything is sent, unless allowed for that vendor or API
+//! with [`ClientBuilder::allow_http`] or `allow_http = true` in the config file.
+//!
 //! # Token-issuing schemes
 //!
 //! For a scheme whose requests carry a token the vendor issues first (Baidu's OAuth
@@ -223,6 +232,7 @@ impl Client {
             settings.endpoint.as_deref(),
             settings.region.as_deref(),
             &settings.credentials,
+            settings.allow_http,
         )?;
         let token = TokenSource::for_api(
             api,
@@ -230,6 +240,7 @@ impl Client {
             &url,
             settings.endpoint.is_some(),
             &settings.credentials,
+            settings.allow_http,
         )?;
         Ok(ApiState {
             api,

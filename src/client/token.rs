@@ -30,6 +30,7 @@ use sha2::{Digest, Sha256};
 use tokio::time::Instant;
 use url::Url;
 
+use super::endpoint::refuse_plain_http;
 use super::error::{VendorError, is_retryable_status, status_kind};
 use super::response::scrub;
 use super::transport::Transport;
@@ -75,13 +76,15 @@ pub(crate) struct TokenSource {
 impl TokenSource {
     /// The token source of `api`, or `None` when its scheme signs without a token. With an
     /// endpoint override the token request goes to the overridden origin (scheme, host and
-    /// port of `api_url`) at the token URL's path, so a sandbox or proxy serves both.
+    /// port of `api_url`) at the token URL's path, so a sandbox or proxy serves both. A
+    /// plain-HTTP token URL off loopback is refused unless `allow_http`, as endpoints are.
     pub(crate) fn for_api(
         api: &'static ApiDescriptor,
         scheme: AuthScheme,
         api_url: &Url,
         overridden: bool,
         credentials: &Credentials,
+        allow_http: bool,
     ) -> Result<Option<TokenSource>, ConfigError> {
         let Some(issuer) = scheme.token_issuer() else {
             return Ok(None);
@@ -106,6 +109,7 @@ impl TokenSource {
         } else {
             parsed
         };
+        refuse_plain_http(api, &url, allow_http)?;
         Ok(Some(TokenSource {
             issuer,
             key: TokenKey::new(scheme, url.as_str(), credentials),

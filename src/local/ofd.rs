@@ -9,8 +9,10 @@
 //!
 //! The archive is read into memory only, under [`LocalLimits`], while it is decompressed.
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
-use std::io::{Cursor, Read};
+use std::io::{self, Cursor, Read, Seek, SeekFrom};
+use std::rc::Rc;
 
 use crate::domain::qr::QrPayload;
 use crate::invoice::Invoice;
@@ -41,6 +43,28 @@ pub(super) fn recognize(bytes: &[u8], limits: &LocalLimits) -> Result<Vec<Invoic
     Ok(invoices)
 }
 
+/// The archive's bytes, recording where the zip reader's latest read ended, so that an
+/// entry's inflated size can be compared with the compressed bytes consumed so far — a bomb
+/// shows its ratio from its first megabytes, not only once its whole size is known.
+struct Tracked<'a> {
+    cursor: Cursor<&'a [u8]>,
+    read_to: Rc<Cell<u64>>,
+}
+
+impl Read for Tracked<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.cursor.read(buf)?;
+        self.read_to.set(self.cursor.position());
+        Ok(n)
+    }
+}
+
+impl Seek for Tracked<'_> {
+    fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
+        self.cursor.seek(pos)
+    }
+}
+
 /// The archive's files, read into memory under the limits.
 struct Package {
     parts: BTreeMap<String, Vec<u8>>,
@@ -57,7 +81,12 @@ impl Package {
                 limit: limits.max_zip_entries,
             });
         }
-        let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(archive_error)?;
+        let read_to = Rc::new(Cell::new(0));
+        let tracked = Tracked {
+            cursor: Cursor::new(bytes),
+            read_to: Rc::clone(&read_to),
+        };
+        let mut archive = zip::ZipArchive::new(tracked).map_err(archive_error)?;
         if archive.len() > limits.max_zip_entries {
             return Err(LocalError::TooManyEntries {
                 count: archive.len() as u64,
@@ -80,8 +109,9 @@ impl Package {
                     limit: limits.max_uncompressed_bytes,
                 });
             }
-            let compressed = entry.compressed_size();
-            let data = read_entry(&mut entry, &name, compressed, &mut total, limits)?;
+            let start = entry.data_start().unwrap_or_default();
+            let consumed = || read_to.get().saturating_sub(start);
+            let data = read_entry(&mut entry, &name, &consumed, &mut total, limits)?;
             parts.insert(path, data);
         }
         Ok(Package { parts })
@@ -108,11 +138,12 @@ impl Package {
     }
 }
 
-/// Decompresses one entry, enforcing the total-size and ratio limits as bytes arrive.
+/// Decompresses one entry, enforcing the total-size and ratio limits as bytes arrive;
+/// `consumed` tells how many compressed bytes have been read so far.
 fn read_entry(
     entry: &mut impl Read,
     name: &str,
-    compressed: u64,
+    consumed: &dyn Fn() -> u64,
     total: &mut u64,
     limits: &LocalLimits,
 ) -> Result<Vec<u8>, LocalError> {
@@ -133,7 +164,7 @@ fn read_entry(
             });
         }
         data.extend_from_slice(chunk.get(..n).unwrap_or_default());
-        check_ratio(name, data.len() as u64, compressed, limits)?;
+        check_ratio(name, data.len() as u64, consumed(), limits)?;
     }
 }
 

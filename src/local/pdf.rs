@@ -7,12 +7,22 @@
 //! mapped by label (发票代码, 发票号码, …). Objects inside `/ObjStm` are resolved by lopdf when
 //! the file is loaded. Form XObjects are followed with a visited set and a depth cap, so a
 //! self-referencing graph ends. A page without a usable text layer still yields its QR fields.
+//!
+//! Parsing a content stream costs far more memory than the stream's bytes (lopdf keeps every
+//! operation with room for operands: ~300 bytes per byte of `q q q …`), so the content read
+//! per page — page content and forms together — is capped at [`MAX_PAGE_CONTENT_BYTES`]. A
+//! page over the cap has its text layer skipped (noted in `extra["local:pdf_text"]`); its QR
+//! image is still read. For the same reason object streams are read only up to
+//! [`MAX_LOAD_STREAM_BYTES`] each.
 
+use std::cell::Cell;
 use std::collections::{BTreeMap, HashSet};
 
 use image::{GrayImage, Luma};
 use lopdf::content::{Content, Operation};
-use lopdf::{Dictionary, Document, Encoding, LoadOptions, Object, ObjectId, Stream};
+use lopdf::{
+    DecompressError, Dictionary, Document, Encoding, LoadOptions, Object, ObjectId, Stream,
+};
 
 use crate::invoice::Invoice;
 
@@ -25,22 +35,36 @@ const MAX_PAGES: usize = 64;
 const MAX_FORM_DEPTH: usize = 8;
 /// Most graphics-state saves (`q`) kept; deeper nesting is ignored, not followed.
 const MAX_STATE_STACK: usize = 64;
+/// Content-stream bytes parsed per page, page content and Form XObjects together. Invoice
+/// pages hold tens of kilobytes; parsing this much costs at most ~150 MiB.
+const MAX_PAGE_CONTENT_BYTES: usize = 512 << 10;
+/// Bytes an object or cross-reference stream may decompress to while the file loads. Real
+/// ones hold kilobytes; the objects parsed from one cost up to ~120 bytes per byte.
+const MAX_LOAD_STREAM_BYTES: usize = 2 << 20;
 
 /// Reads every page holding invoice data.
 pub(super) fn recognize(bytes: &[u8], limits: &LocalLimits) -> Result<Vec<Invoice>, LocalError> {
     let options = LoadOptions {
-        max_decompressed_size: Some(stream_limit(limits)),
+        max_decompressed_size: Some(MAX_LOAD_STREAM_BYTES.min(stream_limit(limits))),
         ..LoadOptions::default()
     };
-    let doc = Document::load_mem_with_options(bytes, options).map_err(|e| LocalError::Pdf {
-        reason: e.to_string(),
-    })?;
+    let doc = Document::load_mem_with_options(bytes, options).map_err(|e| load_error(&e))?;
     let mut invoices = Vec::new();
+    // Why pages gave nothing: skipped text layers first, they explain the most.
+    let mut skipped = Vec::new();
     let mut qr_errors = Vec::new();
-    for (_, page) in doc.get_pages().into_iter().take(MAX_PAGES) {
+    for (number, page) in doc.get_pages().into_iter().take(MAX_PAGES) {
         let reader = PageReader::new(&doc, page, limits)?;
         let mut draft = Draft::new();
         apply_text(&mut draft, &reader.text_lines());
+        if reader.over_budget.get() {
+            let note = format!("not read: its content exceeds {MAX_PAGE_CONTENT_BYTES} bytes");
+            draft.extra("local:pdf_text".to_owned(), &note);
+            skipped.push(LocalError::UncompressedTooLarge {
+                what: format!("the content of page {number}"),
+                limit: MAX_PAGE_CONTENT_BYTES as u64,
+            });
+        }
         match qr_image::first_invoice_payload(&reader.qr_texts()?) {
             Ok(payload) => {
                 draft.extra("local:qr_source".to_owned(), "pdf-image");
@@ -55,12 +79,11 @@ pub(super) fn recognize(bytes: &[u8], limits: &LocalLimits) -> Result<Vec<Invoic
         }
     }
     if invoices.is_empty() {
-        return Err(qr_errors
-            .into_iter()
-            .next()
-            .unwrap_or(LocalError::NothingFound {
+        return Err(skipped.into_iter().chain(qr_errors).next().unwrap_or(
+            LocalError::NothingFound {
                 reason: "the PDF has no pages".to_owned(),
-            }));
+            },
+        ));
     }
     Ok(invoices)
 }
@@ -76,13 +99,20 @@ struct PageReader<'a> {
     resources: Vec<&'a Dictionary>,
     content: Vec<Operation>,
     limits: &'a LocalLimits,
+    /// Content bytes the page's forms may still have parsed.
+    budget: Cell<usize>,
+    /// Set when some content was left unparsed for exceeding [`MAX_PAGE_CONTENT_BYTES`].
+    over_budget: Cell<bool>,
 }
 
 impl<'a> PageReader<'a> {
     fn new(doc: &'a Document, page: ObjectId, limits: &'a LocalLimits) -> Result<Self, LocalError> {
-        let raw = doc
-            .get_page_content_with_limit(page, stream_limit(limits))
-            .map_err(|e| pdf_error(&e))?;
+        let (raw, over_budget) = match doc.get_page_content_with_limit(page, MAX_PAGE_CONTENT_BYTES)
+        {
+            Ok(raw) => (raw, false),
+            Err(e) if is_over_limit(&e) => (Vec::new(), true),
+            Err(e) => return Err(pdf_error(&e)),
+        };
         // A page whose content does not parse still has images worth reading.
         let content = Content::decode(&raw)
             .map(|c| c.operations)
@@ -99,7 +129,26 @@ impl<'a> PageReader<'a> {
             resources,
             content,
             limits,
+            budget: Cell::new(MAX_PAGE_CONTENT_BYTES.saturating_sub(raw.len())),
+            over_budget: Cell::new(over_budget),
         })
+    }
+
+    /// A form's content, charged to the page's budget; `None` when it does not decode or
+    /// does not fit what is left.
+    fn form_content(&self, form: &Stream) -> Option<Vec<u8>> {
+        match form.decompressed_content_with_limit(self.budget.get()) {
+            Ok(data) => {
+                self.budget.set(self.budget.get() - data.len());
+                Some(data)
+            }
+            Err(e) => {
+                if is_over_limit(&e) {
+                    self.over_budget.set(true);
+                }
+                None
+            }
+        }
     }
 
     /// Texts of the QR codes found in the page's images (and in its forms' images).
@@ -278,7 +327,7 @@ impl<'a> PageReader<'a> {
                 if !is_form || !seen.insert(id) {
                     continue;
                 }
-                let Ok(data) = self.decompress(form, "form XObject") else {
+                let Some(data) = self.form_content(form) else {
                     continue;
                 };
                 let inner: Vec<&Dictionary> =
@@ -316,6 +365,25 @@ impl<'a> PageReader<'a> {
         }
         fonts
     }
+}
+
+/// Why the file did not load.
+fn load_error(e: &lopdf::Error) -> LocalError {
+    if is_over_limit(e) {
+        return LocalError::UncompressedTooLarge {
+            what: "an object or cross-reference stream".to_owned(),
+            limit: MAX_LOAD_STREAM_BYTES as u64,
+        };
+    }
+    pdf_error(e)
+}
+
+/// True when lopdf refused a stream for decompressing past the limit it was given.
+fn is_over_limit(e: &lopdf::Error) -> bool {
+    matches!(
+        e,
+        lopdf::Error::Decompress(DecompressError::MemoryLimitExceeded { .. })
+    )
 }
 
 fn pdf_error(e: &lopdf::Error) -> LocalError {
