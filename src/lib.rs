@@ -27,6 +27,11 @@ pub mod apis {
 pub use invoice::{Invoice, InvoiceKind, LineItem, Party, TaxRate};
 pub use secret::Secret;
 
+/// The README's Rust examples, compiled as doctests so they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
 /// Re-exports generated code relies on, so users' generated modules need no extra
 /// dependencies. Not a public API.
 #[doc(hidden)]

@@ -23,7 +23,10 @@ const BIN: &str = env!("CARGO_BIN_EXE_fapiao");
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// README commands another test runs: (command, `tests/<file>.rs::<test>`).
-const ELSEWHERE: &[(&str, &str)] = &[];
+const ELSEWHERE: &[(&str, &str)] = &[(
+    "cargo run -p fapiao-codegen -- check specs",
+    "codegen/tests/codegen.rs::check_command_lists_every_spec",
+)];
 
 /// The README sections whose command blocks the tests below run.
 const RUN_HERE: &[&str] = &["Quick start", "Cloud APIs", "Batches", "Sandbox"];

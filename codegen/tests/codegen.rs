@@ -280,3 +280,26 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The README's `cargo run -p fapiao-codegen -- check specs`: exit 0 and one line per spec.
+#[test]
+fn check_command_lists_every_spec() {
+    let specs = workspace().join("specs");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_fapiao-codegen"))
+        .arg("check")
+        .arg(&specs)
+        .output()
+        .expect("runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let files = fapiao_codegen::spec_files(&specs).expect("specs");
+    assert!(stdout.starts_with(&format!("ok: {} APIs", files.len())), "{stdout}");
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("spec");
+        let id = text
+            .lines()
+            .find_map(|l| l.strip_prefix("api: "))
+            .expect("every spec names its api");
+        assert!(stdout.contains(&format!("  {id} ")), "{id} missing from:\n{stdout}");
+    }
+}
