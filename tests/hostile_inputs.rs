@@ -101,7 +101,7 @@ impl BitWriter {
         self.free -= in_last as u32;
         let rest = count - in_last;
         self.bytes.resize(self.bytes.len() + (rest / 8) as usize, 0);
-        if rest % 8 > 0 {
+        if !rest.is_multiple_of(8) {
             self.bytes.push(0);
             self.free = 8 - (rest % 8) as u32;
         }
