@@ -1,4 +1,8 @@
-//! Hostile inputs, each refused with a clear error within a stated memory bound.
+//! Hostile inputs, each refused with a clear error within a stated memory bound: a 1 GiB OFD
+//! zip bomb, images declaring 60,000 × 60,000 pixels, an endless vendor answer, oversized
+//! requests to the sandbox, PDF content-stream and object-stream bombs and recursive object
+//! graphs, JSON nested 10,000 deep, a YAML alias bomb and a 10,000-deep spec, and a 2 GiB
+//! file given to `fapiao recognize`.
 //!
 //! Memory is measured by the kernel: each operation runs in a fresh child process of this
 //! test binary and its peak resident set (or that of the `fapiao` binary it runs) must stay
@@ -416,6 +420,143 @@ async fn client_refuses_huge_images() {
         stats.apis.values().all(|api| api.requests == 0),
         "nothing was sent: {stats:?}"
     );
+}
+
+// ---------------------------------------------------------------- an endless answer
+
+/// Serves one connection with a 200 whose body never ends, until the client hangs up.
+async fn endless_answer(listener: tokio::net::TcpListener) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Ok((mut stream, _)) = listener.accept().await else {
+        return;
+    };
+    let mut head = vec![0u8; 64 << 10];
+    let _ = stream.read(&mut head).await;
+    let answer = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n";
+    let chunk = vec![b' '; 64 << 10];
+    if stream.write_all(answer).await.is_ok() {
+        while stream.write_all(&chunk).await.is_ok() {}
+    }
+}
+
+#[test]
+fn an_endless_response_body_is_cut_off_at_32_mib_within_128_mib() {
+    assert_own_peak_below(
+        "an_endless_response_body_is_cut_off_at_32_mib_within_128_mib",
+        128 * MIB,
+        || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            runtime.block_on(client_cuts_off_an_endless_answer());
+        },
+    );
+}
+
+async fn client_cuts_off_an_endless_answer() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bound");
+    let url = format!("http://{}", listener.local_addr().expect("an address"));
+    let server = tokio::spawn(endless_answer(listener));
+    let api = fapiao::api::find("tencent.vat_invoice_ocr").expect("registered");
+    let d = api.descriptor();
+    let client = d
+        .auth
+        .credentials
+        .iter()
+        .fold(
+            fapiao::client::Client::builder()
+                .no_config_file()
+                .environment(|_| None)
+                .retry(fapiao::client::RetryPolicy::never())
+                .endpoint(d.id, url),
+            |b, c| b.credential(d.id, c.name, cloud::credential_value(d, c.name)),
+        )
+        .build()
+        .expect("client");
+    let input = Input {
+        file: Some(cloud::sample_file(d, 0)),
+        ..Input::default()
+    };
+    let err = client.recognize(api, &input).await.expect_err("cut off");
+    assert!(
+        matches!(&err, Error::MalformedResponse { decode, .. } if decode.reason == "the body exceeds 33554432 bytes"),
+        "{err}"
+    );
+    drop(client);
+    server
+        .await
+        .expect("the server ends once the client hangs up");
+}
+
+// ---------------------------------------------------------------- oversized requests to the sandbox
+
+/// Sends `request` to `addr` and returns the answer's status line.
+async fn status_line(addr: std::net::SocketAddr, request: &[u8]) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("connects");
+    // The sandbox may answer (and close) before taking all of it.
+    let _ = stream.write_all(request).await;
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    let answer = String::from_utf8_lossy(&answer);
+    answer.lines().next().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn the_sandbox_refuses_oversized_heads_and_bodies_unread_within_64_mib() {
+    assert_own_peak_below(
+        "the_sandbox_refuses_oversized_heads_and_bodies_unread_within_64_mib",
+        64 * MIB,
+        || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            runtime.block_on(sandbox_refuses_oversized_requests());
+        },
+    );
+}
+
+async fn sandbox_refuses_oversized_requests() {
+    let sandbox = Sandbox::start(cloud::sandbox_config())
+        .await
+        .expect("sandbox");
+    let addr = sandbox.addr();
+    let api = "jdcloud.ocr_invoice";
+    let url = sandbox.endpoint_url(api).expect("served");
+    let path = url.trim_start_matches(&sandbox.base_url());
+    let big_head = format!(
+        "POST {path} HTTP/1.1\r\nX-Filler: {}\r\n\r\n",
+        "a".repeat(1 << 20)
+    );
+    assert_eq!(
+        status_line(addr, big_head.as_bytes()).await,
+        "HTTP/1.1 431 Request Header Fields Too Large"
+    );
+    // Bodies announced far over the 64 MiB the sandbox reads are refused before any is sent,
+    // with the API's code for a request too large (in its envelope, whatever the status).
+    for framing in [
+        "Content-Length: 4294967296\r\n\r\n",
+        "Transfer-Encoding: chunked\r\n\r\nffffffffff\r\n",
+    ] {
+        let request = format!("POST {path} HTTP/1.1\r\nHost: {addr}\r\n{framing}");
+        let status = status_line(addr, request.as_bytes()).await;
+        assert!(status.starts_with("HTTP/1.1 "), "{framing}: {status}");
+    }
+    let d = fapiao::api::find(api).expect("registered").descriptor();
+    let too_large = d
+        .emulation
+        .too_large
+        .map_or("http:413".to_owned(), str::to_owned);
+    let stats = &sandbox.stats().apis[api];
+    assert_eq!(stats.requests, 2, "{stats:?}");
+    assert_eq!(stats.successes, 0, "{stats:?}");
+    assert_eq!(stats.failures.get(&too_large), Some(&2), "{stats:?}");
 }
 
 // ---------------------------------------------------------------- PDF
