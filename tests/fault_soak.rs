@@ -5,7 +5,7 @@
 //! stay flat between the 2,000th and the 10,000th call.
 //!
 //! Kept fast for CI on two cores: 64 calls in flight, small images, no real backoff, and a
-//! 250 ms client timeout so that the `timeout` fault costs little. Nothing here asserts a
+//! 500 ms client timeout so that the `timeout` fault costs little. Nothing here asserts a
 //! duration; the generous per-call timeout only detects a call that never ends.
 
 mod hardening_support;
@@ -33,7 +33,7 @@ const FILES_PER_API: u32 = 4;
 const FAULTS: &str =
     "http:429=0.06,http:503=0.06,http:500=0.03,reset=0.06,truncate=0.05,timeout=0.04";
 /// Per attempt: far above a loopback answer, low enough that held connections cost little.
-const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(250);
+const ATTEMPT_TIMEOUT: Duration = Duration::from_millis(500);
 /// Per call: only a call that never ends gets near it.
 const HANG: Duration = Duration::from_secs(60);
 /// How much the peak resident memory may grow from the 2,000th call to the 10,000th.
