@@ -290,16 +290,26 @@ fn check_command_lists_every_spec() {
         .arg(&specs)
         .output()
         .expect("runs");
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let stdout = String::from_utf8_lossy(&output.stdout);
     let files = fapiao_codegen::spec_files(&specs).expect("specs");
-    assert!(stdout.starts_with(&format!("ok: {} APIs", files.len())), "{stdout}");
+    assert!(
+        stdout.starts_with(&format!("ok: {} APIs", files.len())),
+        "{stdout}"
+    );
     for file in files {
         let text = std::fs::read_to_string(&file).expect("spec");
         let id = text
             .lines()
             .find_map(|l| l.strip_prefix("api: "))
             .expect("every spec names its api");
-        assert!(stdout.contains(&format!("  {id} ")), "{id} missing from:\n{stdout}");
+        assert!(
+            stdout.contains(&format!("  {id} ")),
+            "{id} missing from:\n{stdout}"
+        );
     }
 }
