@@ -359,6 +359,18 @@ fn byte_offset(text: &str, line: u64, column: u64) -> Option<usize> {
     Some(line_start + within)
 }
 
+/// `start..start + len` in `text`, widened to whole characters and to at least one (the
+/// parser may give no length, or one that ends inside a multi-byte character).
+fn whole_chars(text: &str, start: usize, len: usize) -> Option<std::ops::Range<usize>> {
+    if start >= text.len() {
+        return None;
+    }
+    let start = (0..=start).rev().find(|&i| text.is_char_boundary(i))?;
+    let end = (start + len.max(1)).min(text.len());
+    let end = (end..=text.len()).find(|&i| text.is_char_boundary(i))?;
+    Some(start..end)
+}
+
 /// Rewords parser messages that speak of parser internals rather than of the spec.
 fn friendlier(message: &str) -> String {
     if let Some(key) = message
@@ -399,9 +411,8 @@ fn yaml_diagnostic(e: &serde_saphyr::Error, file: diagnostic::FileId, text: &str
             let len = s
                 .byte_len()
                 .and_then(|n| usize::try_from(n).ok())
-                .unwrap_or(1)
-                .max(1);
-            Some(start..(start + len).min(text.len()))
+                .unwrap_or(1);
+            whole_chars(text, start, len)
         })
         .filter(|r| r.start < r.end && r.end <= text.len())
         .unwrap_or(0..0);

@@ -28,3 +28,18 @@ fn validation_problems_are_all_reported() {
     assert!(!failure.diagnostics.is_empty());
     assert!(failure.files_read.is_empty(), "{:?}", failure.files_read);
 }
+
+#[test]
+fn a_yaml_error_beside_a_multibyte_character_renders() {
+    // Found by fuzzing: the parser located the error at `受` with no length, and a one-byte
+    // span ended inside the character, panicking the renderer.
+    let failure = fapiao_codegen::check_source("cjk.yaml", "title: { zh: 受\u{1} }\n").unwrap_err();
+    let rendered = failure.to_string();
+    assert!(rendered.contains("cjk.yaml:1:"), "{rendered}");
+    let span = &failure.diagnostics[0].primary.span;
+    assert!(!span.is_empty());
+    assert!(
+        failure.sources.text(0).get(span.clone()).is_some(),
+        "{span:?}"
+    );
+}
