@@ -34,14 +34,19 @@ impl RateLimiter {
         let Some(interval) = self.interval else {
             return;
         };
-        let slot = {
+        let (slot, now) = {
             let mut next = self.next.lock().unwrap_or_else(PoisonError::into_inner);
             let now = Instant::now();
             let slot = next.map_or(now, |n| n.max(now));
             *next = Some(slot + interval);
-            slot
+            (slot, now)
         };
-        tokio::time::sleep_until(slot).await;
+        // A slot that is already due goes through at once: tokio's timer rounds every
+        // deadline up to its next millisecond tick, so sleeping until "now" would add up to a
+        // millisecond to every call of an idle API.
+        if slot > now {
+            tokio::time::sleep_until(slot).await;
+        }
     }
 }
 
