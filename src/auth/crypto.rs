@@ -7,7 +7,12 @@ use sha2::{Digest, Sha256};
 /// Lowercase hex SHA-256 of `data`: the "hashed payload" / "hashed canonical request" of every
 /// SigV4-style scheme.
 pub(crate) fn sha256_hex(data: &[u8]) -> String {
-    hex::encode(Sha256::digest(data))
+    hex::encode(sha256(data))
+}
+
+/// SHA-256 of `data`.
+pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {
+    Sha256::digest(data).into()
 }
 
 /// HMAC-SHA256 of `msg` under `key`.

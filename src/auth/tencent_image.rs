@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use super::crypto::{constant_time_eq, hmac_sha1, sha256_hex};
+use super::crypto::{constant_time_eq, hmac_sha1, sha256};
 use super::verification::{check_key_id, check_skew, signature_header};
 use super::{
     AuthError, CredentialSpec, HttpRequest, ParamSpec, SignContext, VerifyContext, VerifyError,
@@ -110,10 +110,9 @@ pub fn rand_from_nonce(nonce: &str) -> u32 {
     if let Ok(n) = nonce.parse::<u32>() {
         return n;
     }
-    let hash = sha256_hex(nonce.as_bytes());
-    hash.get(..8)
-        .and_then(|prefix| u32::from_str_radix(prefix, 16).ok())
-        .unwrap_or_default()
+    // The first four bytes of the hash, big-endian (the first eight hex digits).
+    let [a, b, c, d, ..] = sha256(nonce.as_bytes());
+    u32::from_be_bytes([a, b, c, d])
 }
 
 /// The `ttl_seconds` parameter, or the 30-day default.
@@ -412,6 +411,9 @@ mod tests {
             derived,
             rand_from_nonce("55f3919e-3a7d-4174-b117-f150ff25e274")
         );
+        // The first eight hex digits of the nonce's SHA-256, as a number.
+        let hex = crate::auth::crypto::sha256_hex(b"55f3919e-3a7d-4174-b117-f150ff25e274");
+        assert_eq!(Some(derived), u32::from_str_radix(&hex[..8], 16).ok());
         assert_ne!(derived, rand_from_nonce("another nonce"));
         // 4294967296 does not fit in u32, so it is hashed rather than truncated.
         assert_ne!(rand_from_nonce("4294967296"), 0);
