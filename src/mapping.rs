@@ -274,13 +274,14 @@ fn apply(norm: Norm, value: Value<'_>) -> Result<Value<'_>, NormalizeError> {
     })
 }
 
-/// The chain, then the target type's default parser when the chain ends in text.
+/// The chain, then the target type's default parser when the chain ends in text. `text` is
+/// trimmed and not empty.
 fn normalize_for<'a>(
     kind: SlotKind,
     text: &'a str,
     norms: &[Norm],
 ) -> Result<Value<'a>, NormalizeError> {
-    let mut value = Value::Text(Cow::Borrowed(text.trim()));
+    let mut value = Value::Text(Cow::Borrowed(text));
     for n in norms {
         value = apply(*n, value)?;
     }
@@ -523,6 +524,9 @@ list_target!(
 #[derive(Debug, Default)]
 pub struct Labels<'a> {
     entries: Vec<LabelEntry<'a>>,
+    /// Every entry's name as [`canonical`] makes it, in entry order; computed at the first
+    /// lookup that finds no exact match (most never need it).
+    keys: Option<Vec<Cow<'a, str>>>,
 }
 
 #[derive(Debug)]
@@ -556,6 +560,7 @@ impl<'a> Labels<'a> {
                 confidence,
                 taken: false,
             });
+            self.keys = None;
         }
     }
 
@@ -565,9 +570,11 @@ impl<'a> Labels<'a> {
         let exact = self.entries.iter().position(|e| e.name == label);
         let index = exact.or_else(|| {
             let wanted = canonical(label);
-            self.entries
-                .iter()
-                .position(|e| canonical(e.name) == wanted)
+            let entries = &self.entries;
+            let keys = self
+                .keys
+                .get_or_insert_with(|| entries.iter().map(|e| canonical(e.name)).collect());
+            keys.iter().position(|k| *k == wanted)
         })?;
         let entry = self.entries.get_mut(index)?;
         entry.taken = true;
@@ -675,10 +682,14 @@ impl Mapper {
     /// Normalises `value` and stores it in `target`; empty values are "not provided", bad
     /// ones become a [`MappingIssue`].
     pub fn set(&mut self, target: Target, value: Option<Found<'_>>, norms: &[Norm]) {
-        let Some(found) = value.filter(|f| !f.text.trim().is_empty()) else {
+        let Some(found) = value else {
             return;
         };
-        match normalize_for(target.kind(), &found.text, norms) {
+        let text = found.text.trim();
+        if text.is_empty() {
+            return;
+        }
+        match normalize_for(target.kind(), text, norms) {
             Ok(v) => match store(target.slot(&mut self.invoice), v) {
                 Ok(()) => {
                     self.invoice
@@ -699,6 +710,12 @@ impl Mapper {
     /// Keeps an unmapped vendor field in `extra` when it holds something.
     pub fn extra<T: Serialize + ?Sized>(&mut self, key: &'static str, value: Option<&T>) {
         insert_extra(&mut self.invoice.extra, key, value);
+    }
+
+    /// Keeps an unmapped vendor text field in `extra` when it is not blank (what
+    /// [`extra`](Self::extra) does, without serialising blanks first).
+    pub fn extra_text(&mut self, key: &'static str, value: Option<&str>) {
+        insert_text(&mut self.invoice.extra, key, value);
     }
 
     /// Keeps the labelled entries no mapping took (and that have a value) in `extra`.
@@ -766,10 +783,14 @@ impl<T: ListTarget> ListMapper<T> {
 
     /// Normalises and stores one field of the element.
     pub fn set(&mut self, target: T, value: Option<Found<'_>>, norms: &[Norm]) {
-        let Some(found) = value.filter(|f| !f.text.trim().is_empty()) else {
+        let Some(found) = value else {
             return;
         };
-        let result = normalize_for(target.kind(), &found.text, norms)
+        let text = found.text.trim();
+        if text.is_empty() {
+            return;
+        }
+        let result = normalize_for(target.kind(), text, norms)
             .map_err(|e| e.to_string())
             .and_then(|v| store(target.slot(&mut self.element).0, v));
         match result {
@@ -785,6 +806,11 @@ impl<T: ListTarget> ListMapper<T> {
     /// Keeps an unmapped vendor field of the element in the element's `extra`.
     pub fn extra<V: Serialize + ?Sized>(&mut self, key: &'static str, value: Option<&V>) {
         insert_extra(T::extra(&mut self.element), key, value);
+    }
+
+    /// Keeps an unmapped vendor text field of the element when it is not blank.
+    pub fn extra_text(&mut self, key: &'static str, value: Option<&str>) {
+        insert_text(T::extra(&mut self.element), key, value);
     }
 }
 
@@ -847,6 +873,13 @@ fn insert_extra<T: Serialize + ?Sized>(
     }
 }
 
+/// [`insert_extra`] for text: blank values are dropped before anything is allocated.
+fn insert_text(extra: &mut BTreeMap<String, serde_json::Value>, key: &str, value: Option<&str>) {
+    if let Some(text) = value.filter(|t| !t.trim().is_empty()) {
+        extra.insert(key.to_owned(), serde_json::Value::String(text.to_owned()));
+    }
+}
+
 fn is_empty(v: &serde_json::Value) -> bool {
     match v {
         serde_json::Value::Null => true,
@@ -901,6 +934,18 @@ mod tests {
         let inv = m.finish();
         assert_eq!(inv.code, None);
         assert!(inv.provenance.is_empty() && inv.mapping_issues.is_empty());
+    }
+
+    #[test]
+    fn blank_text_extras_are_dropped_and_others_kept_as_strings() {
+        let mut m = Mapper::new("test.api");
+        m.extra_text("Blank", Some(" "));
+        m.extra_text("Absent", None);
+        m.extra_text("Kept", Some("x"));
+        m.extra("Same", Some(&s("x")));
+        let inv = m.finish();
+        assert_eq!(inv.extra.keys().collect::<Vec<_>>(), ["Kept", "Same"]);
+        assert_eq!(inv.extra["Kept"], inv.extra["Same"]);
     }
 
     #[test]

@@ -273,32 +273,43 @@ fn number(s: &str, grouping: bool) -> Option<Decimal> {
         Some((int, frac)) => (int, Some(frac)),
         None => (s, None),
     };
-    let all_digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
-    let int_digits: String = if grouping && int.contains(',') {
-        let mut groups = int.split(',');
-        let first = groups.next().unwrap_or("");
-        if !all_digits(first) || first.len() > 3 {
+    if frac.is_some_and(|f| !all_digits(f)) {
+        return None;
+    }
+    if grouping && int.contains(',') {
+        let mut text = ungrouped(int)?;
+        if let Some(f) = frac {
+            text.push('.');
+            text.push_str(f);
+        }
+        return Decimal::from_str_exact(&text).ok();
+    }
+    if !all_digits(int) {
+        return None;
+    }
+    // `s` is `digits[.digits]` already: parsed as it stands, without a copy.
+    Decimal::from_str_exact(s).ok()
+}
+
+fn all_digits(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `1,234,567` → `1234567`: a first group of one to three digits, then groups of three.
+fn ungrouped(int: &str) -> Option<String> {
+    let mut groups = int.split(',');
+    let first = groups.next().unwrap_or("");
+    if !all_digits(first) || first.len() > 3 {
+        return None;
+    }
+    let mut joined = first.to_owned();
+    for group in groups {
+        if group.len() != 3 || !all_digits(group) {
             return None;
         }
-        let mut joined = first.to_owned();
-        for group in groups {
-            if group.len() != 3 || !all_digits(group) {
-                return None;
-            }
-            joined.push_str(group);
-        }
-        joined
-    } else if all_digits(int) {
-        int.to_owned()
-    } else {
-        return None;
-    };
-    let text = match frac {
-        Some(f) if all_digits(f) => format!("{int_digits}.{f}"),
-        Some(_) => return None,
-        None => int_digits,
-    };
-    Decimal::from_str_exact(&text).ok()
+        joined.push_str(group);
+    }
+    Some(joined)
 }
 
 /// `YYYY年M月D日` (final 日 optional) or `YYYY<sep>M<sep>D` with one of `-`, `/`, `.`.

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
+use super::response::{is_boxed, option_ref};
 use super::{api_type, ident};
 use crate::ir::{
     ApiIr, FieldMapIr, Ir, ListMapIr, ListShape, MappingIr, NormIr, PathIr, ScopeMapIr, SourceIr,
@@ -315,7 +316,10 @@ impl MapEmit<'_> {
                 .collect();
             let key = format!("{prefix}{}", f.wire);
             if deeper.is_empty() {
-                return Some(quote! { #recv.extra(#key, #base.#name.as_ref()); });
+                return Some(match f.ty {
+                    TypeRef::String => quote! { #recv.extra_text(#key, #base.#name.as_deref()); },
+                    _ => quote! { #recv.extra(#key, #base.#name.as_ref()); },
+                });
             }
             if deeper.iter().any(Vec::is_empty) {
                 return None;
@@ -450,9 +454,10 @@ impl MapEmit<'_> {
             let list = reach(&rec, &l.list.steps);
             let (name, value) = (ident(&l.name), ident(&l.value));
             let polygon = match &l.polygon {
-                Some((field, _)) => {
-                    let f = ident(field);
-                    quote! { e.#f.as_ref().and_then(::fapiao::mapping::AsPolygon::polygon) }
+                Some((field, ty)) => {
+                    let boxed = is_boxed(self.api, self.ir, &TypeRef::Named(ty.clone()));
+                    let (f, get) = (ident(field), option_ref(boxed));
+                    quote! { e.#f.#get().and_then(::fapiao::mapping::AsPolygon::polygon) }
                 }
                 None => quote! { ::std::option::Option::None },
             };

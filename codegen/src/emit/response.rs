@@ -10,6 +10,40 @@ use quote::{format_ident, quote};
 use super::{api_type, doc_lines, ident};
 use crate::ir::{ApiIr, Geometry, Ir, ResponseIr, TypeIr, TypeRef};
 
+/// Nested structs with more fields than this are boxed by the fields that hold them
+/// (`Option<Box<T>>`). Every field is an `Option`, and a struct of many large members of which
+/// at most one is present (Tencent's `SingleInvoiceInfos`, one member per document kind) would
+/// otherwise take tens of kilobytes inline, which serde moves for every element, null members
+/// included.
+const INLINE_MAX_FIELDS: usize = 8;
+
+/// Whether a struct field of type `t` holds its value on the heap.
+pub(crate) fn is_boxed(api: &ApiIr, ir: &Ir, t: &TypeRef) -> bool {
+    let TypeRef::Named(n) = t else {
+        return false;
+    };
+    api_type(api, ir, n).is_some_and(|ty| ty.fields.len() > INLINE_MAX_FIELDS)
+}
+
+/// `as_deref` for a boxed field, `as_ref` otherwise: either way an `Option<&T>`.
+pub(crate) fn option_ref(boxed: bool) -> TokenStream {
+    if boxed {
+        quote! { as_deref }
+    } else {
+        quote! { as_ref }
+    }
+}
+
+/// Rust type tokens for the value of a struct field: [`rust_type`], boxed per [`is_boxed`].
+fn field_type(api: &ApiIr, ir: &Ir, t: &TypeRef) -> TokenStream {
+    let ty = rust_type(api, ir, t);
+    if is_boxed(api, ir, t) {
+        quote! { ::std::boxed::Box<#ty> }
+    } else {
+        ty
+    }
+}
+
 /// Rust type tokens for a field type.
 pub(crate) fn rust_type(api: &ApiIr, ir: &Ir, t: &TypeRef) -> TokenStream {
     match t {
@@ -38,7 +72,7 @@ pub(crate) fn types(api: &ApiIr, ir: &Ir) -> TokenStream {
         let fields = t.fields.iter().map(|f| {
             let fname = ident(&f.rust);
             let wire = &f.wire;
-            let ty = rust_type(api, ir, &f.ty);
+            let ty = field_type(api, ir, &f.ty);
             let doc = doc_lines(&f.doc);
             let nullable = if f.nullable {
                 quote! { #[doc = ""] #[doc = " May be `null`."] }
@@ -52,7 +86,7 @@ pub(crate) fn types(api: &ApiIr, ir: &Ir) -> TokenStream {
                 pub #fname: ::std::option::Option<#ty>,
             }
         });
-        let geometry = geometry_impl(t);
+        let geometry = geometry_impl(api, ir, t);
         quote! {
             #(#doc)*
             #[derive(
@@ -69,7 +103,7 @@ pub(crate) fn types(api: &ApiIr, ir: &Ir) -> TokenStream {
     quote! { #(#items)* }
 }
 
-fn geometry_impl(t: &TypeIr) -> TokenStream {
+fn geometry_impl(api: &ApiIr, ir: &Ir, t: &TypeIr) -> TokenStream {
     let name = ident(&t.rust_name);
     match &t.geometry {
         Some(Geometry::Point([x, y])) => {
@@ -93,13 +127,18 @@ fn geometry_impl(t: &TypeIr) -> TokenStream {
             }
         }
         Some(Geometry::Quad(points)) => {
-            let p = points.iter().map(|p| ident(p));
+            let p = points.iter().map(|p| {
+                let boxed = t
+                    .fields
+                    .iter()
+                    .any(|f| &f.rust == p && is_boxed(api, ir, &f.ty));
+                let (p, get) = (ident(p), option_ref(boxed));
+                quote! { self.#p.#get().and_then(::fapiao::mapping::AsPoint::point) }
+            });
             quote! {
                 impl ::fapiao::mapping::AsPolygon for #name {
                     fn polygon(&self) -> ::std::option::Option<::fapiao::invoice::Polygon> {
-                        ::fapiao::mapping::quad([
-                            #(self.#p.as_ref().and_then(::fapiao::mapping::AsPoint::point)),*
-                        ])
+                        ::fapiao::mapping::quad([#(#p),*])
                     }
                 }
             }
@@ -207,7 +246,7 @@ impl WireCx<'_> {
             for f in &p.fields {
                 let fname = ident(&f.rust);
                 let wire = &f.wire;
-                let ty = rust_type(self.api, self.ir, &f.ty);
+                let ty = field_type(self.api, self.ir, &f.ty);
                 fields.push(quote! {
                     #[serde(rename = #wire)]
                     #fname: ::std::option::Option<#ty>,
@@ -413,4 +452,34 @@ pub(crate) fn decode(api: &ApiIr, ir: &Ir) -> Option<TokenStream> {
             ::std::result::Result::Ok(::fapiao::api::Reply::Success { payload, request_id })
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use crate::Builder;
+    use crate::emit::emit_api;
+
+    #[test]
+    fn large_struct_members_are_boxed_and_small_ones_stay_inline() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let ir = Builder::new(root.join("specs"))
+            .manifest_dir(&root)
+            .check()
+            .unwrap_or_else(|f| panic!("{f}"))
+            .ir;
+        let module = |id: &str| {
+            let api = ir.api(id).expect("the spec exists");
+            emit_api(api, &ir).expect("emits")
+        };
+        // One member per document kind, at most one present: each a 46-field struct.
+        let general = module("tencent.recognize_general_invoice");
+        assert!(general.contains(
+            "pub vat_special_invoice: ::std::option::Option<::std::boxed::Box<VatInvoiceInfo>>,"
+        ));
+        // A four-corner polygon per labelled field stays in its element.
+        let vat = module("tencent.vat_invoice_ocr");
+        assert!(vat.contains("pub polygon: ::std::option::Option<Polygon>,"));
+    }
 }
