@@ -34,6 +34,7 @@ pub mod validate;
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use diagnostic::{Diagnostic, Label, Sources};
 use ir::Ir;
@@ -227,8 +228,8 @@ impl Builder {
             ));
         };
         let mut outputs = Vec::new();
-        for api in &ir.apis {
-            match emit::emit_api(api, &ir) {
+        for (api, emitted) in ir.apis.iter().zip(emit_all(&ir)) {
+            match emitted {
                 Ok(code) => outputs.push((out.join(emit::module_file(api)), code)),
                 Err(e) => return Err(fail(e.to_string(), sources, files_read)),
             }
@@ -257,6 +258,43 @@ impl Builder {
             files_written,
         })
     }
+}
+
+/// Every API's module, emitted on as many threads as the machine has cores (emitting and
+/// formatting is most of `generate`, and each API is independent); results in API order.
+fn emit_all(ir: &Ir) -> Vec<Result<String, emit::EmitError>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(ir.apis.len());
+    if threads <= 1 {
+        return ir.apis.iter().map(|api| emit::emit_api(api, ir)).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, Result<String, emit::EmitError>)> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(api) = ir.apis.get(i) else {
+                            return mine;
+                        };
+                        mine.push((i, emit::emit_api(api, ir)));
+                    }
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, emitted)| emitted).collect()
 }
 
 /// The result of [`Builder::check`].
