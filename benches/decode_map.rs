@@ -5,8 +5,12 @@
 //! - **by hand**: `serde_json::Value` plus hand-written lookups building an `Invoice` — what an
 //!   integrator writes without fapiao.
 //!
-//! Run with `cargo bench --bench decode_map`. Targets (PERFORMANCE.md): fapiao ≤ 1.3× the
+//! Run with `cargo bench --bench decode_map`; instruction counts with
+//! `benches/callgrind.sh decode_map <filter>`. Targets (PERFORMANCE.md): fapiao ≤ 1.3× the
 //! floor and ≥ 3× faster than by hand.
+
+#[path = "support/mod.rs"]
+mod support;
 
 use std::hint::black_box;
 use std::str::FromStr;
@@ -19,6 +23,7 @@ use fapiao::apis::{jdcloud, tencent};
 use fapiao::{Invoice, LineItem, TaxRate};
 use rust_decimal::Decimal;
 use serde_json::Value;
+use support::Group;
 
 /// The wire response of a spec example.
 fn body<A: Api>(example: &str) -> Vec<u8> {
@@ -207,17 +212,13 @@ fn group<A: Api>(c: &mut Criterion, name: &str, example: &str, by_hand: fn(&[u8]
         !fapiao_map::<A>(&bytes).is_empty(),
         "{name} maps to invoices"
     );
-    let mut g = c.benchmark_group(format!("decode_map/{name}"));
+    let mut g = Group::new(c, format!("decode_map/{name}"));
     g.throughput(Throughput::Bytes(bytes.len() as u64));
-    g.bench_function("floor (typed decode)", |b| {
-        b.iter(|| floor::<A>(black_box(&bytes)))
+    g.bench("floor (typed decode)", || floor::<A>(black_box(&bytes)));
+    g.bench("fapiao (decode + to_invoices)", || {
+        fapiao_map::<A>(black_box(&bytes))
     });
-    g.bench_function("fapiao (decode + to_invoices)", |b| {
-        b.iter(|| fapiao_map::<A>(black_box(&bytes)))
-    });
-    g.bench_function("by hand (Value + lookups)", |b| {
-        b.iter(|| by_hand(black_box(&bytes)))
-    });
+    g.bench("by hand (Value + lookups)", || by_hand(black_box(&bytes)));
     g.finish();
 }
 
