@@ -126,10 +126,7 @@ fn unquote(cell: &str) -> &str {
 }
 
 fn mapped_targets(api: &ApiIr) -> Vec<String> {
-    api.mapping
-        .as_ref()
-        .map(|m| mapping_rows(m).into_iter().map(|(_, t, _, _)| t).collect())
-        .unwrap_or_default()
+    mapping_rows(api).into_iter().map(|(_, t, _, _)| t).collect()
 }
 
 #[test]

@@ -80,10 +80,10 @@ fn unified_fields() -> Vec<String> {
 
 /// The unified fields an API maps (in any variant).
 fn mapped_targets(api: &ApiIr) -> Vec<String> {
-    api.mapping
-        .as_ref()
-        .map(|m| mapping_rows(m).into_iter().map(|(_, t, _, _)| t).collect())
-        .unwrap_or_default()
+    mapping_rows(api)
+        .into_iter()
+        .map(|(_, t, _, _)| t)
+        .collect()
 }
 
 fn coverage(ir: &Ir) -> Vec<MatrixRow> {

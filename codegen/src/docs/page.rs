@@ -5,8 +5,8 @@ use serde::Serialize;
 use super::markdown::{cell, code, fence, inline, paragraphs, yes_no};
 use crate::emit::{api_type, mapping_rows};
 use crate::ir::{
-    ApiIr, AuthIr, CheckIr, EndpointIr, ErrorIr, ExampleIr, Geometry, Ir, LimitsIr, MappingIr,
-    RequestFieldIr, ResponseIr, Text, TypeIr, TypeRef,
+    ApiIr, AuthIr, CheckIr, EndpointIr, ErrorIr, ExampleIr, Geometry, Ir, LimitsIr, RequestFieldIr,
+    ResponseIr, Text, TypeIr, TypeRef,
 };
 
 /// A label and its value.
@@ -87,7 +87,7 @@ pub(super) fn page(api: &ApiIr, ir: &Ir) -> ApiPage {
         imports: imports(api, ir),
         errors: api.errors.iter().map(error_row).collect(),
         emulation: emulation(api),
-        mapping: api.mapping.as_ref().map(mapping),
+        mapping: (api.mapping.is_some() || !api.fills.is_empty()).then(|| mapping(api)),
         examples: api.examples.iter().map(example).collect(),
     }
 }
@@ -560,24 +560,8 @@ struct Table {
     entries: Vec<Pair>,
 }
 
-fn mapping(m: &MappingIr) -> Mapping {
-    let mut facts = Vec::new();
-    if let Some(records) = &m.records {
-        facts.push(fact("One invoice per element of", code(&records.dotted())));
-    }
-    if let Some(l) = &m.labels {
-        facts.push(fact(
-            "Labels",
-            code(&format!("{}[{}=…]", l.wire_list, l.wire_name)),
-        ));
-    }
-    if let Some(v) = &m.variants {
-        facts.push(fact(
-            "One variant set in",
-            code(v.within.dotted().trim_start_matches('/')),
-        ));
-    }
-    let rows: Vec<MappingRow> = mapping_rows(m)
+fn mapping(api: &ApiIr) -> Mapping {
+    let rows: Vec<MappingRow> = mapping_rows(api)
         .into_iter()
         .map(|(variant, target, source, normalize)| MappingRow {
             variant: if variant.is_empty() {
@@ -594,6 +578,34 @@ fn mapping(m: &MappingIr) -> Mapping {
             },
         })
         .collect();
+    let Some(m) = &api.mapping else {
+        return Mapping {
+            reused_from: String::new(),
+            facts: vec![fact(
+                "Filled by",
+                "the in-process backend (`fills:` in the spec)".to_owned(),
+            )],
+            has_variants: false,
+            rows,
+            tables: Vec::new(),
+        };
+    };
+    let mut facts = Vec::new();
+    if let Some(records) = &m.records {
+        facts.push(fact("One invoice per element of", code(&records.dotted())));
+    }
+    if let Some(l) = &m.labels {
+        facts.push(fact(
+            "Labels",
+            code(&format!("{}[{}=…]", l.wire_list, l.wire_name)),
+        ));
+    }
+    if let Some(v) = &m.variants {
+        facts.push(fact(
+            "One variant set in",
+            code(v.within.dotted().trim_start_matches('/')),
+        ));
+    }
     Mapping {
         reused_from: m
             .reused_from

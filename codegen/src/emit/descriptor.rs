@@ -332,15 +332,8 @@ fn norm_text(norms: &[crate::ir::NormIr]) -> String {
 }
 
 fn mapping_rows(api: &ApiIr) -> Vec<TokenStream> {
-    let rows = match &api.mapping {
-        Some(m) => rows(m),
-        None => api
-            .fills
-            .iter()
-            .map(|(t, s)| (String::new(), t.clone(), s.clone(), String::new()))
-            .collect(),
-    };
-    rows.into_iter()
+    super::mapping_rows(api)
+        .into_iter()
         .map(|(variant, target, source, normalize)| {
             quote! {
                 ::fapiao::api::MappingRow {

@@ -283,10 +283,18 @@ fn url_prefix(s: &str) -> Option<&str> {
     (url.len() > scheme.len()).then_some(url)
 }
 
-/// One `(variant, target, source, normalizers)` row per mapped field of `m`: the mapping
-/// table the runtime descriptor carries and the generated docs show.
-pub fn mapping_rows(m: &crate::ir::MappingIr) -> Vec<(String, String, String, String)> {
-    descriptor::rows(m)
+/// One `(variant, target, source, normalizers)` row per unified field `api` fills — from its
+/// mapping, or, for an in-process API, from its `fills` table: the table the runtime
+/// descriptor carries and the generated docs show.
+pub fn mapping_rows(api: &ApiIr) -> Vec<(String, String, String, String)> {
+    match &api.mapping {
+        Some(m) => descriptor::rows(m),
+        None => api
+            .fills
+            .iter()
+            .map(|(t, s)| (String::new(), t.clone(), s.clone(), String::new()))
+            .collect(),
+    }
 }
 
 /// `Some(x)` / `None` tokens.
