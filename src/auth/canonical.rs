@@ -1,8 +1,6 @@
 //! Canonical request pieces shared by the SigV4-style schemes (TC3, JDCLOUD2, ACS3, Huawei SDK):
 //! URI and query encoding, header canonicalization, and the six-line canonical request.
 
-use std::collections::BTreeMap;
-
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode, percent_encode};
 
 use super::HttpRequest;
@@ -13,6 +11,11 @@ const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'.')
     .remove(b'~');
+
+/// Whether `b` is an RFC 3986 unreserved character (kept as it is by [`UNRESERVED`]).
+fn is_unreserved(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~')
+}
 
 /// Decodes one URL component to bytes. Invalid `%` sequences are kept literally (so `%2` later
 /// re-encodes as `%252`, as the JD signers do); in queries `+` means a space.
@@ -35,6 +38,10 @@ fn reencode(raw: &str, plus_is_space: bool) -> String {
 pub(crate) fn canonical_uri(path: &str) -> String {
     if path.is_empty() {
         return "/".to_owned();
+    }
+    // Nearly every API path is plain: nothing to decode or encode.
+    if path.bytes().all(|b| b == b'/' || is_unreserved(b)) {
+        return path.to_owned();
     }
     path.split('/')
         .map(|segment| reencode(segment, false))
@@ -75,7 +82,7 @@ pub(crate) struct HeaderRules {
 impl HeaderRules {
     fn normalize(self, value: &str) -> String {
         let trimmed = value.trim();
-        let mut out = if self.collapse_spaces {
+        let mut out = if self.collapse_spaces && trimmed.contains("  ") {
             trimmed
                 .split(' ')
                 .filter(|s| !s.is_empty())
@@ -107,25 +114,41 @@ where
     N: AsRef<str>,
     V: AsRef<str>,
 {
-    let mut merged: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (name, value) in headers {
-        merged
-            .entry(name.as_ref().to_ascii_lowercase())
-            .or_default()
-            .push(rules.normalize(value.as_ref()));
+    let mut lines: Vec<(String, String)> = headers
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_ref().to_ascii_lowercase(),
+                rules.normalize(value.as_ref()),
+            )
+        })
+        .collect();
+    if rules.sort_values {
+        lines.sort();
+    } else {
+        // Stable: the values of a repeated name keep the order they were sent in.
+        lines.sort_by(|a, b| a.0.cmp(&b.0));
     }
     let mut block = String::new();
-    for (name, values) in &mut merged {
-        if rules.sort_values {
-            values.sort();
+    let mut signed = String::new();
+    let mut previous: Option<&str> = None;
+    for (name, value) in &lines {
+        if previous == Some(name.as_str()) {
+            // Another value of the same header: onto its line, before the newline.
+            block.pop();
+            block.push(',');
+        } else {
+            if previous.is_some() {
+                signed.push(';');
+            }
+            signed.push_str(name);
+            block.push_str(name);
+            block.push(':');
         }
-        block.push_str(&format!("{name}:{}\n", values.join(",")));
+        block.push_str(value);
+        block.push('\n');
+        previous = Some(name);
     }
-    let signed = merged
-        .keys()
-        .map(String::as_str)
-        .collect::<Vec<_>>()
-        .join(";");
     CanonicalHeaders { block, signed }
 }
 

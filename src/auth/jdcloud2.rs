@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use super::canonical::{
     HeaderRules, canonical_headers, canonical_query, canonical_request, canonical_uri, pick_headers,
 };
-use super::crypto::{hmac_sha256, hmac_sha256_chain, sha256_hex};
+use super::crypto::{hex_lower, hmac_sha256, hmac_sha256_chain, sha256_hex};
 use super::verification::{
     check_key_id, check_signature, check_skew, header_time, parse_authorization, require_signed,
     signature_header, signed_header_values, split_credential,
@@ -183,7 +183,7 @@ pub fn compute(input: &Jdcloud2Input<'_>) -> Jdcloud2Signature {
         input.region,
         input.service,
     );
-    let signature = hex::encode(hmac_sha256(&keys.k_signing, string_to_sign.as_bytes()));
+    let signature = hex_lower(&hmac_sha256(&keys.k_signing, string_to_sign.as_bytes()));
     let authorization = format!(
         "{ALGORITHM} Credential={}/{credential_scope}, SignedHeaders={}, Signature={signature}",
         input.access_key, headers.signed

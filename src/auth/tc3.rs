@@ -9,7 +9,7 @@
 use chrono::{DateTime, Utc};
 
 use super::canonical::{HeaderRules, canonical_headers, canonical_request, pick_headers};
-use super::crypto::{hmac_sha256, hmac_sha256_chain, sha256_hex};
+use super::crypto::{hex_lower, hmac_sha256, hmac_sha256_chain, sha256_hex};
 use super::verification::{
     check_key_id, check_signature, check_skew, parse_authorization, require_signed,
     required_header, signature_header, signed_header_values, split_credential,
@@ -148,7 +148,7 @@ pub fn compute(input: &Tc3Input<'_>) -> Tc3Signature {
     let seed = format!("TC3{}", input.secret_key);
     let [secret_date, secret_service, secret_signing] =
         hmac_sha256_chain(seed.as_bytes(), [&date, input.service, TERMINATOR]);
-    let signature = hex::encode(hmac_sha256(&secret_signing, string_to_sign.as_bytes()));
+    let signature = hex_lower(&hmac_sha256(&secret_signing, string_to_sign.as_bytes()));
     let authorization = format!(
         "{ALGORITHM} Credential={}/{credential_scope}, SignedHeaders={}, Signature={signature}",
         input.secret_id, headers.signed
