@@ -126,7 +126,10 @@ fn unquote(cell: &str) -> &str {
 }
 
 fn mapped_targets(api: &ApiIr) -> Vec<String> {
-    mapping_rows(api).into_iter().map(|(_, t, _, _)| t).collect()
+    mapping_rows(api)
+        .into_iter()
+        .map(|(_, t, _, _)| t)
+        .collect()
 }
 
 #[test]
