@@ -540,6 +540,57 @@ fn help_lists_every_subcommand() {
     }
 }
 
+/// [`run`] with stdout a pipe whose reading end is already closed (`fapiao … | head` once
+/// `head` has exited).
+fn run_into_closed_pipe(command: &mut Command) -> Run {
+    let (reader, writer) = std::io::pipe().expect("a pipe");
+    drop(reader);
+    let output = command.stdout(writer).output().expect("the binary runs");
+    Run {
+        code: output.status.code().expect("exited, not killed"),
+        stdout: String::new(),
+        stderr: String::from_utf8(output.stderr).expect("UTF-8 stderr"),
+    }
+}
+
+#[test]
+fn a_closed_stdout_ends_every_command_quietly() {
+    let batch = Batch::new();
+    let saved = batch.path("saved.jsonl");
+    let good = || {
+        let mut command = fapiao();
+        command
+            .arg("recognize")
+            .arg(batch.path("scans/einvoice.ofd"));
+        command
+    };
+    let written = run(good().arg("--output").arg(&saved));
+    assert_eq!(written.code, 0, "{written:?}");
+    let commands: [(&str, Command); 4] = [
+        ("recognize jsonl", {
+            let mut c = good();
+            c.args(["--format", "jsonl"]);
+            c
+        }),
+        ("recognize json", good()),
+        ("apis", {
+            let mut c = fapiao();
+            c.arg("apis");
+            c
+        }),
+        ("validate", {
+            let mut c = fapiao();
+            c.arg("validate").arg(&saved);
+            c
+        }),
+    ];
+    for (name, mut command) in commands {
+        let out = run_into_closed_pipe(&mut command);
+        assert_eq!(out.code, 0, "{name}: {out:?}");
+        assert_eq!(out.stderr, "", "{name}: nothing to report");
+    }
+}
+
 // ---------------------------------------------------------------- against the sandbox
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,5 +1,6 @@
 //! `fapiao apis`, and the settings check `recognize` runs before sending anything.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use fapiao::api::{DynApi, Input, InputError, Limits};
@@ -54,7 +55,9 @@ pub fn run(runtime: &tokio::runtime::Runtime, args: &ApisArgs) -> Result<ExitCod
             ]
         })
         .collect();
-    print!("{}", table::render(&headers, &rows));
+    std::io::stdout()
+        .write_all(table::render(&headers, &rows).as_bytes())
+        .map_err(|e| CliError::write("stdout", &e))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -36,6 +36,8 @@ pub enum CliError {
     Usage(String),
     /// The command could not finish, e.g. the output could not be written (exit 1).
     Fatal(String),
+    /// Whoever read the output closed it (`fapiao … | head`): stop quietly (exit 0).
+    OutputClosed,
 }
 
 impl CliError {
@@ -47,6 +49,16 @@ impl CliError {
     /// A fatal error from anything displayable.
     pub fn fatal(message: impl std::fmt::Display) -> CliError {
         CliError::Fatal(message.to_string())
+    }
+
+    /// An error writing `target`: [`CliError::OutputClosed`] for a closed pipe, otherwise
+    /// fatal.
+    pub fn write(target: &str, err: &std::io::Error) -> CliError {
+        if err.kind() == std::io::ErrorKind::BrokenPipe {
+            CliError::OutputClosed
+        } else {
+            CliError::fatal(format!("cannot write {target}: {err}"))
+        }
     }
 }
 
@@ -81,6 +93,7 @@ fn report(err: &CliError) -> ExitCode {
     let (message, code) = match err {
         CliError::Usage(message) => (message, 2),
         CliError::Fatal(message) => (message, 1),
+        CliError::OutputClosed => return ExitCode::SUCCESS,
     };
     eprintln!("fapiao: error: {}", one_line(message));
     ExitCode::from(code)

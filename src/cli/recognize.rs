@@ -237,7 +237,7 @@ impl Sink {
             return Ok(());
         }
         let target = output.map_or_else(|| "stdout".to_owned(), |p| p.display().to_string());
-        let failed = |e: std::io::Error| CliError::fatal(format!("cannot write {target}: {e}"));
+        let failed = |e: std::io::Error| CliError::write(&target, &e);
         let records = journal::sorted_records(path).map_err(failed)?;
         output::render(format, records, output, items).map_err(failed)
     }
@@ -316,7 +316,7 @@ impl Batch {
             summary.add(&record);
             progress.advance(summary.failed_count());
             sink.write(&record)
-                .map_err(|e| CliError::fatal(format!("cannot write the output: {e}")))?;
+                .map_err(|e| CliError::write("the output", &e))?;
         }
         Ok(())
     }

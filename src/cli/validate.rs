@@ -1,6 +1,6 @@
 //! Validation: the findings `recognize --validate` attaches, and `fapiao validate`.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -80,41 +80,52 @@ pub fn run(args: &ValidateArgs) -> Result<ExitCode, CliError> {
     let text = read_source(&args.file)
         .map_err(|e| CliError::usage(format!("cannot read {source}: {e}")))?;
     let subjects = subjects(&text).map_err(|e| CliError::usage(format!("{source}: {e}")))?;
-    let mut counts = [0usize; 3];
-    for (label, invoice) in &subjects.invoices {
-        let found = invoice.validate();
-        if found.is_empty() {
-            println!("{label}: no findings");
-        }
-        for finding in found {
-            counts[finding.severity as usize] += 1;
-            println!(
-                "{label}: {} {}: {}",
-                severity_id(finding.severity),
-                finding.code,
-                finding.message
-            );
-        }
-    }
-    let mut summary = format!(
-        "{}: {} errors, {} warnings, {} info",
-        counted(subjects.invoices.len() as u64, "invoice"),
-        counts[Severity::Error as usize],
-        counts[Severity::Warning as usize],
-        counts[Severity::Info as usize]
-    );
-    if subjects.error_records > 0 {
-        summary.push_str(&format!(
-            "; {} error records without invoices skipped",
-            subjects.error_records
-        ));
-    }
-    println!("{summary}");
+    let counts = print_findings(&subjects, &mut std::io::stdout().lock())
+        .map_err(|e| CliError::write("stdout", &e))?;
     Ok(if counts[Severity::Error as usize] > 0 {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// Writes one line per finding (or "no findings") and a summary; returns the findings
+/// counted by severity.
+fn print_findings(subjects: &Subjects, out: &mut impl Write) -> std::io::Result<[usize; 3]> {
+    let mut counts = [0usize; 3];
+    for (label, invoice) in &subjects.invoices {
+        let found = invoice.validate();
+        if found.is_empty() {
+            writeln!(out, "{label}: no findings")?;
+        }
+        for finding in found {
+            counts[finding.severity as usize] += 1;
+            writeln!(
+                out,
+                "{label}: {} {}: {}",
+                severity_id(finding.severity),
+                finding.code,
+                finding.message
+            )?;
+        }
+    }
+    write!(
+        out,
+        "{}: {} errors, {} warnings, {} info",
+        counted(subjects.invoices.len() as u64, "invoice"),
+        counts[Severity::Error as usize],
+        counts[Severity::Warning as usize],
+        counts[Severity::Info as usize]
+    )?;
+    if subjects.error_records > 0 {
+        write!(
+            out,
+            "; {} error records without invoices skipped",
+            subjects.error_records
+        )?;
+    }
+    writeln!(out)?;
+    Ok(counts)
 }
 
 fn read_source(path: &std::path::Path) -> std::io::Result<String> {
