@@ -251,12 +251,7 @@ pub(crate) fn verify(req: &HttpRequest, ctx: &VerifyContext<'_>) -> Result<(), V
         ALGORITHM,
         "Credential",
     )?;
-    let (key_id, [date, region, service, terminator]) = split_credential::<4>(auth.key)?;
-    if terminator != TERMINATOR {
-        return Err(VerifyError::MalformedAuthorization(format!(
-            "credential scope must end with {TERMINATOR}"
-        )));
-    }
+    let (key_id, [date, region, service]) = split_credential::<3>(auth.key, TERMINATOR)?;
     check_key_id(key_id, access_key)?;
 
     let timestamp = header_time(req, "x-jdcloud-date", DATE_FORMAT)?;

@@ -233,12 +233,7 @@ pub(crate) fn verify(req: &HttpRequest, ctx: &VerifyContext<'_>) -> Result<(), V
         ALGORITHM,
         "Credential",
     )?;
-    let (key_id, [date, service, terminator]) = split_credential::<3>(auth.key)?;
-    if terminator != TERMINATOR {
-        return Err(VerifyError::MalformedAuthorization(format!(
-            "credential scope must end with {TERMINATOR}"
-        )));
-    }
+    let (key_id, [date, service]) = split_credential::<2>(auth.key, TERMINATOR)?;
     check_key_id(key_id, secret_id)?;
 
     let timestamp = required_header(req, "X-TC-Timestamp")?

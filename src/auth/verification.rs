@@ -69,12 +69,22 @@ pub(crate) fn parse_authorization<'a>(
     })
 }
 
-/// Splits `key/scope1/…/scopeN` into the key id and its `N` scope parts (the key id may itself
-/// contain `/`, so the split is from the right).
-pub(crate) fn split_credential<const N: usize>(
-    credential: &str,
-) -> Result<(&str, [&str; N]), VerifyError> {
-    let mut parts = credential.rsplitn(N + 1, '/');
+/// Splits `key/scope1/…/scopeN/terminator` into the key id and its `N` scope parts, after
+/// checking the terminator (`tc3_request`, `jdcloud2_request`). The key id may itself contain
+/// `/`, so the split is from the right.
+pub(crate) fn split_credential<'a, const N: usize>(
+    credential: &'a str,
+    terminator: &str,
+) -> Result<(&'a str, [&'a str; N]), VerifyError> {
+    let rest = credential
+        .strip_suffix(terminator)
+        .and_then(|r| r.strip_suffix('/'))
+        .ok_or_else(|| {
+            VerifyError::MalformedAuthorization(format!(
+                "credential scope must end with {terminator}"
+            ))
+        })?;
+    let mut parts = rest.rsplitn(N + 1, '/');
     let mut scope = [""; N];
     for slot in scope.iter_mut().rev() {
         *slot = parts.next().filter(|s| !s.is_empty()).ok_or_else(|| {
@@ -226,12 +236,25 @@ mod tests {
     }
 
     #[test]
-    fn splits_credential_from_the_right() {
-        let (key, scope) = split_credential::<3>("access key/20190214/cn-north-1/test").unwrap();
-        assert_eq!(key, "access key");
-        assert_eq!(scope, ["20190214", "cn-north-1", "test"]);
-        assert!(split_credential::<3>("key/20190214//test").is_err());
-        assert!(split_credential::<3>("20190214/test").is_err());
+    fn splits_credential_from_the_right_after_its_terminator() {
+        let split = |c| split_credential::<3>(c, "tc3_request");
+        let (key, scope) = split("a/key/20190214/cn-north-1/ocr/tc3_request").unwrap();
+        assert_eq!(key, "a/key");
+        assert_eq!(scope, ["20190214", "cn-north-1", "ocr"]);
+        assert!(
+            split("key/20190214//ocr/tc3_request").is_err(),
+            "empty part"
+        );
+        assert!(split("20190214/ocr/tc3_request").is_err(), "too few parts");
+        let wrong = split("key/20190214/cn-north-1/ocr/jdcloud2_request");
+        assert!(
+            matches!(&wrong, Err(VerifyError::MalformedAuthorization(m)) if m.contains("tc3_request")),
+            "{wrong:?}"
+        );
+        assert!(
+            split("key/20190214/cn-north-1/ocrtc3_request").is_err(),
+            "no separator"
+        );
     }
 
     #[test]
