@@ -915,6 +915,20 @@ mod tests {
     }
 
     #[test]
+    fn a_target_stored_twice_keeps_the_last_value_and_its_provenance() {
+        let (first, second, code) = (s("1.00"), s("2.00"), s("044001900111"));
+        let mut m = Mapper::new("test.api");
+        m.set(Target::Total, found(Some(&first), "First"), &[]);
+        m.set(Target::Code, found(Some(&code), "Code"), &[]);
+        m.set(Target::Total, found(Some(&second), "Second"), &[]);
+        let inv = m.finish();
+        assert_eq!(inv.total, Some(Decimal::new(200, 2)));
+        assert_eq!(inv.provenance["total"].field, "Second");
+        assert_eq!(inv.provenance["code"].field, "Code");
+        assert_eq!(inv.provenance.len(), 2);
+    }
+
+    #[test]
     fn a_malformed_value_becomes_an_issue_not_a_zero() {
         let bad = s("¥8x.2");
         let mut m = Mapper::new("test.api");
