@@ -646,6 +646,19 @@ impl InvoiceKind {
 mod tests {
     use super::*;
 
+    /// Found by the `invoice_validate` fuzz target: an 18-digit vendor float in `extra` read
+    /// back as a different number after a save (journal → json output, `fapiao validate`).
+    #[test]
+    fn an_invoice_reads_back_equal_after_it_is_saved() {
+        let text = r#"{"kind": "toll_invoice", "total": "5.00",
+            "provenance": {"total": {"field": "Total", "confidence": 0.987654321098765432}},
+            "extra": {"Angle": 0.114502838033437727}}"#;
+        let invoice: Invoice = serde_json::from_str(text).unwrap();
+        let saved = serde_json::to_string(&invoice).unwrap();
+        let again: Invoice = serde_json::from_str(&saved).unwrap();
+        assert_eq!(again, invoice, "{saved}");
+    }
+
     #[test]
     fn kind_ids_round_trip_and_are_unique() {
         let mut seen = std::collections::BTreeSet::new();
