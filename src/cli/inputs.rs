@@ -149,7 +149,7 @@ mod tests {
         let err = discover(&[PathBuf::from("/no/such/file.png")], &BTreeSet::new()).unwrap_err();
         match err {
             CliError::Usage(message) => assert!(message.contains("/no/such/file.png"), "{message}"),
-            CliError::Fatal(message) => panic!("expected a usage error, got {message}"),
+            other => panic!("expected a usage error, got {other:?}"),
         }
     }
 
