@@ -4,6 +4,7 @@
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode, percent_encode};
 
 use super::HttpRequest;
+use super::crypto::sha256_hex;
 
 /// RFC 3986 unreserved characters stay as they are; everything else is `%XX` (upper-case hex).
 const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
@@ -174,6 +175,19 @@ pub(crate) fn pick_headers(req: &HttpRequest, keep: impl Fn(&str) -> bool) -> Ve
         .filter(|(name, _)| keep(&name.to_ascii_lowercase()))
         .map(|(name, value)| (name.as_str(), value.as_str()))
         .collect()
+}
+
+/// Whether a scheme that covers `content-type`, `host` and every header starting with
+/// `prefix` (JDCLOUD2's `x-jdcloud-`, Huawei's `x-sdk-`) covers the lower-cased `name`.
+pub(crate) fn is_covered(name: &str, prefix: &str) -> bool {
+    name == "content-type" || name == "host" || name.starts_with(prefix)
+}
+
+/// The hashed payload of `req`: the value of the `declared` header when present (the SDKs put
+/// a precomputed hash or `UNSIGNED-PAYLOAD` there), otherwise SHA-256 of the body bytes.
+pub(crate) fn declared_or_body_hash(req: &HttpRequest, declared: &str) -> String {
+    req.header(declared)
+        .map_or_else(|| sha256_hex(&req.body), str::to_owned)
 }
 
 #[cfg(test)]

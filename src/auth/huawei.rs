@@ -6,7 +6,8 @@
 //! `x-sdk-*` header. The verifier follows the request's SignedHeaders, as Huawei's gateway does.
 
 use super::canonical::{
-    HeaderRules, canonical_headers, canonical_query, canonical_request, canonical_uri, pick_headers,
+    HeaderRules, canonical_headers, canonical_query, canonical_request, canonical_uri,
+    declared_or_body_hash, is_covered, pick_headers,
 };
 use super::crypto::{hmac_sha256, sha256_hex};
 use super::verification::{
@@ -122,13 +123,12 @@ pub fn compute(input: &HuaweiInput<'_>) -> HuaweiSignature {
 /// The hashed payload of `req`: the `X-Sdk-Content-Sha256` header when present (the SDKs send
 /// `UNSIGNED-PAYLOAD` there for non-JSON bodies), otherwise SHA-256 of the body bytes.
 pub fn payload_hash(req: &HttpRequest) -> String {
-    req.header("X-Sdk-Content-Sha256")
-        .map_or_else(|| sha256_hex(&req.body), str::to_owned)
+    declared_or_body_hash(req, "X-Sdk-Content-Sha256")
 }
 
 /// Whether the signer covers the header with this lower-cased name.
 fn is_signed_header(name: &str) -> bool {
-    name == "content-type" || name == "host" || name.starts_with("x-sdk-")
+    is_covered(name, "x-sdk-")
 }
 
 /// Adds `Host` when absent, `X-Sdk-Date` and `Authorization`.

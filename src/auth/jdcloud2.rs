@@ -12,7 +12,8 @@
 use chrono::{DateTime, Utc};
 
 use super::canonical::{
-    HeaderRules, canonical_headers, canonical_query, canonical_request, canonical_uri, pick_headers,
+    HeaderRules, canonical_headers, canonical_query, canonical_request, canonical_uri,
+    declared_or_body_hash, is_covered, pick_headers,
 };
 use super::crypto::{hex_lower, hmac_sha256, hmac_sha256_chain, sha256_hex};
 use super::verification::{
@@ -202,13 +203,12 @@ pub fn compute(input: &Jdcloud2Input<'_>) -> Jdcloud2Signature {
 /// The hashed payload of `req`: the `x-jdcloud-content-sha256` header when present (the SDKs
 /// use it, e.g. the APIM SDK's file uploads), otherwise SHA-256 of the body bytes.
 pub fn payload_hash(req: &HttpRequest) -> String {
-    req.header("x-jdcloud-content-sha256")
-        .map_or_else(|| sha256_hex(&req.body), str::to_owned)
+    declared_or_body_hash(req, "x-jdcloud-content-sha256")
 }
 
 /// Whether the signer covers the header with this lower-cased name.
 fn is_signed_header(name: &str) -> bool {
-    name == "content-type" || name == "host" || name.starts_with("x-jdcloud-")
+    is_covered(name, "x-jdcloud-")
 }
 
 /// Adds `Host` when absent, `x-jdcloud-date`, `x-jdcloud-nonce` and `Authorization`.

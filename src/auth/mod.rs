@@ -125,5 +125,21 @@ fn require_nonce<'a>(ctx: &SignContext<'a>) -> Result<&'a str, AuthError> {
         .ok_or(AuthError::MissingNonce)
 }
 
+/// `bits` as a UUID v4 string (`xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx`): the nonce form
+/// JD's SDKs send, and the request-id form most vendors answer with.
+pub(crate) fn uuid_v4(bits: u128) -> String {
+    // Version 4 and the RFC 4122 variant.
+    let bits = (bits & !(0xF << 76) | (0x4 << 76)) & !(0x3 << 62) | (0x2 << 62);
+    let hex = format!("{bits:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
 #[cfg(test)]
 mod tests;

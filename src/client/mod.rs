@@ -432,18 +432,7 @@ fn checked_input<'i>(api: &ApiDescriptor, input: &'i Input) -> Result<Cow<'i, In
 
 /// A random UUID v4 string, the nonce form JD's SDKs send.
 fn fresh_nonce() -> String {
-    let bits = fastrand::u128(..);
-    // Version 4 and the RFC 4122 variant.
-    let bits = (bits & !(0xF << 76) | (0x4 << 76)) & !(0x3 << 62) | (0x2 << 62);
-    let hex = format!("{bits:032x}");
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
+    crate::auth::uuid_v4(fastrand::u128(..))
 }
 
 #[cfg(test)]

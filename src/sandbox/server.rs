@@ -580,16 +580,7 @@ impl State {
         if api.response.request_id_type == CodeType::Int {
             return (lock(&self.rng).u64(..) >> 1).to_string();
         }
-        let bits = lock(&self.rng).u128(..);
-        let hex = format!("{bits:032x}");
-        format!(
-            "{}-{}-{}-{}-{}",
-            &hex[..8],
-            &hex[8..12],
-            &hex[12..16],
-            &hex[16..20],
-            &hex[20..]
-        )
+        crate::auth::uuid_v4(lock(&self.rng).u128(..))
     }
 
     /// Counts an outcome and passes it on.
