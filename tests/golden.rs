@@ -3,11 +3,13 @@
 //!
 //! After an intended change, rewrite them with `UPDATE_GOLDEN=1 cargo test --test golden`.
 
+mod example_support;
+
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use fapiao::api::wire::wrap_example;
-use fapiao::api::{Reply, find, registry};
+use example_support::example_invoices;
+use fapiao::api::registry;
 use fapiao::{Invoice, InvoiceKind, TaxRate};
 use rust_decimal::Decimal;
 
@@ -33,27 +35,13 @@ fn check_file(path: &Path, actual: &str) {
     );
 }
 
-fn invoices(api_id: &str, example: &str) -> Vec<Invoice> {
-    let api = find(api_id).unwrap_or_else(|| panic!("{api_id} is registered"));
-    let d = api.descriptor();
-    let ex = d
-        .examples
-        .iter()
-        .find(|e| e.name == example)
-        .unwrap_or_else(|| panic!("{api_id} has example {example}"));
-    let body = serde_json::to_vec(&wrap_example(d, ex).expect("JSON")).expect("body");
-    match api.decode_invoices(&body).expect("decodes") {
-        Reply::Success { payload, .. } => payload,
-        Reply::Failure(f) => panic!("{api_id} {example}: {f:?}"),
-    }
-}
-
 #[test]
 fn every_example_maps_to_its_golden_invoice() {
     for api in registry() {
         let d = api.descriptor();
         for ex in d.examples.iter().filter(|e| !e.is_error()) {
-            let json = serde_json::to_string_pretty(&invoices(d.id, ex.name)).expect("serialises");
+            let json =
+                serde_json::to_string_pretty(&example_invoices(d.id, ex.name)).expect("serialises");
             check_file(
                 &root().join(format!("tests/golden/{}.{}.json", d.id, ex.name)),
                 &format!("{json}\n"),
@@ -64,7 +52,7 @@ fn every_example_maps_to_its_golden_invoice() {
 
 #[test]
 fn tencent_vat_invoice_ocr_seed_maps_to_the_printed_invoice() {
-    let all = invoices("tencent.vat_invoice_ocr", "seed");
+    let all = example_invoices("tencent.vat_invoice_ocr", "seed");
     assert_eq!(all.len(), 1);
     let inv = &all[0];
     assert_eq!(inv.kind, InvoiceKind::VatElectronicGeneral);

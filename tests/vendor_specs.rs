@@ -3,11 +3,13 @@
 //! right way round — and passes validation, and each vendor's transport quirk survives a round
 //! trip from the client through the sandbox.
 
+mod example_support;
+
 use std::io::Cursor;
 
 use chrono::NaiveDate;
-use fapiao::api::wire::wrap_example;
-use fapiao::api::{Api, ErrorKind, Input, Reply, find};
+use example_support::example_invoices;
+use fapiao::api::{Api, ErrorKind, Input};
 use fapiao::auth::{self, AuthScheme, Credentials, HttpRequest, VerifyContext};
 use fapiao::client::{Client, ClientBuilder, RetryPolicy};
 use fapiao::sandbox::{Sandbox, SandboxConfig};
@@ -15,22 +17,6 @@ use fapiao::validate::Severity;
 use fapiao::{Invoice, InvoiceKind, TaxRate};
 use rust_decimal::Decimal;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-
-/// The invoices of one success example, as the generated decoder and mapping read it.
-fn example_invoices(api_id: &str, example: &str) -> Vec<Invoice> {
-    let api = find(api_id).unwrap_or_else(|| panic!("{api_id} is registered"));
-    let d = api.descriptor();
-    let ex = d
-        .examples
-        .iter()
-        .find(|e| e.name == example)
-        .unwrap_or_else(|| panic!("{api_id} has example {example}"));
-    let body = serde_json::to_vec(&wrap_example(d, ex).expect("JSON")).expect("body");
-    match api.decode_invoices(&body).expect("decodes") {
-        Reply::Success { payload, .. } => payload,
-        Reply::Failure(f) => panic!("{api_id} {example}: {f:?}"),
-    }
-}
 
 /// The only invoice of an example, which must map and validate without an error.
 fn single_valid_invoice(api_id: &str, example: &str) -> Invoice {
