@@ -564,17 +564,18 @@ impl<'a> Labels<'a> {
         }
     }
 
-    /// The value of the first entry with this label, marking it used. Labels are compared
-    /// ignoring whitespace and full-width brackets, since vendors vary both.
+    /// The value of the first entry with this label, marking it used. Entry names are compared
+    /// ignoring whitespace and full-width brackets, since vendors vary both; `label` must
+    /// already be in that form (no whitespace, ASCII brackets), which the generator checks in
+    /// every spec.
     pub fn take(&mut self, label: &str, field: &'static str) -> Option<Found<'a>> {
         let exact = self.entries.iter().position(|e| e.name == label);
         let index = exact.or_else(|| {
-            let wanted = canonical(label);
             let entries = &self.entries;
             let keys = self
                 .keys
                 .get_or_insert_with(|| entries.iter().map(|e| canonical(e.name)).collect());
-            keys.iter().position(|k| *k == wanted)
+            keys.iter().position(|k| *k == label)
         })?;
         let entry = self.entries.get_mut(index)?;
         entry.taken = true;
@@ -912,6 +913,36 @@ mod tests {
         assert_eq!(inv.kind, InvoiceKind::VatGeneral);
         assert_eq!(inv.provenance["total"].field, "Total");
         assert!(inv.mapping_issues.is_empty());
+    }
+
+    #[test]
+    fn labels_find_entries_whatever_their_whitespace_and_bracket_width() {
+        let names = [
+            "发票\u{3000}代码",
+            "发票号码\t",
+            "\u{2003}金额（小写）",
+            "价税合计\u{a0}(大写)",
+            "合计「税额」",
+        ];
+        let mut labels = Labels::new();
+        for (i, name) in names.iter().enumerate() {
+            labels.push(Some(name), Some(["a", "b", "c", "d", "e"][i]), None, None);
+        }
+        let wanted = [
+            "发票代码",
+            "发票号码",
+            "金额(小写)",
+            "价税合计(大写)",
+            "合计「税额」",
+        ];
+        for (label, value) in wanted.into_iter().zip(["a", "b", "c", "d", "e"]) {
+            let found = labels.take(label, "L");
+            assert_eq!(found.map(|f| f.text), Some(Cow::Borrowed(value)), "{label}");
+        }
+        assert!(
+            labels.take("金额（小写）", "L").is_none(),
+            "labels come canonical"
+        );
     }
 
     #[test]

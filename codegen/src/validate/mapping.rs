@@ -567,6 +567,29 @@ impl MapCx<'_, '_> {
             if !self.has_labels {
                 return self.fail(label, "`label:` sources need a `labels:` section");
             }
+            if label
+                .value
+                .chars()
+                .any(|c| c.is_whitespace() || c == '（' || c == '）')
+            {
+                // Labels are compared in this form, so the runtime never rewrites them.
+                let canonical: String = label
+                    .value
+                    .chars()
+                    .filter(|c| !c.is_whitespace())
+                    .map(|c| match c {
+                        '（' => '(',
+                        '）' => ')',
+                        c => c,
+                    })
+                    .collect();
+                return self.fail(
+                    label,
+                    &format!(
+                        "labels are compared without whitespace and with ASCII brackets: write `{canonical}`"
+                    ),
+                );
+            }
             return Some(SourceIr::Label(label.value.clone()));
         }
         if let Some(c) = &s.constant {
