@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use base64::Engine;
 use chrono::Utc;
-use client_support::log::LogBuffer;
 use client_support::server::{Captured, Script, Server};
 use client_support::test_api::*;
 use fapiao::Invoice;
@@ -1024,13 +1023,7 @@ async fn concurrent_calls_share_the_spec_rate_limit() {
 
 #[tokio::test]
 async fn no_secret_reaches_logs_errors_or_debug_output() {
-    let logs = LogBuffer::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
-        .with_writer(logs.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = client_support::log::capture();
     const PROXY_PASSWORD: &str = "proxy-password-value-0001";
     let secrets = [
         SECRET_ID,
@@ -1088,7 +1081,7 @@ async fn no_secret_reaches_logs_errors_or_debug_output() {
         .expect_err("no credentials");
     printed.extend([err.to_string(), format!("{err:?}")]);
 
-    let logged = String::from_utf8(logs.0.lock().expect("lock").clone()).expect("utf-8");
+    let logged = logs.text();
     assert!(
         logged.contains("fapiao_call") && logged.contains("sending request"),
         "{logged}"

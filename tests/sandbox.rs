@@ -4,7 +4,8 @@
 //! spec's emulation codes, transport faults as the client's typed errors, counters, routing,
 //! and the loopback-only bind.
 
-use std::io::Cursor;
+mod hardening_support;
+
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -17,17 +18,13 @@ use fapiao::api::{
 use fapiao::auth::{self, AuthScheme, Credentials, HttpRequest, SignContext};
 use fapiao::client::{Client, ClientBuilder, Error, RetryPolicy};
 use fapiao::sandbox::{Fault, FaultPlan, Sandbox, SandboxConfig, SandboxError, content_hash};
+use hardening_support::cloud::{self, credential_value, sample_file};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
 // ---------------------------------------------------------------------------------------------
 // Set-up shared by the tests.
-
-/// A credential value for tests: a plain token, so it also fits URL placeholders.
-fn credential_value(api: &ApiDescriptor, name: &str) -> String {
-    format!("{}{}0123456789", api.vendor.id, name.replace('_', ""))
-}
 
 fn credentials(api: &ApiDescriptor) -> Credentials {
     api.auth
@@ -40,10 +37,7 @@ fn credentials(api: &ApiDescriptor) -> Credentials {
 
 /// A sandbox that reads no environment and accepts the test credentials of every API.
 fn config() -> SandboxConfig {
-    registry().iter().map(|api| api.descriptor()).fold(
-        SandboxConfig::new().environment(|_| None).seed(7),
-        |config, d| config.credentials(d.id, &credentials(d)),
-    )
+    cloud::sandbox_config().seed(7)
 }
 
 async fn sandbox() -> Sandbox {
@@ -53,31 +47,17 @@ async fn sandbox() -> Sandbox {
 /// Retries without real waiting and without running out of budget.
 fn fast_retry() -> RetryPolicy {
     RetryPolicy {
-        initial_backoff: Duration::from_millis(1),
-        max_backoff: Duration::from_millis(2),
         budget_reserve: 10_000,
-        ..RetryPolicy::default()
+        ..cloud::quick_retry()
     }
 }
 
 /// A client pointed at `sandbox` for every API, with the test credentials and no other
 /// configuration source.
 fn client_builder(sandbox: &Sandbox) -> ClientBuilder {
-    registry().iter().map(|api| api.descriptor()).fold(
-        Client::builder()
-            .no_config_file()
-            .environment(|_| None)
-            .retry(fast_retry())
-            .timeout(Duration::from_secs(30)),
-        |builder, d| {
-            let builder = builder
-                .endpoint(d.id, sandbox.base_url())
-                .qps(d.id, 10_000.0);
-            d.auth.credentials.iter().fold(builder, |b, c| {
-                b.credential(d.id, c.name, credential_value(d, c.name))
-            })
-        },
-    )
+    cloud::client_builder(sandbox)
+        .retry(fast_retry())
+        .timeout(Duration::from_secs(30))
 }
 
 fn client(sandbox: &Sandbox, retry: RetryPolicy) -> Client {
@@ -85,33 +65,6 @@ fn client(sandbox: &Sandbox, retry: RetryPolicy) -> Client {
         .retry(retry)
         .build()
         .expect("client")
-}
-
-/// An image this API accepts (PNG, else JPEG), within its pixel limits; `variant` changes the
-/// pixels so that variants are different files.
-fn sample_file(api: &ApiDescriptor, variant: u8) -> Vec<u8> {
-    let limits = &api.limits;
-    let side = limits
-        .min_pixels
-        .unwrap_or(1)
-        .max(64)
-        .min(limits.max_pixels.unwrap_or(u32::MAX));
-    let accepts = |f| limits.formats.is_empty() || limits.formats.contains(&f);
-    let format = if accepts(FileFormat::Png) {
-        image::ImageFormat::Png
-    } else if accepts(FileFormat::Jpeg) {
-        image::ImageFormat::Jpeg
-    } else {
-        panic!(
-            "{} accepts neither PNG nor JPEG; extend sample_file",
-            api.id
-        )
-    };
-    let image =
-        image::RgbImage::from_fn(side, side, |x, y| image::Rgb([x as u8, y as u8, variant]));
-    let mut out = Cursor::new(Vec::new());
-    image.write_to(&mut out, format).expect("encodes");
-    out.into_inner()
 }
 
 fn file_input(bytes: Vec<u8>) -> Input {

@@ -26,8 +26,6 @@ use fapiao::api::{ApiDescriptor, DynApi, Input, registry};
 use fapiao::client::{Client, ConfigError, Error, RetryPolicy};
 use fapiao::sandbox::{Fault, Sandbox};
 use hardening_support::cloud;
-use log::LogBuffer;
-use tracing::subscriber::DefaultGuard;
 
 const BIN: &str = env!("CARGO_BIN_EXE_fapiao");
 
@@ -85,22 +83,6 @@ impl Captured {
             }
         }
     }
-}
-
-/// A subscriber capturing every event and span at trace level, for this thread.
-fn capture_logs() -> (LogBuffer, DefaultGuard) {
-    let logs = LogBuffer::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
-        .with_ansi(false)
-        .with_writer(logs.clone())
-        .finish();
-    (logs, tracing::subscriber::set_default(subscriber))
-}
-
-fn log_text(logs: &LogBuffer) -> String {
-    String::from_utf8_lossy(&logs.0.lock().expect("lock")).into_owned()
 }
 
 /// A value that is not the configured one, so the sandbox refuses it.
@@ -198,7 +180,7 @@ async fn exercise(
 
 #[tokio::test]
 async fn no_secret_reaches_client_results_errors_or_trace_logs_for_any_api() {
-    let (logs, _guard) = capture_logs();
+    let (logs, _guard) = log::capture();
     let mut out = Captured::default();
     let config = cloud::sandbox_config();
     out.debug("sandbox config", &config);
@@ -221,7 +203,7 @@ async fn no_secret_reaches_client_results_errors_or_trace_logs_for_any_api() {
     }
     out.debug("sandbox stats", &sandbox.stats());
 
-    let logged = log_text(&logs);
+    let logged = logs.text();
     for expected in [
         "fapiao_call",
         "sending request",
@@ -239,7 +221,7 @@ async fn no_secret_reaches_client_results_errors_or_trace_logs_for_any_api() {
 
 #[tokio::test]
 async fn credentials_never_travel_over_plain_http_off_loopback_unless_allowed() {
-    let (logs, _guard) = capture_logs();
+    let (logs, _guard) = log::capture();
     // icuapi documents only a plain-HTTP endpoint.
     let api = fapiao::api::find("icuapi.invoice").expect("registered");
     let d = api.descriptor();
@@ -287,7 +269,7 @@ async fn credentials_never_travel_over_plain_http_off_loopback_unless_allowed() 
     }
     let mut out = Captured::default();
     out.outcome("refusal", &refused);
-    out.add("log", log_text(&logs));
+    out.add("log", logs.text());
     out.assert_no_leak(&cloud::secret_values());
 }
 

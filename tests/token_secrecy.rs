@@ -13,7 +13,6 @@ mod server;
 use fapiao::api::{Input, Registered};
 use fapiao::apis::baidu::vat_invoice::VatInvoice;
 use fapiao::client::{Client, RetryPolicy};
-use log::LogBuffer;
 use server::{Script, Server};
 
 const API_KEY: &str = "baidu-api-key-value-0002";
@@ -24,13 +23,7 @@ static BAIDU: Registered<VatInvoice> = Registered::new();
 
 #[tokio::test]
 async fn no_secret_or_token_reaches_logs_errors_or_debug_output() {
-    let logs = LogBuffer::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::FULL)
-        .with_writer(logs.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (logs, _guard) = log::capture();
 
     // A misbehaving vendor: the token endpoint first refuses, quoting the secret, then issues
     // a token; the API quotes the token in its error.
@@ -81,7 +74,7 @@ async fn no_secret_or_token_reaches_logs_errors_or_debug_output() {
     }
     assert_eq!(server.requests().len(), 3, "two token requests, one call");
 
-    let logged = String::from_utf8(logs.0.lock().expect("lock").clone()).expect("utf-8");
+    let logged = logs.text();
     assert!(
         logged.contains("requesting a token") && logged.contains("token received"),
         "{logged}"

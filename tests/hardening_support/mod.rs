@@ -1,5 +1,6 @@
-//! Shared by the hardening tests (`hostile_inputs`, `fault_soak`, `crash_safety`, `secrets`):
-//! peak-memory measurement, and every API configured in code against an in-process sandbox.
+//! Shared by the hardening tests (`hostile_inputs`, `fault_soak`, `crash_safety`, `secrets`) and
+//! `sandbox`: peak-memory measurement, and every API configured in code against an in-process
+//! sandbox.
 //! Not every test file uses every item.
 #![allow(dead_code)]
 
