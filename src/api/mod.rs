@@ -27,6 +27,12 @@ pub struct Input {
     pub page: Option<u32>,
 }
 
+/// The content hash of an input file: lowercase hex SHA-256 of its bytes. Batches resume by it
+/// (`fapiao recognize` records it per input) and the sandbox counts successes by it.
+pub fn content_hash(bytes: &[u8]) -> String {
+    crate::auth::sha256_hex(bytes)
+}
+
 /// A request encoded for the wire, before signing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EncodedRequest {
@@ -279,5 +285,22 @@ impl<T> Reply<T> {
             },
             Reply::Failure(failure) => Reply::Failure(failure),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_hash;
+
+    #[test]
+    fn content_hashes_are_lowercase_hex_sha256() {
+        assert_eq!(
+            content_hash(b""),
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+        );
+        assert_eq!(
+            content_hash(b"abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 }

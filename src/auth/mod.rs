@@ -31,6 +31,7 @@ mod verification;
 use chrono::{DateTime, Utc};
 
 pub use credentials::Credentials;
+pub(crate) use crypto::sha256_hex;
 pub use error::{AuthError, VerifyError};
 pub use request::{HttpRequest, UrlParts};
 pub use scheme::{AuthScheme, CredentialSpec, ParamSpec};

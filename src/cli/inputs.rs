@@ -9,8 +9,6 @@ use std::collections::{BTreeSet, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use fapiao::api::FileFormat;
 
 use super::CliError;
@@ -98,11 +96,6 @@ fn unreadable(path: &Path, err: &std::io::Error) -> CliError {
     CliError::usage(format!("cannot read {}: {err}", path.display()))
 }
 
-/// Lowercase hex SHA-256 of `bytes`.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,13 +144,5 @@ mod tests {
             CliError::Usage(message) => assert!(message.contains("/no/such/file.png"), "{message}"),
             other => panic!("expected a usage error, got {other:?}"),
         }
-    }
-
-    #[test]
-    fn hashes_are_lowercase_hex_sha256() {
-        assert_eq!(
-            sha256_hex(b"abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
     }
 }

@@ -14,7 +14,9 @@ use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use super::inputs::{InputFile, sha256_hex};
+use fapiao::api::content_hash;
+
+use super::inputs::InputFile;
 use super::record::{Record, RecordKey};
 
 /// An open journal, appended to as records complete.
@@ -119,7 +121,7 @@ fn unchanged_inputs(
             if fs::metadata(&input.path).ok()?.len() > max_file_bytes {
                 return None;
             }
-            let sha = sha256_hex(&fs::read(&input.path).ok()?);
+            let sha = content_hash(&fs::read(&input.path).ok()?);
             hashes
                 .contains(sha.as_str())
                 .then(|| (input.display.clone(), sha))
@@ -240,7 +242,7 @@ mod tests {
         let journal = dir.path().join("out.jsonl");
         let error = Record::error(
             failed.display.clone(),
-            Some(sha256_hex(b"failed")),
+            Some(content_hash(b"failed")),
             Failure {
                 api: "x".into(),
                 kind: "unavailable".into(),
@@ -250,9 +252,9 @@ mod tests {
         );
         let mut text = Vec::new();
         for record in [
-            ok(&same.display, &sha256_hex(b"same")),
-            ok(&same.display, &sha256_hex(b"same")),
-            ok(&changed.display, &sha256_hex(b"old content")),
+            ok(&same.display, &content_hash(b"same")),
+            ok(&same.display, &content_hash(b"same")),
+            ok(&changed.display, &content_hash(b"old content")),
             ok("elsewhere.png", "feed"),
             error,
         ] {

@@ -13,14 +13,14 @@ use std::sync::Arc;
 use tokio::runtime::Runtime;
 use tokio::task::JoinSet;
 
-use fapiao::api::{ErrorKind, Input};
+use fapiao::api::{ErrorKind, Input, content_hash};
 use fapiao::client::{Client, RetryPolicy};
 
 use super::CliError;
 use super::apis::{check_settings, client_builder};
 use super::args::RecognizeArgs;
 use super::backends::{Backend, CallError, Chain};
-use super::inputs::{self, InputFile, sha256_hex};
+use super::inputs::{self, InputFile};
 use super::journal::{self, Journal, Resumed};
 use super::output::{self, Format};
 use super::progress::{Progress, Summary};
@@ -400,7 +400,7 @@ async fn process(chain: &Chain, file: InputFile, validate: bool) -> Record {
             );
         }
     };
-    let sha256 = sha256_hex(&bytes);
+    let sha256 = content_hash(&bytes);
     let input = Arc::new(Input {
         file: Some(bytes),
         ..Input::default()

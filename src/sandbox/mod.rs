@@ -61,9 +61,10 @@ use std::sync::{Arc, Mutex};
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+pub use crate::api::content_hash;
 pub use config::SandboxConfig;
 pub use fault::{Fault, FaultParseError, FaultPlan};
-pub use stats::{ApiStats, Stats, content_hash};
+pub use stats::{ApiStats, Stats};
 
 use self::reply::Examples;
 use self::route::{Router, spec_path_and_query};
@@ -253,7 +254,10 @@ impl Sandbox {
     /// none.
     pub fn example_for(&self, api_id: &str, input: &[u8]) -> Option<&'static Example> {
         let state = self.state.apis.get(api_id)?;
-        state.examples.for_input(input).map(|e| e.example)
+        state
+            .examples
+            .for_input(&content_hash(input))
+            .map(|e| e.example)
     }
 
     fn api(&self, api_id: &str) -> Option<&'static ApiDescriptor> {

@@ -3,7 +3,6 @@
 //! with.
 
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use super::http::Response;
 use crate::api::wire::{error_response, request_id_value, set_path, wrap_example};
@@ -57,20 +56,15 @@ impl Examples {
         self.all.iter().find(|e| e.example.name == name)
     }
 
-    /// The success example served for an input: chosen by the hash of its bytes, so the same
-    /// input always gets the same answer.
-    pub(crate) fn for_input(&self, input: &[u8]) -> Option<&PreparedExample> {
-        let successes: Vec<&PreparedExample> = self
-            .all
-            .iter()
-            .filter(|e| e.failure_code.is_none())
-            .collect();
-        let digest = Sha256::digest(input);
-        let mut prefix = [0u8; 8];
-        prefix.copy_from_slice(&digest[..8]);
-        let count = u64::try_from(successes.len()).ok().filter(|&n| n > 0)?;
-        let index = usize::try_from(u64::from_be_bytes(prefix) % count).ok()?;
-        successes.get(index).copied()
+    /// The success example served for an input, chosen by its [`content_hash`] (the first 64
+    /// bits of it), so the same input always gets the same answer.
+    ///
+    /// [`content_hash`]: crate::api::content_hash
+    pub(crate) fn for_input(&self, content_hash: &str) -> Option<&PreparedExample> {
+        let successes = || self.all.iter().filter(|e| e.failure_code.is_none());
+        let prefix = u64::from_str_radix(content_hash.get(..16)?, 16).ok()?;
+        let count = u64::try_from(successes().count()).ok().filter(|&n| n > 0)?;
+        successes().nth(usize::try_from(prefix % count).ok()?)
     }
 
     /// Names of every example.
@@ -176,11 +170,12 @@ mod tests {
             let d = api.descriptor();
             let examples = Examples::prepare(*api);
             assert_eq!(examples.names().len(), d.examples.len(), "{}", d.id);
-            let Some(chosen) = examples.for_input(b"some file") else {
+            let hash = crate::api::content_hash(b"some file");
+            let Some(chosen) = examples.for_input(&hash) else {
                 continue;
             };
             assert_eq!(
-                examples.for_input(b"some file").map(|e| e.example.name),
+                examples.for_input(&hash).map(|e| e.example.name),
                 Some(chosen.example.name),
                 "the choice is stable"
             );

@@ -12,9 +12,10 @@ use super::fault::{Fault, FaultPlan, parse_fault_list};
 use super::http::{Connection, ReadError, RequestHead, Response};
 use super::reply::{self, Examples};
 use super::route::{Route, Router};
-use super::stats::{Stats, content_hash};
+use super::stats::Stats;
 use super::token::TokenEndpoint;
 use super::validation::{self, Problem, Rejection};
+use crate::api::content_hash;
 use crate::api::{ApiDescriptor, CodeType};
 use crate::auth::{self, AuthScheme, Credentials, HttpRequest, VerifyContext, VerifyError};
 
@@ -287,6 +288,7 @@ fn exchange(
             return auth_failure(api, AuthFailure::UnknownKey, request_id);
         }
     };
+    let hash = content_hash(&accepted.input);
     let chosen = match head.header(EXAMPLE_HEADER) {
         Some(name) => api_state.examples.by_name(name.trim()).ok_or_else(|| {
             let names = api_state.examples.names().join(", ");
@@ -298,7 +300,7 @@ fn exchange(
         }),
         None => api_state
             .examples
-            .for_input(&accepted.input)
+            .for_input(&hash)
             .ok_or_else(|| format!("the spec of {} has no success example", api.id)),
     };
     match chosen {
@@ -306,7 +308,7 @@ fn exchange(
             let answer = reply::example(api, prepared, request_id);
             let tally = match &prepared.failure_code {
                 Some(code) => Tally::Failure(code.clone()),
-                None => Tally::Success(content_hash(&accepted.input)),
+                None => Tally::Success(hash),
             };
             (answer, tally)
         }

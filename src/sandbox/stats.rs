@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// Everything the sandbox counted since it started (or since the counters were reset).
 /// Served as JSON by `GET /__fapiao/stats`.
@@ -31,7 +30,7 @@ pub struct ApiStats {
     /// Failures by what answered them: the vendor code (`AuthFailure.SignatureFailure`), or,
     /// without one, `http:<status>` or the transport fault (`reset`, `timeout`, `truncate`).
     pub failures: BTreeMap<String, u64>,
-    /// Success answers per input, keyed by [`content_hash`] of the file (or of the URL for
+    /// Success answers per input, keyed by [`content_hash`](crate::api::content_hash) of the file (or of the URL for
     /// URL-only requests).
     pub successes_by_input: BTreeMap<String, u64>,
 }
@@ -87,14 +86,10 @@ impl ApiStats {
     }
 }
 
-/// The key of an input in [`ApiStats::successes_by_input`]: lowercase hex SHA-256 of its bytes.
-pub fn content_hash(bytes: &[u8]) -> String {
-    hex::encode(Sha256::digest(bytes))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::content_hash;
 
     #[test]
     fn counters_add_up_and_reset_keeps_the_apis() {
@@ -112,14 +107,6 @@ mod tests {
         stats.tokens_refused = 1;
         stats.reset();
         assert_eq!(stats, Stats::for_apis(["a.x", "b.y"]));
-    }
-
-    #[test]
-    fn content_hash_is_hex_sha256() {
-        assert_eq!(
-            content_hash(b""),
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
     }
 
     #[test]
