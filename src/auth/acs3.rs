@@ -6,9 +6,10 @@
 //! spaces after its commas.
 
 use super::canonical::{
-    HeaderRules, canonical_headers, canonical_query, canonical_request, canonical_uri, pick_headers,
+    HeaderRules, canonical_headers, canonical_query, canonical_request, canonical_uri, is_covered,
+    pick_headers,
 };
-use super::crypto::{hmac_sha256, sha256_hex};
+use super::crypto::{hex_lower, hmac_sha256, sha256_hex};
 use super::verification::{
     check_key_id, check_signature, check_skew, header_time, parse_authorization, require_signed,
     signature_header, signed_header_values,
@@ -116,7 +117,7 @@ pub fn compute(input: &Acs3Input<'_>) -> Acs3Signature {
     );
     let hashed_canonical_request = sha256_hex(canonical_request.as_bytes());
     let string_to_sign = format!("{ALGORITHM}\n{hashed_canonical_request}");
-    let signature = hex::encode(hmac_sha256(
+    let signature = hex_lower(&hmac_sha256(
         input.access_key_secret.as_bytes(),
         string_to_sign.as_bytes(),
     ));
@@ -135,7 +136,7 @@ pub fn compute(input: &Acs3Input<'_>) -> Acs3Signature {
 
 /// Whether the signer covers the header with this lower-cased name.
 fn is_signed_header(name: &str) -> bool {
-    name == "host" || name == "content-type" || name.starts_with("x-acs-")
+    is_covered(name, "x-acs-")
 }
 
 /// Adds `Host` when absent, the `x-acs-*` common headers and `Authorization`.

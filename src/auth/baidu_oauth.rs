@@ -23,7 +23,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use url::Url;
 
-use super::crypto::{constant_time_eq, hmac_sha256};
+use super::crypto::{constant_time_eq, hex_lower, hmac_sha256};
 use super::{
     AuthError, CredentialSpec, Credentials, HttpRequest, IssuedToken, ParamSpec, SignContext,
     TokenAnswer, TokenError, TokenIssuer, VerifyContext, VerifyError, require_param,
@@ -155,7 +155,7 @@ impl<'t> EmulatedToken<'t> {
 /// The first 32 hex digits of HMAC-SHA256(Secret Key, `<API Key>\n<lifetime>\n<issued at>`).
 fn token_mac(api_key: &str, secret_key: &str, lifetime_s: u64, issued_at_s: u64) -> String {
     let message = format!("{api_key}\n{lifetime_s}\n{issued_at_s}");
-    let mut mac = hex::encode(hmac_sha256(secret_key.as_bytes(), message.as_bytes()));
+    let mut mac = hex_lower(&hmac_sha256(secret_key.as_bytes(), message.as_bytes()));
     mac.truncate(32);
     mac
 }

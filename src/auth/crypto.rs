@@ -11,7 +11,7 @@ pub(crate) fn sha256_hex(data: &[u8]) -> String {
 }
 
 /// Lowercase hex of `bytes` (what `hex::encode` gives, without its per-character iterator:
-/// signers hex-encode three digests per request).
+/// signers hex-encode up to three digests per request). Every signer uses this one.
 pub(crate) fn hex_lower(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);

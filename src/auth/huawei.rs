@@ -9,7 +9,7 @@ use super::canonical::{
     HeaderRules, canonical_headers, canonical_query, canonical_request, canonical_uri,
     declared_or_body_hash, is_covered, pick_headers,
 };
-use super::crypto::{hmac_sha256, sha256_hex};
+use super::crypto::{hex_lower, hmac_sha256, sha256_hex};
 use super::verification::{
     check_key_id, check_signature, check_skew, header_time, parse_authorization, require_signed,
     required_header, signature_header, signed_header_values,
@@ -103,7 +103,7 @@ pub fn compute(input: &HuaweiInput<'_>) -> HuaweiSignature {
         "{ALGORITHM}\n{}\n{hashed_canonical_request}",
         input.sdk_date
     );
-    let signature = hex::encode(hmac_sha256(
+    let signature = hex_lower(&hmac_sha256(
         input.secret_key.as_bytes(),
         string_to_sign.as_bytes(),
     ));

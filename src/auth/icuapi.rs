@@ -13,7 +13,7 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, FixedOffset, NaiveDateTime, Utc};
 use serde_json::{Map, Value};
 
-use super::crypto::hmac_sha1;
+use super::crypto::{hex_lower, hmac_sha1};
 use super::verification::{
     check_key_id, check_signature, check_skew, required_header, signature_header,
 };
@@ -118,7 +118,7 @@ pub fn compute(input: &IcuapiInput<'_>) -> Result<IcuapiSignature, AuthError> {
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join("&");
-    let hmac_hex = hex::encode(hmac_sha1(
+    let hmac_hex = hex_lower(&hmac_sha1(
         input.secret_key.as_bytes(),
         string_to_sign.as_bytes(),
     ));

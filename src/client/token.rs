@@ -164,8 +164,7 @@ fn token_failure(api: &'static ApiDescriptor, e: TokenError, credentials: &Crede
             description,
         } => {
             let kind = status_kind(status).unwrap_or(ErrorKind::Auth);
-            let retryable = is_retryable_status(status)
-                && !matches!(kind, ErrorKind::Auth | ErrorKind::BadInput);
+            let retryable = is_retryable_status(status);
             Error::Vendor(Box::new(VendorError {
                 api: api.id,
                 kind,
