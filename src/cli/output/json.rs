@@ -19,17 +19,6 @@ pub fn write_array(
     out.write_all(if empty { b"]\n" } else { b"\n]\n" })
 }
 
-/// Writes `records` one per line.
-pub fn write_lines(
-    records: impl Iterator<Item = io::Result<Record>>,
-    out: &mut dyn Write,
-) -> io::Result<()> {
-    for record in records {
-        out.write_all(&crate::cli::journal::line(&record?)?)?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -52,7 +52,8 @@ impl Format {
 }
 
 /// Renders `records` as `format` into `output` (stdout when `None`); `items` receives the
-/// line items of a CSV rendering.
+/// line items of a CSV rendering. JSONL is not rendered: it is written record by record as
+/// inputs complete (it is the journal format), so there is nothing left to do.
 pub fn render(
     format: Format,
     records: impl Iterator<Item = io::Result<Record>>,
@@ -73,7 +74,7 @@ pub fn render(
             None => to(output, |out| csv::write(records, out, None)),
         },
         Format::Json => to(output, |out| json::write_array(records, out)),
-        Format::Jsonl => to(output, |out| json::write_lines(records, out)),
+        Format::Jsonl => Ok(()),
         Format::Table => to(output, |out| table::write_records(records, out)),
     }
 }
