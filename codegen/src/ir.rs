@@ -211,6 +211,9 @@ pub struct ResponseIr {
     pub json_string: bool,
     /// Request id path.
     pub request_id: Option<Vec<String>>,
+    /// The request id is a text or integer field of the payload object itself, which the
+    /// decoder reads from the payload instead of from an envelope leaf of its own.
+    pub request_id_in_payload: bool,
     /// The request id is a payload field typed `int` (Baidu's `log_id`), not text.
     pub request_id_int: bool,
     /// Request id header.

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::APIS_DIR;
 use super::markdown::{cell, code};
 use super::page::page_file;
 use crate::catalog::{ERROR_KINDS, LIST_TARGETS, TARGETS};
@@ -52,7 +53,7 @@ pub(super) fn index(ir: &Ir) -> Index {
 }
 
 fn api_link(id: &str) -> String {
-    format!("[{}](apis/{})", code(id), page_file(id))
+    format!("[{}]({APIS_DIR}/{})", code(id), page_file(id))
 }
 
 fn api_row(api: &ApiIr) -> ApiRow {

@@ -185,7 +185,7 @@ impl Node {
     }
 }
 
-fn envelope(r: &ResponseIr, payload: Option<&TypeIr>) -> Node {
+fn envelope(r: &ResponseIr) -> Node {
     let mut root = Node::default();
     root.at(&r.payload).payload = true;
     for c in &r.checks {
@@ -195,27 +195,11 @@ fn envelope(r: &ResponseIr, payload: Option<&TypeIr>) -> Node {
         }
     }
     if let Some(rid) = &r.request_id
-        && !request_id_in_payload(r, payload)
+        && !r.request_id_in_payload
     {
         root.at(rid).leaf = Some(Leaf::Id);
     }
     root
-}
-
-/// Whether the request id is a (text or integer) field of the payload object itself, which the
-/// decoder then reads from the payload instead of from an envelope leaf of its own.
-fn request_id_in_payload(r: &ResponseIr, payload: Option<&TypeIr>) -> bool {
-    let Some(rid) = &r.request_id else {
-        return false;
-    };
-    !r.json_string
-        && rid.len() == r.payload.len() + 1
-        && rid.starts_with(&r.payload)
-        && payload.is_some_and(|p| {
-            rid.last()
-                .and_then(|w| p.field(w))
-                .is_some_and(|f| matches!(f.ty, TypeRef::String | TypeRef::Int))
-        })
 }
 
 fn wire_name(path: &[String]) -> proc_macro2::Ident {
@@ -360,7 +344,7 @@ pub(crate) fn decode(api: &ApiIr, ir: &Ir) -> Option<TokenStream> {
     let r = api.response.as_ref()?;
     let payload = api_type(api, ir, &r.payload_type)?;
     let pname = ident(&payload.rust_name);
-    let root = envelope(r, Some(payload));
+    let root = envelope(r);
     let cx = WireCx {
         api,
         ir,
@@ -372,7 +356,7 @@ pub(crate) fn decode(api: &ApiIr, ir: &Ir) -> Option<TokenStream> {
     let request_id = match &r.request_id {
         Some(path) => {
             let e = cx.reach(&root, path, quote! { .clone() });
-            let text = if !request_id_in_payload(r, Some(payload)) {
+            let text = if !r.request_id_in_payload {
                 quote! { #e.map(|id| id.0) }
             } else if r.request_id_int {
                 quote! { #e.map(|id| id.to_string()) }

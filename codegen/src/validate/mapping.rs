@@ -10,7 +10,7 @@ pub(super) struct MapCx<'c, 'a> {
     pub(super) cx: &'c mut Cx<'a>,
     pub(super) f: FileId,
     pub(super) types: &'c [TypeIr],
-    pub(super) tables: BTreeMap<String, (String, bool)>,
+    pub(super) tables: BTreeMap<String, String>,
     pub(super) has_labels: bool,
 }
 
@@ -77,13 +77,40 @@ impl MapCx<'_, '_> {
         })
     }
 
+    /// Whether `text` is in the form the runtime compares vendor text in (no whitespace, ASCII
+    /// brackets), so it is used as written; otherwise a diagnostic naming the form to write.
+    fn compared_as_written(&mut self, text: &Sp<String>, what: &str) -> bool {
+        let canonical: String = text
+            .value
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| match c {
+                '（' => '(',
+                '）' => ')',
+                c => c,
+            })
+            .collect();
+        if canonical == text.value {
+            return true;
+        }
+        self.cx.at(
+            self.f,
+            text,
+            format!(
+                "{what} are compared without whitespace and with ASCII brackets: write `{canonical}`"
+            ),
+            "here",
+        );
+        false
+    }
+
     fn fail<T, U>(&mut self, at: &Sp<U>, msg: &str) -> Option<T> {
         self.cx.at(self.f, at, msg.to_owned(), "here");
         None
     }
 
     fn tables(&mut self, m: &spec::MappingSpec) -> Vec<TableIr> {
-        let used_for_kind = |name: &str| kind_tables(m).contains(name);
+        let (used, for_kind) = (used_tables(m), kind_tables(m));
         let mut out = Vec::new();
         for (name, entries) in m.tables.iter() {
             let rust = format!(
@@ -92,8 +119,9 @@ impl MapCx<'_, '_> {
                     .to_uppercase()
                     .replace(|c: char| !c.is_ascii_alphanumeric(), "_")
             );
-            let for_kind = used_for_kind(&name.value);
-            for (_, v) in entries.iter() {
+            let for_kind = for_kind.contains(&name.value);
+            for (k, v) in entries.iter() {
+                self.compared_as_written(k, "table keys");
                 if for_kind && !catalog::KINDS.contains(&v.value.as_str()) {
                     self.cx.at(
                         self.f,
@@ -103,9 +131,8 @@ impl MapCx<'_, '_> {
                     );
                 }
             }
-            self.tables
-                .insert(name.value.clone(), (rust.clone(), for_kind));
-            if !used_tables(m).contains(&name.value) {
+            self.tables.insert(name.value.clone(), rust.clone());
+            if !used.contains(&name.value) {
                 self.cx.at(
                     self.f,
                     name,
@@ -567,28 +594,8 @@ impl MapCx<'_, '_> {
             if !self.has_labels {
                 return self.fail(label, "`label:` sources need a `labels:` section");
             }
-            if label
-                .value
-                .chars()
-                .any(|c| c.is_whitespace() || c == '（' || c == '）')
-            {
-                // Labels are compared in this form, so the runtime never rewrites them.
-                let canonical: String = label
-                    .value
-                    .chars()
-                    .filter(|c| !c.is_whitespace())
-                    .map(|c| match c {
-                        '（' => '(',
-                        '）' => ')',
-                        c => c,
-                    })
-                    .collect();
-                return self.fail(
-                    label,
-                    &format!(
-                        "labels are compared without whitespace and with ASCII brackets: write `{canonical}`"
-                    ),
-                );
+            if !self.compared_as_written(label, "labels") {
+                return None;
             }
             return Some(SourceIr::Label(label.value.clone()));
         }
@@ -723,7 +730,7 @@ impl MapCx<'_, '_> {
             }
             let rust_arg = match (name, &arg) {
                 ("table", Some(t)) => match self.tables.get(t.as_str()) {
-                    Some((rust, _)) => Some(rust.clone()),
+                    Some(rust) => Some(rust.clone()),
                     None => {
                         self.cx.at(
                             self.f,
@@ -770,31 +777,33 @@ impl MapCx<'_, '_> {
     }
 }
 
+/// Adds the tables named by `table(...)` normalizers in `source` and its nested sources.
+fn table_refs(source: &spec::SourceSpec, out: &mut BTreeSet<String>) {
+    for n in &source.normalize {
+        if let Some(("table", Some(t))) = parse_norm(&n.value) {
+            out.insert(t);
+        }
+    }
+    for part in source.join.iter().chain(source.first.iter()).flatten() {
+        table_refs(&part.value, out);
+    }
+    for nested in source.fields.iter().chain(source.columns.iter()) {
+        for (_, s) in nested.iter() {
+            table_refs(&s.value, out);
+        }
+    }
+}
+
+/// The field maps of a mapping: its own and each rule's.
+fn field_maps(m: &spec::MappingSpec) -> impl Iterator<Item = &SpMap<Sp<spec::SourceSpec>>> {
+    std::iter::once(&m.fields).chain(m.rules.iter().map(|(_, r)| &r.fields))
+}
+
 /// Table names used by any `table(...)` normalizer of the mapping.
 fn used_tables(m: &spec::MappingSpec) -> BTreeSet<String> {
-    fn scan(source: &spec::SourceSpec, out: &mut BTreeSet<String>) {
-        for n in &source.normalize {
-            if let Some(("table", Some(t))) = parse_norm(&n.value) {
-                out.insert(t);
-            }
-        }
-        for part in source.join.iter().chain(source.first.iter()).flatten() {
-            scan(&part.value, out);
-        }
-        for nested in source.fields.iter().chain(source.columns.iter()) {
-            for (_, s) in nested.iter() {
-                scan(&s.value, out);
-            }
-        }
-    }
     let mut out = BTreeSet::new();
-    for (_, s) in m.fields.iter() {
-        scan(&s.value, &mut out);
-    }
-    for (_, r) in m.rules.iter() {
-        for (_, s) in r.fields.iter() {
-            scan(&s.value, &mut out);
-        }
+    for (_, s) in field_maps(m).flat_map(|fields| fields.iter()) {
+        table_refs(&s.value, &mut out);
     }
     out
 }
@@ -802,18 +811,8 @@ fn used_tables(m: &spec::MappingSpec) -> BTreeSet<String> {
 /// Table names used by `table(...)` normalizers on the `kind` target.
 fn kind_tables(m: &spec::MappingSpec) -> BTreeSet<String> {
     let mut out = BTreeSet::new();
-    let mut scan = |fields: &SpMap<Sp<spec::SourceSpec>>| {
-        if let Some(src) = fields.get("kind") {
-            for n in &src.value.normalize {
-                if let Some(("table", Some(t))) = parse_norm(&n.value) {
-                    out.insert(t);
-                }
-            }
-        }
-    };
-    scan(&m.fields);
-    for (_, r) in m.rules.iter() {
-        scan(&r.fields);
+    for kind in field_maps(m).filter_map(|fields| fields.get("kind")) {
+        table_refs(&kind.value, &mut out);
     }
     out
 }

@@ -283,7 +283,9 @@ impl Cx<'_> {
             self.check_dotted(f, p);
         }
         self.check_envelope_collisions(f, r, visible);
-        let request_id_int = self.request_id_field_type(f, r, visible) == Some(TypeRef::Int);
+        let request_id_type = self.request_id_field_type(f, r, visible);
+        let request_id_in_payload = matches!(request_id_type, Some(TypeRef::String | TypeRef::Int));
+        let request_id_int = request_id_type == Some(TypeRef::Int);
         Some(ResponseIr {
             payload: r
                 .payload
@@ -292,6 +294,7 @@ impl Cx<'_> {
             payload_type: r.ty.value.clone(),
             json_string,
             request_id: r.request_id.as_ref().map(|p| dotted(&p.value)),
+            request_id_in_payload,
             request_id_int,
             request_id_header: r.request_id_header.as_ref().map(|h| h.value.clone()),
             content_type: r
