@@ -32,7 +32,8 @@ pub use qr_image::decode_qr_image;
 /// Resource limits for untrusted input. The defaults suit real invoices with a wide margin.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocalLimits {
-    /// Largest input file accepted, in bytes. Default 32 MiB (real e-invoices are < 1 MiB).
+    /// Largest input file accepted, in bytes. Default: the `local` API's `max_file_bytes` in
+    /// `specs/local.yaml`, 32 MiB (real e-invoices are < 1 MiB).
     pub max_input_bytes: usize,
     /// Most entries an OFD (zip) archive may list. Default 4096.
     pub max_zip_entries: usize,
@@ -50,7 +51,9 @@ pub struct LocalLimits {
 impl Default for LocalLimits {
     fn default() -> Self {
         LocalLimits {
-            max_input_bytes: 32 << 20,
+            max_input_bytes: crate::apis::fapiao::local::LIMITS
+                .max_file_bytes
+                .map_or(usize::MAX, |b| usize::try_from(b).unwrap_or(usize::MAX)),
             max_zip_entries: 4096,
             max_uncompressed_bytes: 128 << 20,
             max_compression_ratio: 200,
