@@ -187,8 +187,7 @@ pub(crate) fn status_kind(status: u16) -> Option<ErrorKind> {
 
 fn refusal_kind(refusal: &InputRefusal) -> ErrorKind {
     match refusal {
-        InputRefusal::TooLarge { .. } => ErrorKind::TooLarge,
-        InputRefusal::Dimensions { limit, .. } if *limit == "max_pixels" => ErrorKind::TooLarge,
+        r if r.is_too_large() => ErrorKind::TooLarge,
         InputRefusal::UnknownFormat { .. } | InputRefusal::UnsupportedFormat { .. } => {
             ErrorKind::UnsupportedFormat
         }

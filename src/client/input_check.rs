@@ -95,6 +95,20 @@ pub enum InputRefusal {
     Request(#[from] InputError),
 }
 
+/// The name [`InputRefusal::Dimensions`] gives the upper pixel limit.
+const MAX_PIXELS: &str = "max_pixels";
+
+impl InputRefusal {
+    /// Whether the input is over a size limit: too many bytes, or too many pixels on a side.
+    pub fn is_too_large(&self) -> bool {
+        match self {
+            InputRefusal::TooLarge { .. } => true,
+            InputRefusal::Dimensions { limit, .. } => *limit == MAX_PIXELS,
+            _ => false,
+        }
+    }
+}
+
 /// Checks an input against `api`'s limits and returns the file's detected format (`None` for
 /// URL-only input). Nothing is sent anywhere.
 pub fn check_input(api: &ApiDescriptor, input: &Input) -> Result<Option<FileFormat>, InputRefusal> {
@@ -253,7 +267,7 @@ fn check_pixels(api: &ApiDescriptor, file: &[u8], format: FileFormat) -> Result<
     if let Some(max) = api.limits.max_pixels
         && (width > max || height > max)
     {
-        return Err(refuse("max_pixels", max));
+        return Err(refuse(MAX_PIXELS, max));
     }
     Ok(())
 }

@@ -368,8 +368,7 @@ fn format_name(format: Option<FileFormat>) -> &'static str {
 /// Sorts a client-side input refusal into the problem the vendor would report.
 fn refusal(r: InputRefusal) -> Rejection {
     let problem = match &r {
-        InputRefusal::TooLarge { .. } => Problem::TooLarge,
-        InputRefusal::Dimensions { limit, .. } if *limit == "max_pixels" => Problem::TooLarge,
+        r if r.is_too_large() => Problem::TooLarge,
         InputRefusal::UnknownFormat { .. }
         | InputRefusal::UnsupportedFormat { .. }
         | InputRefusal::UnreadableHeader { .. } => Problem::UnsupportedFormat,
