@@ -388,9 +388,16 @@ fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, Unread> {
 async fn process(chain: &Chain, file: InputFile, validate: bool) -> Record {
     let path = file.path.clone();
     let limit = chain.max_file_bytes();
-    let read = tokio::task::spawn_blocking(move || read_bounded(&path, limit)).await;
-    let bytes = match read {
-        Ok(Ok(bytes)) => bytes,
+    // Hashing up to the size limit is blocking work too, so it runs beside the read.
+    let read = tokio::task::spawn_blocking(move || {
+        read_bounded(&path, limit).map(|bytes| {
+            let sha256 = content_hash(&bytes);
+            (bytes, sha256)
+        })
+    })
+    .await;
+    let (bytes, sha256) = match read {
+        Ok(Ok(read)) => read,
         Ok(Err(unread)) => return Record::error(file.display, None, unread.into_failure().failure),
         Err(err) => {
             return Record::error(
@@ -400,7 +407,6 @@ async fn process(chain: &Chain, file: InputFile, validate: bool) -> Record {
             );
         }
     };
-    let sha256 = content_hash(&bytes);
     let input = Arc::new(Input {
         file: Some(bytes),
         ..Input::default()
