@@ -60,16 +60,7 @@ fn resolve_url(
 ) -> Result<Url, ConfigError> {
     let parse = |template: &str| -> Result<Url, ConfigError> {
         let filled = fill_placeholders(api, template, region, credentials)?;
-        let invalid = |reason: String| ConfigError::InvalidEndpoint {
-            api: api.id,
-            url: redact_userinfo(template).into_owned(),
-            reason,
-        };
-        let url = Url::parse(&filled).map_err(|e| invalid(e.to_string()))?;
-        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-            return Err(invalid("not an absolute http(s) URL".to_owned()));
-        }
-        Ok(url)
+        absolute_url(api, template, &filled)
     };
     let Some(endpoint) = endpoint else {
         return parse(api.endpoint.url);
@@ -79,6 +70,25 @@ fn resolve_url(
         let spec = parse(api.endpoint.url)?;
         url.set_path(spec.path());
         url.set_query(spec.query());
+    }
+    Ok(url)
+}
+
+/// `url` parsed, when it is an absolute http(s) URL; errors show `template` (the URL as
+/// configured, before placeholders were filled) without its userinfo.
+pub(crate) fn absolute_url(
+    api: &ApiDescriptor,
+    template: &str,
+    url: &str,
+) -> Result<Url, ConfigError> {
+    let invalid = |reason: String| ConfigError::InvalidEndpoint {
+        api: api.id,
+        url: redact_userinfo(template).into_owned(),
+        reason,
+    };
+    let url = Url::parse(url).map_err(|e| invalid(e.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(invalid("not an absolute http(s) URL".to_owned()));
     }
     Ok(url)
 }

@@ -30,7 +30,7 @@ use sha2::{Digest, Sha256};
 use tokio::time::Instant;
 use url::Url;
 
-use super::endpoint::refuse_plain_http;
+use super::endpoint::{absolute_url, refuse_plain_http};
 use super::error::{VendorError, is_retryable_status, status_kind};
 use super::response::scrub;
 use super::transport::Transport;
@@ -89,18 +89,15 @@ impl TokenSource {
         let Some(issuer) = scheme.token_issuer() else {
             return Ok(None);
         };
-        let invalid = |url: &str, reason: String| ConfigError::InvalidEndpoint {
-            api: api.id,
-            url: url.to_owned(),
-            reason,
-        };
-        let spec_url = issuer
-            .token_url(api.auth.params)
-            .map_err(|e| invalid("(token URL)", e.to_string()))?;
-        let parsed = Url::parse(spec_url).map_err(|e| invalid(spec_url, e.to_string()))?;
-        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-            return Err(invalid(spec_url, "not an absolute http(s) URL".to_owned()));
-        }
+        let spec_url =
+            issuer
+                .token_url(api.auth.params)
+                .map_err(|e| ConfigError::InvalidEndpoint {
+                    api: api.id,
+                    url: "(token URL)".to_owned(),
+                    reason: e.to_string(),
+                })?;
+        let parsed = absolute_url(api, spec_url, spec_url)?;
         let url = if overridden {
             let mut url = api_url.clone();
             url.set_path(parsed.path());
