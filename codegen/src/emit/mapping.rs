@@ -425,13 +425,8 @@ impl MapEmit<'_> {
         });
         let sets = l.fields.iter().enumerate().map(|(i, f)| {
             let variant = format_ident!("{}", f.variant);
-            let field = match &f.source {
-                SourceIr::Path(p) => format!(
-                    "{prefix}{}[].{value_wire}",
-                    p.dotted().trim_start_matches('/')
-                ),
-                other => self.describe(prefix, other),
-            };
+            // As the descriptor's mapping rows name it (a record-rooted path has no prefix).
+            let field = format!("{}[].{value_wire}", self.describe(prefix, &f.source));
             let norms = norms(&f.norms);
             quote! {
                 it.set(::fapiao::mapping::#target_enum::#variant, row.cell(#i, #field), #norms);
