@@ -19,7 +19,15 @@ const TITLES: &[(&str, InvoiceKind)] = &[
     ),
     ("航空运输电子客票行程单", InvoiceKind::AirItinerary),
     ("货物运输业增值税专用发票", InvoiceKind::FreightVatSpecial),
+    (
+        "机动车销售统一发票（电子）",
+        InvoiceKind::MotorVehicleSaleElectronic,
+    ),
     ("机动车销售统一发票", InvoiceKind::MotorVehicleSale),
+    (
+        "二手车销售统一发票（电子）",
+        InvoiceKind::UsedCarSaleElectronic,
+    ),
     ("二手车销售统一发票", InvoiceKind::UsedCarSale),
     ("区块链", InvoiceKind::Blockchain),
     ("通行费", InvoiceKind::VatToll),
@@ -73,6 +81,15 @@ mod tests {
             ("深圳电子普通发票（区块链）", InvoiceKind::Blockchain),
             ("电子发票（铁路电子客票）", InvoiceKind::DigitalTrainTicket),
             ("货物运输业增值税专用发票", InvoiceKind::FreightVatSpecial),
+            (
+                "机动车销售统一发票(电子)",
+                InvoiceKind::MotorVehicleSaleElectronic,
+            ),
+            ("机动车销售统一发票", InvoiceKind::MotorVehicleSale),
+            (
+                "二手车销售统一发票（电子）",
+                InvoiceKind::UsedCarSaleElectronic,
+            ),
         ];
         for (title, kind) in cases {
             assert_eq!(kind_from_title(title), Some(kind), "{title}");
