@@ -359,6 +359,17 @@ pub enum InputKind {
 }
 
 impl InputKind {
+    /// Whether a field of this kind carries a file of `format` (the `*_base64` kinds of one
+    /// format admit only it; every other kind admits anything).
+    pub fn admits(self, format: FileFormat) -> bool {
+        match self {
+            InputKind::ImageBase64 => format.is_image(),
+            InputKind::PdfBase64 => format == FileFormat::Pdf,
+            InputKind::OfdBase64 => format == FileFormat::Ofd,
+            _ => true,
+        }
+    }
+
     /// The id used in specs.
     pub fn id(self) -> &'static str {
         match self {

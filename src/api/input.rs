@@ -4,7 +4,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use super::{FileFormat, Input};
+use super::{FileFormat, Input, InputKind};
 
 fn base64_if(input: &Input, accept: impl Fn(FileFormat) -> bool) -> Option<String> {
     let file = input.file.as_ref()?;
@@ -21,13 +21,15 @@ pub fn file_base64(input: &Input) -> Option<String> {
 
 /// Base64 of the file when it is an image.
 pub fn image_base64(input: &Input) -> Option<String> {
-    base64_if(input, FileFormat::is_image)
+    base64_if(input, |f| InputKind::ImageBase64.admits(f))
 }
 
 /// Base64 of the file when it is a PDF.
 pub fn pdf_base64(input: &Input) -> Option<String> {
     input.file.as_ref()?;
-    (input.format == Some(FileFormat::Pdf))
+    input
+        .format
+        .is_some_and(|f| InputKind::PdfBase64.admits(f))
         .then(|| file_base64(input))
         .flatten()
 }
@@ -35,7 +37,9 @@ pub fn pdf_base64(input: &Input) -> Option<String> {
 /// Base64 of the file when it is an OFD.
 pub fn ofd_base64(input: &Input) -> Option<String> {
     input.file.as_ref()?;
-    (input.format == Some(FileFormat::Ofd))
+    input
+        .format
+        .is_some_and(|f| InputKind::OfdBase64.admits(f))
         .then(|| file_base64(input))
         .flatten()
 }

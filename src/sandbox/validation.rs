@@ -177,8 +177,8 @@ pub(crate) fn check(
     check_presence(api, &fields)?;
     check_credential_fields(api, &fields, credentials)?;
     if let Some((field, file)) = file_input(api, &fields)? {
-        check_file(api, field, &file, &fields)?;
-        return Ok(Accepted { input: file });
+        let input = check_file(api, field, file, &fields)?;
+        return Ok(Accepted { input });
     }
     let url = api
         .request
@@ -307,22 +307,21 @@ fn decode_base64(field: &RequestField, value: &FieldValue) -> Result<Vec<u8>, Re
         .map_err(|_| invalid(format!("field {} is not valid base64", field.name)))
 }
 
-/// The file's size, format and pixel limits, and what the carrying field admits.
+/// The file's size, format and pixel limits, and what the carrying field admits; gives the
+/// file back when it passes.
 fn check_file(
     api: &'static ApiDescriptor,
     field: &RequestField,
-    file: &[u8],
+    file: Vec<u8>,
     fields: &HashMap<&'static str, FieldValue>,
-) -> Result<(), Rejection> {
+) -> Result<Vec<u8>, Rejection> {
     let input = Input {
-        file: Some(file.to_vec()),
+        file: Some(file),
         ..Input::default()
     };
     let format = check_input(api, &input).map_err(refusal)?;
     let admitted = match (field.input, format) {
-        (Some(InputKind::ImageBase64), Some(f)) => f.is_image(),
-        (Some(InputKind::PdfBase64), Some(f)) => f == FileFormat::Pdf,
-        (Some(InputKind::OfdBase64), Some(f)) => f == FileFormat::Ofd,
+        (Some(kind), Some(f)) => kind.admits(f),
         _ => true,
     };
     if !admitted {
@@ -348,7 +347,7 @@ fn check_file(
             format!("a PDF was sent without {} set to true", switch.name),
         ));
     }
-    Ok(())
+    Ok(input.file.unwrap_or_default())
 }
 
 /// Whether a boolean switch is on: as sent, else the vendor's documented default.
