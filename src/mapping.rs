@@ -57,17 +57,11 @@ pub fn found_list<T: Display>(
     values: Option<&Vec<T>>,
     field: &'static str,
 ) -> Option<Found<'static>> {
-    let texts: Vec<String> = values?
-        .iter()
-        .map(ToString::to_string)
-        .filter(|t| !t.trim().is_empty())
-        .collect();
-    (!texts.is_empty()).then(|| Found {
-        text: Cow::Owned(texts.join("; ")),
+    joined(
+        values?.iter().map(|v| Cow::Owned(v.to_string())),
+        "; ",
         field,
-        polygon: None,
-        confidence: None,
-    })
+    )
 }
 
 /// A constant from the spec.
@@ -87,12 +81,16 @@ pub fn join<'a, const N: usize>(
     sep: &str,
     field: &'static str,
 ) -> Option<Found<'a>> {
-    let texts: Vec<Cow<'a, str>> = parts
-        .into_iter()
-        .flatten()
-        .map(|p| p.text)
-        .filter(|t| !t.trim().is_empty())
-        .collect();
+    joined(parts.into_iter().flatten().map(|p| p.text), sep, field)
+}
+
+/// The non-blank `texts` joined with `sep`; `None` when all are blank.
+fn joined<'a>(
+    texts: impl Iterator<Item = Cow<'a, str>>,
+    sep: &str,
+    field: &'static str,
+) -> Option<Found<'a>> {
+    let texts: Vec<Cow<'a, str>> = texts.filter(|t| !t.trim().is_empty()).collect();
     (!texts.is_empty()).then(|| Found {
         text: Cow::Owned(texts.join(sep)),
         field,
