@@ -73,9 +73,9 @@ pub struct ApiIr {
     pub examples: Vec<ExampleIr>,
     /// Mapping onto the unified model.
     pub mapping: Option<MappingIr>,
-    /// Error codes for request problems: missing_field, invalid_value, too_large,
-    /// unsupported_format, rate_limited.
-    pub emulation: [Option<String>; 5],
+    /// Error codes for request problems by key, in
+    /// [`EmulationSpec::labelled`](crate::spec::EmulationSpec::labelled) order.
+    pub emulation: [(&'static str, Option<String>); 5],
     /// For local APIs: (unified field, source) pairs the backend fills.
     pub fills: Vec<(String, String)>,
 }
@@ -131,8 +131,8 @@ pub struct AuthIr {
     pub regions: Vec<String>,
     /// Default region.
     pub default_region: Option<String>,
-    /// Failure codes: bad_signature, expired, unknown_key, missing.
-    pub failures: [Option<String>; 4],
+    /// Failure codes by key, in [`AuthFailuresSpec::labelled`](crate::spec::AuthFailuresSpec::labelled) order.
+    pub failures: [(&'static str, Option<String>); 4],
 }
 
 /// Limits.

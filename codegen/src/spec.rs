@@ -141,6 +141,19 @@ pub struct EmulationSpec {
     pub rate_limited: Option<Sp<String>>,
 }
 
+impl EmulationSpec {
+    /// Each code with its key, in the one order the IR, the docs and the descriptor follow.
+    pub fn labelled(&self) -> [(&'static str, &Option<Sp<String>>); 5] {
+        [
+            ("missing_field", &self.missing_field),
+            ("invalid_value", &self.invalid_value),
+            ("too_large", &self.too_large),
+            ("unsupported_format", &self.unsupported_format),
+            ("rate_limited", &self.rate_limited),
+        ]
+    }
+}
+
 /// Chinese and English text given inline (`zh:` / `en:` keys).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -211,6 +224,18 @@ pub struct AuthFailuresSpec {
     pub unknown_key: Option<Sp<String>>,
     /// Code for missing or malformed auth data.
     pub missing: Option<Sp<String>>,
+}
+
+impl AuthFailuresSpec {
+    /// Each code with its key, in the one order the IR, the docs and the descriptor follow.
+    pub fn labelled(&self) -> [(&'static str, &Option<Sp<String>>); 4] {
+        [
+            ("bad_signature", &self.bad_signature),
+            ("expired", &self.expired),
+            ("unknown_key", &self.unknown_key),
+            ("missing", &self.missing),
+        ]
+    }
 }
 
 /// `limits:` section.

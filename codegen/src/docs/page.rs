@@ -178,16 +178,6 @@ struct Credential {
     secret: String,
 }
 
-const AUTH_FAILURES: [&str; 4] = ["bad_signature", "expired", "unknown_key", "missing"];
-
-const EMULATED: [&str; 5] = [
-    "missing_field",
-    "invalid_value",
-    "too_large",
-    "unsupported_format",
-    "rate_limited",
-];
-
 fn auth(a: &AuthIr) -> Auth {
     let mut facts = vec![fact("Scheme", code(&a.scheme))];
     if !a.regions.is_empty() {
@@ -215,15 +205,14 @@ fn auth(a: &AuthIr) -> Auth {
                 secret: yes_no(*secret),
             })
             .collect(),
-        failures: labelled_codes(&AUTH_FAILURES, &a.failures),
+        failures: labelled_codes(&a.failures),
     }
 }
 
 /// `(situation, vendor code)` pairs for the codes that are set.
-fn labelled_codes(labels: &[&str], codes: &[Option<String>]) -> Vec<Pair> {
-    labels
+fn labelled_codes(codes: &[(&str, Option<String>)]) -> Vec<Pair> {
+    codes
         .iter()
-        .zip(codes)
         .filter_map(|(label, c)| {
             c.as_ref().map(|c| Pair {
                 name: code(label),
@@ -234,7 +223,7 @@ fn labelled_codes(labels: &[&str], codes: &[Option<String>]) -> Vec<Pair> {
 }
 
 fn emulation(api: &ApiIr) -> Vec<Pair> {
-    labelled_codes(&EMULATED, &api.emulation)
+    labelled_codes(&api.emulation)
 }
 
 fn codes(items: &[String]) -> String {

@@ -148,7 +148,7 @@ pub(crate) fn descriptor(api: &ApiIr) -> TokenStream {
         }
     });
     let mapping = mapping_rows(api);
-    let [missing, invalid, too_large, format, rate] = api.emulation.clone().map(opt);
+    let [missing, invalid, too_large, format, rate] = api.emulation.clone().map(|(_, c)| opt(c));
     quote! {
         /// Input limits of this API, checked before any network call.
         pub const LIMITS: ::fapiao::api::Limits = #limits;
@@ -206,7 +206,7 @@ fn auth(api: &ApiIr) -> TokenStream {
     });
     let regions = &a.regions;
     let default_region = opt(a.default_region.as_deref());
-    let [bad, expired, unknown, missing] = a.failures.clone().map(opt);
+    let [bad, expired, unknown, missing] = a.failures.clone().map(|(_, c)| opt(c));
     quote! {
         ::fapiao::api::AuthDescriptor {
             scheme: #scheme,

@@ -70,17 +70,7 @@ impl Cx<'_> {
             examples,
             mapping: None,
             fills: self.fills(f, s, local),
-            emulation: {
-                let e = &s.emulation;
-                [
-                    &e.missing_field,
-                    &e.invalid_value,
-                    &e.too_large,
-                    &e.unsupported_format,
-                    &e.rate_limited,
-                ]
-                .map(|c| c.as_ref().map(|c| c.value.clone()))
-            },
+            emulation: s.emulation.labelled().map(codes_by_key),
         })
     }
 
@@ -367,15 +357,13 @@ impl Cx<'_> {
                 "not listed",
             );
         }
-        let fl = &a.failures;
-        let failures = [&fl.bad_signature, &fl.expired, &fl.unknown_key, &fl.missing];
         Some(AuthIr {
             scheme: scheme.id.to_owned(),
             params,
             credentials,
             regions,
             default_region: a.default_region.as_ref().map(|d| d.value.clone()),
-            failures: failures.map(|c| c.as_ref().map(|c| c.value.clone())),
+            failures: a.failures.labelled().map(codes_by_key),
         })
     }
 
@@ -831,4 +819,11 @@ impl Cx<'_> {
         }
         abs.to_string_lossy().into_owned()
     }
+}
+
+/// A labelled spec code as the IR keeps it.
+fn codes_by_key(
+    (key, code): (&'static str, &Option<Sp<String>>),
+) -> (&'static str, Option<String>) {
+    (key, code.as_ref().map(|c| c.value.clone()))
 }

@@ -145,19 +145,11 @@ impl Cx<'_> {
 
     /// Codes named by `auth.failures` and `emulation` must be declared (or imported) errors.
     pub(super) fn check_failure_codes(&mut self, f: FileId, s: &spec::Spec, api: &ApiIr) {
-        let e = &s.emulation;
-        let mut codes = vec![
-            &e.missing_field,
-            &e.invalid_value,
-            &e.too_large,
-            &e.unsupported_format,
-            &e.rate_limited,
-        ];
+        let mut codes = s.emulation.labelled().to_vec();
         if let Some(a) = &s.auth {
-            let fl = &a.failures;
-            codes.extend([&fl.bad_signature, &fl.expired, &fl.unknown_key, &fl.missing]);
+            codes.extend(a.failures.labelled());
         }
-        for code in codes.into_iter().flatten() {
+        for code in codes.into_iter().filter_map(|(_, c)| c.as_ref()) {
             if !api.errors.iter().any(|e| e.code == code.value) {
                 self.at(
                     f,
