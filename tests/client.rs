@@ -1454,3 +1454,35 @@ mod baidu_tokens {
         );
     }
 }
+
+#[test]
+fn settings_are_checked_without_a_call() {
+    let legacy = fapiao::api::find("tencent.invoice_legacy")
+        .expect("registered")
+        .descriptor();
+    let configured = |names: &[&str]| {
+        names
+            .iter()
+            .fold(
+                Client::builder().no_config_file().environment(|_| None),
+                |b, name| b.credential(legacy.id, name, "value"),
+            )
+            .build()
+            .expect("client")
+    };
+    let none = configured(&[]).check_settings(legacy).unwrap_err();
+    assert!(
+        matches!(none, Error::Config(ConfigError::MissingCredentials { .. })),
+        "{none:?}"
+    );
+    let without_app_id = configured(&["secret_id", "secret_key"])
+        .check_settings(legacy)
+        .unwrap_err();
+    assert!(
+        matches!(&without_app_id, Error::Config(ConfigError::MissingCredentials { names, .. }) if names == "app_id"),
+        "{without_app_id:?}"
+    );
+    configured(&["app_id", "secret_id", "secret_key"])
+        .check_settings(legacy)
+        .expect("every credential configured");
+}

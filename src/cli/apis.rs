@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use fapiao::api::{DynApi, Input, InputError, Limits};
+use fapiao::api::{DynApi, InputError, Limits};
 use fapiao::client::{Client, ClientBuilder, ConfigError, Error, InputRefusal};
 
 use super::CliError;
@@ -12,7 +12,7 @@ use super::backends::Backend;
 use super::output::table;
 
 /// Prints one row per registered API, `local` included.
-pub fn run(runtime: &tokio::runtime::Runtime, args: &ApisArgs) -> Result<ExitCode, CliError> {
+pub fn run(args: &ApisArgs) -> Result<ExitCode, CliError> {
     let client = client_builder(args.config.as_deref())
         .build()
         .map_err(CliError::usage)?;
@@ -33,7 +33,7 @@ pub fn run(runtime: &tokio::runtime::Runtime, args: &ApisArgs) -> Result<ExitCod
             let d = backend.descriptor();
             let credentials = match backend {
                 Backend::Local(_) => "not needed".to_owned(),
-                Backend::Cloud(api) => match runtime.block_on(check_settings(&client, api)) {
+                Backend::Cloud(api) => match check_settings(&client, api) {
                     Ok(()) => "present".to_owned(),
                     Err(problem) => problem.summary,
                 },
@@ -80,22 +80,9 @@ pub struct SettingsProblem {
 }
 
 /// Checks that `client` can call `api` — credentials, region, endpoint — without sending
-/// anything.
-///
-/// The client resolves an API's settings on its first call, after checking the input and
-/// before encoding it. An empty input passes the check and then fails to encode (every
-/// invoice API needs a file or a URL), so a call with it reports a settings problem, or an
-/// encoding refusal once the settings are fine — never a request. An API that would accept
-/// an empty input is not probed: its settings are checked by the first real call instead.
-pub async fn check_settings(
-    client: &Client,
-    api: &'static dyn DynApi,
-) -> Result<(), SettingsProblem> {
-    let empty = Input::default();
-    if api.encode_input(&empty, &|_| Some(String::new())).is_ok() {
-        return Ok(());
-    }
-    let Err(err) = client.recognize(api, &empty).await else {
+/// anything ([`Client::check_settings`]), in the words of the `apis` table and usage errors.
+pub fn check_settings(client: &Client, api: &'static dyn DynApi) -> Result<(), SettingsProblem> {
+    let Err(err) = client.check_settings(api.descriptor()) else {
         return Ok(());
     };
     let summary = match &err {
@@ -103,13 +90,12 @@ pub async fn check_settings(
             format!("missing: {env_vars}")
         }
         Error::Config(ConfigError::PlainHttp { .. }) => "plain HTTP: needs allow_http".to_owned(),
-        Error::Config(_) => "invalid settings".to_owned(),
         Error::InputRefused(InputRefusal::Request(InputError::MissingCredential {
             name, ..
         })) => {
             format!("missing: {name}")
         }
-        _ => return Ok(()),
+        _ => "invalid settings".to_owned(),
     };
     Err(SettingsProblem {
         summary,

@@ -78,7 +78,7 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Recognize(args) => recognize::run(&runtime, args),
-        Command::Apis(args) => apis::run(&runtime, &args),
+        Command::Apis(args) => apis::run(&args),
         Command::Validate(args) => validate::run(&args),
         Command::Sandbox(args) => runtime
             .block_on(fapiao::sandbox::cli::run(args))

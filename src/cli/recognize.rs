@@ -37,7 +37,7 @@ pub fn run(runtime: &Runtime, args: RecognizeArgs) -> Result<ExitCode, CliError>
         .or_else(|| args.output.as_deref().and_then(Format::from_path))
         .unwrap_or(Format::Json);
     check_output_options(format, &args)?;
-    let chain = Arc::new(build_chain(runtime, &args)?);
+    let chain = Arc::new(build_chain(&args)?);
     let formats = chain
         .backends()
         .flat_map(|b| b.descriptor().limits.formats.iter().copied());
@@ -92,7 +92,7 @@ fn check_output_options(format: Format, args: &RecognizeArgs) -> Result<(), CliE
 
 /// The chain of `--api` or `--apis`, with a client for its cloud APIs whose settings have
 /// been checked.
-fn build_chain(runtime: &Runtime, args: &RecognizeArgs) -> Result<Chain, CliError> {
+fn build_chain(args: &RecognizeArgs) -> Result<Chain, CliError> {
     let ids: Vec<&str> = if args.apis.is_empty() {
         vec![args.api.as_deref().unwrap_or("local")]
     } else {
@@ -106,9 +106,7 @@ fn build_chain(runtime: &Runtime, args: &RecognizeArgs) -> Result<Chain, CliErro
     if let Some(client) = &client {
         for backend in &backends {
             if let Backend::Cloud(api) = backend {
-                runtime
-                    .block_on(check_settings(client, *api))
-                    .map_err(|problem| CliError::usage(problem.message))?;
+                check_settings(client, *api).map_err(|problem| CliError::usage(problem.message))?;
             }
         }
     }

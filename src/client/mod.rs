@@ -100,7 +100,8 @@ use self::token::{TokenCache, TokenSource};
 use self::transport::{RawResponse, Transport};
 use crate::Invoice;
 use crate::api::{
-    Api, ApiDescriptor, ApiRequest, DecodeError, DynApi, EncodedRequest, ErrorKind, Input, Reply,
+    Api, ApiDescriptor, ApiRequest, DecodeError, DynApi, EncodedRequest, ErrorKind, Input,
+    InputError, InputKind, Reply,
 };
 use crate::auth::{self, AuthScheme, Credentials, HttpRequest, SignContext};
 
@@ -198,6 +199,21 @@ impl Client {
             .execute(&state, encoded, |body| api.decode_invoices(body))
             .await?;
         Ok(response.payload)
+    }
+
+    /// Checks, without sending anything, that `api` can be called with this client's settings:
+    /// the credentials its auth scheme and its request fields need, its region and its
+    /// endpoint. What the first call would otherwise report is reported here.
+    pub fn check_settings(&self, api: &'static ApiDescriptor) -> Result<(), Error> {
+        let state = self.state(api)?;
+        for field in api.request {
+            if let Some(InputKind::Credential(name)) = field.input
+                && state.public_credential(name).is_none()
+            {
+                return Err(InputError::MissingCredential { api: api.id, name }.into());
+            }
+        }
+        Ok(())
     }
 
     /// The resolved state of `api`, resolved on first use. Failures are not cached, so a
