@@ -43,6 +43,21 @@ fn assert_own_peak_below(test: &str, bound_kib: u64, operation: impl FnOnce()) {
     }
 }
 
+/// [`assert_own_peak_below`] for async work, run on a single-threaded runtime in the child.
+fn assert_async_peak_below<F: std::future::Future>(
+    test: &str,
+    bound_kib: u64,
+    work: impl FnOnce() -> F,
+) {
+    assert_own_peak_below(test, bound_kib, || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(work());
+    });
+}
+
 /// Runs `operation` (which runs the `fapiao` binary) in a child process and checks the peak
 /// memory of the binary.
 fn assert_binary_peak_below(test: &str, bound_kib: u64, operation: impl FnOnce()) {
@@ -363,16 +378,10 @@ fn images_declaring_60000_pixels_a_side_are_refused_by_the_local_backend_within_
 
 #[test]
 fn images_declaring_60000_pixels_a_side_are_refused_by_the_client_before_sending() {
-    assert_own_peak_below(
+    assert_async_peak_below(
         "images_declaring_60000_pixels_a_side_are_refused_by_the_client_before_sending",
         64 * MIB,
-        || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a runtime");
-            runtime.block_on(client_refuses_huge_images());
-        },
+        client_refuses_huge_images,
     );
 }
 
@@ -441,16 +450,10 @@ async fn endless_answer(listener: tokio::net::TcpListener) {
 
 #[test]
 fn an_endless_response_body_is_cut_off_at_32_mib_within_128_mib() {
-    assert_own_peak_below(
+    assert_async_peak_below(
         "an_endless_response_body_is_cut_off_at_32_mib_within_128_mib",
         128 * MIB,
-        || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a runtime");
-            runtime.block_on(client_cuts_off_an_endless_answer());
-        },
+        client_cuts_off_an_endless_answer,
     );
 }
 
@@ -509,16 +512,10 @@ async fn status_line(addr: std::net::SocketAddr, request: &[u8]) -> String {
 
 #[test]
 fn the_sandbox_refuses_oversized_heads_and_bodies_unread_within_64_mib() {
-    assert_own_peak_below(
+    assert_async_peak_below(
         "the_sandbox_refuses_oversized_heads_and_bodies_unread_within_64_mib",
         64 * MIB,
-        || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("a runtime");
-            runtime.block_on(sandbox_refuses_oversized_requests());
-        },
+        sandbox_refuses_oversized_requests,
     );
 }
 
