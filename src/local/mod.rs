@@ -20,6 +20,7 @@
 //! decompressed or decoded, and archives are read into memory only, never extracted.
 
 mod fields;
+mod layout;
 mod ofd;
 mod pdf;
 mod qr_image;

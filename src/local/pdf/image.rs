@@ -1,0 +1,316 @@
+//! Image XObjects as grayscale, searched for the invoice QR.
+
+use std::collections::HashSet;
+
+use image::{GrayImage, Luma};
+use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
+
+use super::super::{LocalError, check_ratio, qr_image};
+use super::{MAX_FORM_DEPTH, PageReader, deref_dict, stream_limit};
+
+impl PageReader<'_> {
+    pub(super) fn qr_texts(&self) -> Result<Vec<String>, LocalError> {
+        let mut seen = HashSet::new();
+        let mut texts = Vec::new();
+        for resources in &self.resources {
+            self.collect_image_qr(resources, 0, &mut seen, &mut texts)?;
+            if !texts.is_empty() {
+                break;
+            }
+        }
+        Ok(texts)
+    }
+
+    fn collect_image_qr(
+        &self,
+        resources: &Dictionary,
+        depth: usize,
+        seen: &mut HashSet<ObjectId>,
+        texts: &mut Vec<String>,
+    ) -> Result<(), LocalError> {
+        let Some(xobjects) = deref_dict(self.doc, resources.get(b"XObject").ok()) else {
+            return Ok(());
+        };
+        for (_, entry) in xobjects.iter() {
+            let Ok((id, Object::Stream(stream))) = self.doc.dereference(entry) else {
+                continue;
+            };
+            if let Some(id) = id
+                && !seen.insert(id)
+            {
+                continue;
+            }
+            match stream.dict.get(b"Subtype").and_then(Object::as_name) {
+                Ok(b"Image") => {
+                    if let Some(gray) = self.image_to_gray(stream)? {
+                        texts.extend(qr_image::decode_gray(&gray));
+                    }
+                }
+                Ok(b"Form") if depth < MAX_FORM_DEPTH => {
+                    if let Some(inner) = deref_dict(self.doc, stream.dict.get(b"Resources").ok()) {
+                        self.collect_image_qr(inner, depth + 1, seen, texts)?;
+                    }
+                }
+                _ => {}
+            }
+            if !texts.is_empty() {
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    /// An image XObject as grayscale; `None` for encodings not worth decoding here
+    /// (JBIG2, CCITT, JPEG 2000, unusual color spaces).
+    fn image_to_gray(&self, stream: &Stream) -> Result<Option<GrayImage>, LocalError> {
+        let dict = &stream.dict;
+        let dim = |key: &[u8]| {
+            dict.get(key)
+                .ok()
+                .and_then(|o| o.as_i64().ok())
+                .and_then(|v| u32::try_from(v).ok())
+                .filter(|v| *v > 0)
+        };
+        let (Some(width), Some(height)) = (dim(b"Width"), dim(b"Height")) else {
+            return Ok(None);
+        };
+        qr_image::check_pixels(width, height, self.limits)?;
+        let filters: Vec<&[u8]> = stream.filters().unwrap_or_default();
+        if filters.last() == Some(&&b"DCTDecode"[..]) {
+            if filters.len() != 1 {
+                return Ok(None);
+            }
+            // Embedded JPEG: decoded (and its size re-checked) by the image reader.
+            return Ok(qr_image::load_gray(&stream.content, self.limits).ok());
+        }
+        if filters
+            .iter()
+            .any(|f| matches!(*f, b"JBIG2Decode" | b"CCITTFaxDecode" | b"JPXDecode"))
+        {
+            return Ok(None);
+        }
+        let data = self.decompress(stream, "image XObject")?;
+        let Some(color) = ColorModel::of(self.doc, dict) else {
+            return Ok(None);
+        };
+        let mut gray = color.to_gray(&data, width, height);
+        if let Some(gray) = gray.as_mut()
+            && let Some(mask) = self.soft_mask(dict, width, height)?
+        {
+            composite_over_white(gray, &mask);
+        }
+        Ok(gray)
+    }
+
+    /// The `/SMask` of an image as alpha, when it has the image's size.
+    fn soft_mask(
+        &self,
+        dict: &Dictionary,
+        width: u32,
+        height: u32,
+    ) -> Result<Option<GrayImage>, LocalError> {
+        let Ok((_, Object::Stream(mask))) = dict
+            .get(b"SMask")
+            .map_or(Err(()), |o| self.doc.dereference(o).map_err(|_| ()))
+        else {
+            return Ok(None);
+        };
+        let data = self.decompress(mask, "soft mask")?;
+        let bits = mask
+            .dict
+            .get(b"BitsPerComponent")
+            .and_then(Object::as_i64)
+            .unwrap_or(8);
+        Ok(ColorModel::Gray { bits }.to_gray(&data, width, height))
+    }
+
+    fn decompress(&self, stream: &Stream, what: &str) -> Result<Vec<u8>, LocalError> {
+        let limit = stream_limit(self.limits);
+        let data = stream.decompressed_content_with_limit(limit).map_err(|_| {
+            LocalError::UncompressedTooLarge {
+                what: what.to_owned(),
+                limit: self.limits.max_uncompressed_bytes,
+            }
+        })?;
+        check_ratio(
+            what,
+            data.len() as u64,
+            stream.content.len() as u64,
+            self.limits,
+        )?;
+        Ok(data)
+    }
+
+}
+
+/// How an image XObject's samples map to gray.
+enum ColorModel {
+    Gray {
+        bits: i64,
+    },
+    Rgb,
+    Cmyk,
+    /// `[/Indexed base hival lookup]`: palette of gray levels.
+    Indexed {
+        bits: i64,
+        palette: Vec<u8>,
+    },
+}
+
+impl ColorModel {
+    fn of(doc: &Document, dict: &Dictionary) -> Option<ColorModel> {
+        let bits = dict
+            .get(b"BitsPerComponent")
+            .and_then(Object::as_i64)
+            .unwrap_or(1);
+        if matches!(dict.get(b"ImageMask").and_then(Object::as_bool), Ok(true)) {
+            return Some(ColorModel::Gray { bits: 1 });
+        }
+        let space = doc.dereference(dict.get(b"ColorSpace").ok()?).ok()?.1;
+        match space {
+            Object::Name(name) => Self::named(name, bits),
+            Object::Array(parts) => {
+                let family = parts.first()?.as_name().ok()?;
+                match family {
+                    b"Indexed" => Self::indexed(doc, parts, bits),
+                    b"ICCBased" => {
+                        let (_, profile) = doc.dereference(parts.get(1)?).ok()?;
+                        let n = profile
+                            .as_stream()
+                            .ok()?
+                            .dict
+                            .get(b"N")
+                            .ok()?
+                            .as_i64()
+                            .ok()?;
+                        Self::components(n, bits)
+                    }
+                    other => Self::named(other, bits),
+                }
+            }
+            _ => None,
+        }
+    }
+
+    fn named(name: &[u8], bits: i64) -> Option<ColorModel> {
+        match name {
+            b"DeviceGray" | b"CalGray" | b"G" => Some(ColorModel::Gray { bits }),
+            b"DeviceRGB" | b"CalRGB" | b"RGB" => Self::components(3, bits),
+            b"DeviceCMYK" | b"CMYK" => Self::components(4, bits),
+            _ => None,
+        }
+    }
+
+    fn components(n: i64, bits: i64) -> Option<ColorModel> {
+        match (n, bits) {
+            (1, _) => Some(ColorModel::Gray { bits }),
+            (3, 8) => Some(ColorModel::Rgb),
+            (4, 8) => Some(ColorModel::Cmyk),
+            _ => None,
+        }
+    }
+
+    fn indexed(doc: &Document, parts: &[Object], bits: i64) -> Option<ColorModel> {
+        let (_, base) = doc.dereference(parts.get(1)?).ok()?;
+        let channels = match base {
+            Object::Name(n) if n.as_slice() == b"DeviceGray" => 1,
+            Object::Name(n) if n.as_slice() == b"DeviceCMYK" => 4,
+            _ => 3,
+        };
+        let (_, lookup) = doc.dereference(parts.get(3)?).ok()?;
+        let table = match lookup {
+            Object::String(bytes, _) => bytes.clone(),
+            Object::Stream(s) => s.decompressed_content().ok()?,
+            _ => return None,
+        };
+        let palette = table.chunks_exact(channels).map(to_luma).collect();
+        Some(ColorModel::Indexed { bits, palette })
+    }
+
+    /// Converts packed samples (rows padded to whole bytes) to gray; `None` when short.
+    fn to_gray(&self, data: &[u8], width: u32, height: u32) -> Option<GrayImage> {
+        let (channels, bits) = match self {
+            ColorModel::Gray { bits } | ColorModel::Indexed { bits, .. } => (1, *bits),
+            ColorModel::Rgb => (3, 8),
+            ColorModel::Cmyk => (4, 8),
+        };
+        let bits = u64::try_from(bits)
+            .ok()
+            .filter(|b| matches!(b, 1 | 2 | 4 | 8))?;
+        let row_bytes = (u64::from(width) * channels * bits).div_ceil(8);
+        if (data.len() as u64) < row_bytes * u64::from(height) {
+            return None;
+        }
+        let row_bytes = usize::try_from(row_bytes).ok()?;
+        let sample = |row: &[u8], index: usize| -> u8 {
+            let bit = index * bits as usize;
+            let byte = row.get(bit / 8).copied().unwrap_or(0);
+            let shift = 8 - bits as usize - bit % 8;
+            (byte >> shift) & ((1u16 << bits) - 1) as u8
+        };
+        let max = ((1u16 << bits) - 1) as u8;
+        Some(GrayImage::from_fn(width, height, |x, y| {
+            let row = data.get(y as usize * row_bytes..).unwrap_or_default();
+            let x = x as usize;
+            let value = match self {
+                ColorModel::Gray { .. } => {
+                    (u16::from(sample(row, x)) * 255 / u16::from(max).max(1)) as u8
+                }
+                ColorModel::Indexed { palette, .. } => palette
+                    .get(usize::from(sample(row, x)))
+                    .copied()
+                    .unwrap_or(255),
+                ColorModel::Rgb => to_luma(row.get(x * 3..x * 3 + 3).unwrap_or(&[255; 3])),
+                ColorModel::Cmyk => to_luma(row.get(x * 4..x * 4 + 4).unwrap_or(&[0; 4])),
+            };
+            Luma([value])
+        }))
+    }
+}
+
+/// Luma of a gray, RGB or CMYK sample.
+fn to_luma(c: &[u8]) -> u8 {
+    match *c {
+        [g] => g,
+        [r, g, b] => ((u32::from(r) * 299 + u32::from(g) * 587 + u32::from(b) * 114) / 1000) as u8,
+        [c, m, y, k] => {
+            let ink = (u32::from(c) * 3 + u32::from(m) * 6 + u32::from(y)) / 10 + u32::from(k);
+            255u32.saturating_sub(ink) as u8
+        }
+        _ => 255,
+    }
+}
+
+/// Paints the image over a white page through its alpha mask.
+fn composite_over_white(image: &mut GrayImage, alpha: &GrayImage) {
+    for (pixel, a) in image.pixels_mut().zip(alpha.pixels()) {
+        let (v, a) = (u32::from(pixel.0[0]), u32::from(a.0[0]));
+        pixel.0[0] = ((v * a + 255 * (255 - a)) / 255) as u8;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_bit_indexed_samples_unpack_through_the_palette() {
+        let model = ColorModel::Indexed {
+            bits: 1,
+            palette: vec![0, 255],
+        };
+        // 3 px wide: rows padded to a byte; 0b101..... then 0b010.....
+        let gray = model.to_gray(&[0b1010_0000, 0b0100_0000], 3, 2).unwrap();
+        let pixels: Vec<u8> = gray.pixels().map(|p| p.0[0]).collect();
+        assert_eq!(pixels, [255, 0, 255, 0, 255, 0]);
+        assert!(model.to_gray(&[0], 3, 2).is_none(), "short data is refused");
+    }
+
+    #[test]
+    fn soft_mask_composites_over_white() {
+        let mut image = GrayImage::from_pixel(2, 1, Luma([0]));
+        let alpha = GrayImage::from_raw(2, 1, vec![255, 0]).unwrap();
+        composite_over_white(&mut image, &alpha);
+        assert_eq!(image.as_raw(), &[0, 255]);
+    }
+}

@@ -1,0 +1,208 @@
+//! PDF invoices: the QR image XObject and the positioned text layer.
+//!
+//! Per page, image XObjects (Flate gray/RGB/Indexed incl. 1-bit, with `/SMask` composited
+//! over white; DCT via the JPEG decoder) are searched for the invoice QR, and the text layer
+//! is extracted with positions — through `/ToUnicode`, or as UCS-2 code units for legacy
+//! e-invoice fonts (`/Encoding /UniGB-UCS2-H`, no ToUnicode) — then grouped into lines and
+//! mapped by label (发票代码, 发票号码, …). Objects inside `/ObjStm` are resolved by lopdf when
+//! the file is loaded. Form XObjects are followed with a visited set and a depth cap, so a
+//! self-referencing graph ends. A page without a usable text layer still yields its QR fields.
+//!
+//! Parsing a content stream costs far more memory than the stream's bytes (lopdf keeps every
+//! operation with room for operands: ~300 bytes per byte of `q q q …`), so the content read
+//! per page — page content and forms together — is capped at [`MAX_PAGE_CONTENT_BYTES`]. A
+//! page over the cap has its text layer skipped (noted in `extra["local:pdf_text"]`); its QR
+//! image is still read. For the same reason object streams are read only up to
+//! [`MAX_LOAD_STREAM_BYTES`] each.
+
+mod content;
+mod font;
+mod image;
+mod text;
+
+use std::cell::Cell;
+
+use lopdf::content::{Content, Operation};
+use lopdf::{DecompressError, Dictionary, Document, LoadOptions, Object, ObjectId, Stream};
+
+use crate::invoice::Invoice;
+
+
+use self::text::{Line, Run, apply_text, lines_from_runs};
+use super::fields::Draft;
+use super::{LocalError, LocalLimits, qr_image};
+
+/// Pages read from one PDF; invoices are one or two pages, batches rarely exceed this.
+const MAX_PAGES: usize = 64;
+/// Deepest chain of Form XObjects followed.
+const MAX_FORM_DEPTH: usize = 8;
+/// Most graphics-state saves (`q`) kept; deeper nesting is ignored, not followed.
+const MAX_STATE_STACK: usize = 64;
+/// Content-stream bytes parsed per page, page content and Form XObjects together. Invoice
+/// pages hold tens of kilobytes; parsing this much costs at most ~150 MiB.
+const MAX_PAGE_CONTENT_BYTES: usize = 512 << 10;
+/// Bytes an object or cross-reference stream may decompress to while the file loads. Real
+/// ones hold kilobytes; the objects parsed from one cost up to ~120 bytes per byte.
+const MAX_LOAD_STREAM_BYTES: usize = 2 << 20;
+
+/// Reads every page holding invoice data.
+pub(super) fn recognize(bytes: &[u8], limits: &LocalLimits) -> Result<Vec<Invoice>, LocalError> {
+    let options = LoadOptions {
+        max_decompressed_size: Some(MAX_LOAD_STREAM_BYTES.min(stream_limit(limits))),
+        ..LoadOptions::default()
+    };
+    let doc = Document::load_mem_with_options(bytes, options).map_err(|e| load_error(&e))?;
+    let mut invoices = Vec::new();
+    // Why pages gave nothing: skipped text layers first, they explain the most.
+    let mut skipped = Vec::new();
+    let mut qr_errors = Vec::new();
+    for (number, page) in doc.get_pages().into_iter().take(MAX_PAGES) {
+        let reader = PageReader::new(&doc, page, limits)?;
+        let mut draft = Draft::new();
+        apply_text(&mut draft, &reader.text_lines());
+        if reader.over_budget.get() {
+            let note = format!("not read: its content exceeds {MAX_PAGE_CONTENT_BYTES} bytes");
+            draft.extra("local:pdf_text".to_owned(), &note);
+            skipped.push(LocalError::UncompressedTooLarge {
+                what: format!("the content of page {number}"),
+                limit: MAX_PAGE_CONTENT_BYTES as u64,
+            });
+        }
+        match qr_image::first_invoice_payload(&reader.qr_texts()?) {
+            Ok(payload) => {
+                draft.extra("local:qr_source".to_owned(), "pdf-image");
+                draft.merge_qr(&payload);
+            }
+            Err(e) => qr_errors.push(e),
+        }
+        draft.infer_kind_from_title();
+        let invoice = draft.finish();
+        if invoice.number.is_some() || invoice.qr_payload.is_some() {
+            invoices.push(invoice);
+        }
+    }
+    if invoices.is_empty() {
+        return Err(skipped.into_iter().chain(qr_errors).next().unwrap_or(
+            LocalError::NothingFound {
+                reason: "the PDF has no pages".to_owned(),
+            },
+        ));
+    }
+    Ok(invoices)
+}
+
+/// Bound on any single decompressed stream.
+fn stream_limit(limits: &LocalLimits) -> usize {
+    usize::try_from(limits.max_uncompressed_bytes).unwrap_or(usize::MAX)
+}
+
+/// One page: its resources and content, walked with the limits in force.
+struct PageReader<'a> {
+    doc: &'a Document,
+    resources: Vec<&'a Dictionary>,
+    content: Vec<Operation>,
+    limits: &'a LocalLimits,
+    /// Content bytes the page's forms may still have parsed.
+    budget: Cell<usize>,
+    /// Set when some content was left unparsed for exceeding [`MAX_PAGE_CONTENT_BYTES`].
+    over_budget: Cell<bool>,
+}
+
+impl<'a> PageReader<'a> {
+    fn new(doc: &'a Document, page: ObjectId, limits: &'a LocalLimits) -> Result<Self, LocalError> {
+        let (raw, over_budget) = match doc.get_page_content_with_limit(page, MAX_PAGE_CONTENT_BYTES)
+        {
+            Ok(raw) => (raw, false),
+            Err(e) if is_over_limit(&e) => (Vec::new(), true),
+            Err(e) => return Err(pdf_error(&e)),
+        };
+        // A page whose content does not parse still has images worth reading.
+        let content = Content::decode(&raw)
+            .map(|c| c.operations)
+            .unwrap_or_default();
+        let (direct, referenced) = doc.get_page_resources(page).map_err(|e| pdf_error(&e))?;
+        let mut resources: Vec<&Dictionary> = direct.into_iter().collect();
+        resources.extend(
+            referenced
+                .into_iter()
+                .filter_map(|id| doc.get_dictionary(id).ok()),
+        );
+        Ok(PageReader {
+            doc,
+            resources,
+            content,
+            limits,
+            budget: Cell::new(MAX_PAGE_CONTENT_BYTES.saturating_sub(raw.len())),
+            over_budget: Cell::new(over_budget),
+        })
+    }
+
+    /// A form's content, charged to the page's budget; `None` when it does not decode or
+    /// does not fit what is left.
+    fn form_content(&self, form: &Stream) -> Option<Vec<u8>> {
+        match form.decompressed_content_with_limit(self.budget.get()) {
+            Ok(data) => {
+                self.budget.set(self.budget.get() - data.len());
+                Some(data)
+            }
+            Err(e) => {
+                if is_over_limit(&e) {
+                    self.over_budget.set(true);
+                }
+                None
+            }
+        }
+    }
+
+    /// The page's text, as lines top to bottom.
+    fn text_lines(&self) -> Vec<Line> {
+        let runs = self
+            .page_content()
+            .glyphs
+            .into_iter()
+            .map(|g| Run {
+                x: g.x,
+                y: g.y,
+                size: g.size,
+                text: g.text,
+            })
+            .collect();
+        lines_from_runs(runs)
+    }
+
+    /// Bound on any single decompressed stream.
+    fn stream_limit(&self) -> usize {
+        stream_limit(self.limits)
+    }
+}
+
+/// Why the file did not load.
+fn load_error(e: &lopdf::Error) -> LocalError {
+    if is_over_limit(e) {
+        return LocalError::UncompressedTooLarge {
+            what: "an object or cross-reference stream".to_owned(),
+            limit: MAX_LOAD_STREAM_BYTES as u64,
+        };
+    }
+    pdf_error(e)
+}
+
+/// True when lopdf refused a stream for decompressing past the limit it was given.
+fn is_over_limit(e: &lopdf::Error) -> bool {
+    matches!(
+        e,
+        lopdf::Error::Decompress(DecompressError::MemoryLimitExceeded { .. })
+    )
+}
+
+fn pdf_error(e: &lopdf::Error) -> LocalError {
+    LocalError::Pdf {
+        reason: e.to_string(),
+    }
+}
+
+fn deref_dict<'a>(doc: &'a Document, object: Option<&'a Object>) -> Option<&'a Dictionary> {
+    doc.dereference(object?).ok()?.1.as_dict().ok()
+}
+
+
