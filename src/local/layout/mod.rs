@@ -59,6 +59,9 @@ pub(crate) struct TextBox {
     pub rect: Rect,
     /// Font size in page units (the em height).
     pub size: f64,
+    /// Boxes a source drew in one operation share a group (a PDF `Tj`, an OFD TextCode);
+    /// a value drawn as one group is never split between columns.
+    pub group: u32,
 }
 
 /// One page's positioned text and ruling lines.
@@ -74,3 +77,10 @@ pub(crate) struct Page {
     /// width, or a thin filled rectangle).
     pub rules: Vec<Rect>,
 }
+
+mod glyphs;
+mod items;
+mod lines;
+mod read;
+
+pub(crate) use read::read_page;

@@ -14,7 +14,7 @@ use lopdf::{Dictionary, Object, ObjectId};
 
 use super::font::Font;
 use super::{MAX_FORM_DEPTH, MAX_STATE_STACK, PageReader, deref_dict};
-use crate::local::layout::Rect;
+use crate::local::layout::{Page, Rect, TextBox};
 
 /// A 2D affine matrix `[a b c d e f]` as in PDF.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -86,8 +86,8 @@ pub(super) struct PlacedGlyph {
     pub advance: f64,
     /// Font size after every scaling.
     pub size: f64,
-    /// The font's resource name, for telling fonts apart.
-    pub font: Vec<u8>,
+    /// The show operation (`Tj`, `TJ`, …) that drew it: glyphs shown together share it.
+    pub group: u32,
 }
 
 /// A rectangle the page fills, in user space, with the darkness of its fill.
@@ -108,7 +108,43 @@ pub(super) struct PageContent {
     pub rules: Vec<Rect>,
     /// Filled axis-aligned rectangles.
     pub fills: Vec<Fill>,
+    /// Show operations seen so far (the next glyph group).
+    shows: u32,
 }
+
+impl PageReader<'_> {
+    /// The page as the layout reader takes it: y flipped to grow downwards from the top of
+    /// the visible box, glyph boxes from the baseline up one em.
+    pub(super) fn layout_page(&self) -> Page {
+        let content = self.page_content();
+        let [x0, _, x1, top] = self.page_box;
+        let flip = |r: Rect| Rect::spanning(r.x0 - x0, top - r.y0, r.x1 - x0, top - r.y1);
+        let text = content
+            .glyphs
+            .into_iter()
+            .map(|g| TextBox {
+                rect: Rect::spanning(
+                    g.x - x0,
+                    top - g.y - g.size * GLYPH_ASCENT,
+                    g.x + g.advance - x0,
+                    top - g.y + g.size * (1.0 - GLYPH_ASCENT),
+                ),
+                size: g.size,
+                group: g.group,
+                text: g.text,
+            })
+            .collect();
+        Page {
+            width: x1 - x0,
+            height: top - self.page_box[1],
+            text,
+            rules: content.rules.into_iter().map(flip).collect(),
+        }
+    }
+}
+
+/// Share of the em above the baseline, for a glyph's box (CJK fonts: ~0.88).
+const GLYPH_ASCENT: f64 = 0.88;
 
 /// Most glyphs and path pieces kept per page; real pages draw a few thousand.
 const MAX_ITEMS: usize = 200_000;
@@ -119,7 +155,7 @@ const RULE_THICKNESS: f64 = 2.0;
 #[derive(Clone)]
 struct State<'f, 'a> {
     ctm: Matrix,
-    font: Option<(&'f [u8], &'f Font<'a>)>,
+    font: Option<&'f Font<'a>>,
     size: f64,
     char_spacing: f64,
     word_spacing: f64,
@@ -316,7 +352,7 @@ impl<'f, 'a> Walker<'f, 'a> {
             }
             "Tf" => {
                 let name = args.first().and_then(|n| n.as_name().ok());
-                s.font = name.and_then(|n| self.fonts.get_key_value(n).map(|(k, f)| (k.as_slice(), f)));
+                s.font = name.and_then(|n| self.fonts.get(n));
                 s.size = num(1);
             }
             "Tc" => s.char_spacing = num(0),
@@ -373,9 +409,10 @@ impl<'f, 'a> Walker<'f, 'a> {
 
     /// Places each glyph of a shown string and advances the text matrix past it.
     fn show(&mut self, string: Option<&Object>, out: &mut PageContent) {
-        let (Some(Object::String(bytes, _)), Some((name, font))) = (string, self.state.font) else {
+        let (Some(Object::String(bytes, _)), Some(font)) = (string, self.state.font) else {
             return;
         };
+        out.shows = out.shows.wrapping_add(1);
         let s = &self.state;
         for glyph in font.glyphs(bytes) {
             let trm = Matrix([s.size * s.h_scale, 0.0, 0.0, s.size, 0.0, s.rise])
@@ -393,7 +430,7 @@ impl<'f, 'a> Walker<'f, 'a> {
                     y,
                     advance: x_end - x,
                     size: trm.vertical_scale(),
-                    font: name.to_vec(),
+                    group: out.shows,
                 });
             }
             self.tm = Matrix::translate(tx, 0.0).multiply(&self.tm);

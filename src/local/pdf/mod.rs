@@ -18,7 +18,6 @@
 mod content;
 mod font;
 mod image;
-mod text;
 
 use std::cell::Cell;
 
@@ -28,7 +27,7 @@ use lopdf::{DecompressError, Dictionary, Document, LoadOptions, Object, ObjectId
 use crate::invoice::Invoice;
 
 
-use self::text::{Line, Run, apply_text, lines_from_runs};
+use super::layout::read_page;
 use super::fields::Draft;
 use super::{LocalError, LocalLimits, qr_image};
 
@@ -59,7 +58,7 @@ pub(super) fn recognize(bytes: &[u8], limits: &LocalLimits) -> Result<Vec<Invoic
     for (number, page) in doc.get_pages().into_iter().take(MAX_PAGES) {
         let reader = PageReader::new(&doc, page, limits)?;
         let mut draft = Draft::new();
-        apply_text(&mut draft, &reader.text_lines());
+        read_page(&reader.layout_page(), &mut draft);
         if reader.over_budget.get() {
             let note = format!("not read: its content exceeds {MAX_PAGE_CONTENT_BYTES} bytes");
             draft.extra("local:pdf_text".to_owned(), &note);
@@ -99,6 +98,8 @@ fn stream_limit(limits: &LocalLimits) -> usize {
 /// One page: its resources and content, walked with the limits in force.
 struct PageReader<'a> {
     doc: &'a Document,
+    /// The visible page (`CropBox`, else `MediaBox`) as `[x0, y0, x1, y1]`.
+    page_box: [f64; 4],
     resources: Vec<&'a Dictionary>,
     content: Vec<Operation>,
     limits: &'a LocalLimits,
@@ -128,6 +129,7 @@ impl<'a> PageReader<'a> {
                 .filter_map(|id| doc.get_dictionary(id).ok()),
         );
         Ok(PageReader {
+            page_box: page_box(doc, page),
             doc,
             resources,
             content,
@@ -152,22 +154,6 @@ impl<'a> PageReader<'a> {
                 None
             }
         }
-    }
-
-    /// The page's text, as lines top to bottom.
-    fn text_lines(&self) -> Vec<Line> {
-        let runs = self
-            .page_content()
-            .glyphs
-            .into_iter()
-            .map(|g| Run {
-                x: g.x,
-                y: g.y,
-                size: g.size,
-                text: g.text,
-            })
-            .collect();
-        lines_from_runs(runs)
     }
 
     /// Bound on any single decompressed stream.
@@ -206,3 +192,28 @@ fn deref_dict<'a>(doc: &'a Document, object: Option<&'a Object>) -> Option<&'a D
 }
 
 
+
+/// The page's visible box, looked up through inherited attributes; US Letter when absent.
+fn page_box(doc: &Document, page: ObjectId) -> [f64; 4] {
+    let mut dict = doc.get_dictionary(page).ok();
+    for _ in 0..MAX_FORM_DEPTH * 4 {
+        let Some(d) = dict else { break };
+        for key in [&b"CropBox"[..], b"MediaBox"] {
+            let values = d
+                .get(key)
+                .ok()
+                .and_then(|o| doc.dereference(o).ok())
+                .and_then(|(_, o)| o.as_array().ok())
+                .map(|a| a.iter().filter_map(content::number).collect::<Vec<_>>());
+            if let Some([x0, y0, x1, y1]) = values.as_deref() {
+                return [x0.min(*x1), y0.min(*y1), x0.max(*x1), y0.max(*y1)];
+            }
+        }
+        dict = d
+            .get(b"Parent")
+            .ok()
+            .and_then(|p| doc.dereference(p).ok())
+            .and_then(|(_, o)| o.as_dict().ok());
+    }
+    [0.0, 0.0, 612.0, 792.0]
+}

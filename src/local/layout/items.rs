@@ -1,0 +1,259 @@
+//! The line-item table: columns from the header's words, rows anchored on an amount, wrapped
+//! names and specs joined to the row they belong to; and the 合计 row read by the same
+//! columns.
+
+use super::Rect;
+use super::glyphs::{Glyph, union};
+use super::lines::{Line, Token, rule_between, tokenize};
+use crate::local::fields::ItemField;
+
+/// Column headings of the item tables real producers print (NFKC, spaces removed).
+const HEADERS: &[(&str, Option<ItemField>)] = &[
+    ("项目名称", Some(ItemField::Name)),
+    ("货物或应税劳务、服务名称", Some(ItemField::Name)),
+    ("货物或应税劳务名称", Some(ItemField::Name)),
+    ("货物(劳务)名称", Some(ItemField::Name)),
+    ("规格型号", Some(ItemField::Spec)),
+    ("单位", Some(ItemField::Unit)),
+    ("数量", Some(ItemField::Quantity)),
+    ("单价", Some(ItemField::UnitPrice)),
+    ("金额", Some(ItemField::Amount)),
+    ("金额(元)", Some(ItemField::Amount)),
+    ("税率/征收率", Some(ItemField::TaxRate)),
+    ("税率", Some(ItemField::TaxRate)),
+    ("征收率", Some(ItemField::TaxRate)),
+    ("税额", Some(ItemField::Tax)),
+    // Columns no field takes still claim their values from the neighbours.
+    ("项目编码", None),
+    ("标准", None),
+    ("备注", None),
+    ("序号", None),
+];
+
+fn header_words() -> Vec<&'static str> {
+    HEADERS.iter().map(|(w, _)| *w).collect()
+}
+
+/// One column: where its heading is, and what it holds.
+#[derive(Debug, Clone)]
+pub(super) struct Column {
+    rect: Rect,
+    field: Option<ItemField>,
+}
+
+/// The item table found on a page.
+#[derive(Debug, Clone)]
+pub(super) struct Table {
+    /// Columns left to right.
+    pub columns: Vec<Column>,
+    /// Index of the header line.
+    pub header: usize,
+}
+
+/// One item row, cell texts by field.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Row {
+    /// Cells, in column order; a wrapped cell is joined.
+    pub cells: Vec<(ItemField, String)>,
+    cy: f64,
+}
+
+impl Row {
+    fn push(&mut self, field: ItemField, text: &str) {
+        match self.cells.iter_mut().find(|(f, _)| *f == field) {
+            Some((_, existing)) => existing.push_str(text),
+            None => self.cells.push((field, text.to_owned())),
+        }
+    }
+}
+
+/// The header line: it names an amount column and at least two other columns.
+pub(super) fn find_table(lines: &[Line], rules: &[Rect]) -> Option<Table> {
+    let words = header_words();
+    lines.iter().enumerate().find_map(|(index, line)| {
+        let columns: Vec<Column> = tokenize(&line.glyphs, &words, rules)
+            .into_iter()
+            .filter_map(|t| match t {
+                Token::Label { label, rect } => {
+                    let field = HEADERS.iter().find(|(w, _)| *w == label)?.1;
+                    Some(Column { rect, field })
+                }
+                Token::Text(_) => None,
+            })
+            .collect();
+        let has = |f: ItemField| columns.iter().any(|c| c.field == Some(f));
+        (has(ItemField::Amount) && columns.len() >= 3 && has(ItemField::Name)).then_some(Table {
+            columns,
+            header: index,
+        })
+    })
+}
+
+impl Table {
+    /// The column a box drawn at `rect` falls in: the one whose span between the
+    /// neighbouring headings' centres holds the box's centre.
+    pub fn column_of(&self, rect: Rect) -> Option<&Column> {
+        let cx = rect.cx();
+        let n = self.columns.len();
+        (0..n).find(|&i| {
+            let left = if i == 0 {
+                f64::NEG_INFINITY
+            } else {
+                (self.columns[i - 1].rect.cx() + self.columns[i].rect.cx()) / 2.0
+            };
+            let right = if i + 1 == n {
+                f64::INFINITY
+            } else {
+                (self.columns[i].rect.cx() + self.columns[i + 1].rect.cx()) / 2.0
+            };
+            cx >= left && cx < right
+        })
+        .map(|i| &self.columns[i])
+    }
+
+    /// The field of the column at `rect`.
+    pub fn field_at(&self, rect: Rect) -> Option<ItemField> {
+        self.column_of(rect).and_then(|c| c.field)
+    }
+
+    /// Rows between the header and the first line `stop` accepts.
+    pub fn rows(&self, lines: &[Line], rules: &[Rect], stop: impl Fn(&Line) -> bool) -> Vec<Row> {
+        let body: Vec<&Line> = lines
+            .iter()
+            .skip(self.header + 1)
+            .take_while(|l| !stop(l))
+            .collect();
+        let mut rows: Vec<Row> = Vec::new();
+        let mut loose: Vec<Row> = Vec::new();
+        for line in body {
+            let mut row = Row {
+                cy: line.cy,
+                ..Row::default()
+            };
+            for cell in cells(&line.glyphs, rules) {
+                if let Some(field) = self.field_at(cell.rect) {
+                    row.push(field, &cell.text);
+                }
+            }
+            if row.cells.is_empty() {
+                continue;
+            }
+            let anchored = row
+                .cells
+                .iter()
+                .any(|(f, t)| *f == ItemField::Amount && is_number(t));
+            if anchored {
+                rows.push(row);
+            } else {
+                loose.push(row);
+            }
+        }
+        attach_loose(&mut rows, loose);
+        rows
+    }
+}
+
+/// Wrapped pieces (a name's second line, a spec's tail) join the row whose amount line is
+/// nearest, above or below; the earlier row wins a tie. Pieces above a row come first.
+fn attach_loose(rows: &mut [Row], loose: Vec<Row>) {
+    for piece in loose {
+        let Some(target) = rows
+            .iter()
+            .enumerate()
+            .min_by(|(_, a), (_, b)| (a.cy - piece.cy).abs().total_cmp(&(b.cy - piece.cy).abs()))
+            .map(|(i, _)| i)
+        else {
+            continue;
+        };
+        let row = &mut rows[target];
+        for (field, text) in piece.cells {
+            match row.cells.iter_mut().find(|(f, _)| *f == field) {
+                Some((_, existing)) if piece.cy < row.cy => existing.insert_str(0, &text),
+                Some((_, existing)) => existing.push_str(&text),
+                None => row.cells.push((field, text)),
+            }
+        }
+    }
+}
+
+/// A cell's text and box.
+#[derive(Debug, Clone)]
+pub(super) struct Cell {
+    /// The text, glyphs joined (a space where a gap is wider than half an em).
+    pub text: String,
+    /// Its box.
+    pub rect: Rect,
+    /// Largest glyph size in it.
+    pub size: f64,
+}
+
+/// Splits a line's glyphs into cells. What one string drew stays together unless a rule
+/// or a gap of more than 1.5 em parts it; then neighbouring pieces join when they touch
+/// (producers that place every glyph alone). Pieces of different strings that overlap
+/// (a wrapped name printed over a neighbouring column's value) stay apart.
+pub(super) fn cells(glyphs: &[Glyph], rules: &[Rect]) -> Vec<Cell> {
+    let mut by_string: Vec<&Glyph> = glyphs.iter().collect();
+    by_string.sort_by(|a, b| a.group.cmp(&b.group).then(a.rect.x0.total_cmp(&b.rect.x0)));
+    let mut pieces: Vec<Cell> = Vec::new();
+    let mut previous: Option<&Glyph> = None;
+    for glyph in by_string {
+        let joins = previous.is_some_and(|p| {
+            p.group == glyph.group
+                && glyph.rect.x0 - p.rect.x1 <= 1.5 * p.size.max(1.0)
+                && !rule_between(p.rect, glyph.rect, rules)
+        });
+        push_glyph(&mut pieces, glyph, joins);
+        previous = Some(glyph);
+    }
+    pieces.sort_by(|a, b| a.rect.x0.total_cmp(&b.rect.x0));
+    let mut out: Vec<Cell> = Vec::new();
+    for piece in pieces {
+        match out.last_mut() {
+            Some(cell) if touches(cell, &piece, rules) => {
+                cell.text.push_str(&piece.text);
+                cell.rect = union(cell.rect, piece.rect);
+                cell.size = cell.size.max(piece.size);
+            }
+            _ => out.push(piece),
+        }
+    }
+    out
+}
+
+fn push_glyph(pieces: &mut Vec<Cell>, glyph: &Glyph, joins: bool) {
+    match pieces.last_mut() {
+        Some(cell) if joins => {
+            if glyph.rect.x0 - cell.rect.x1 > 0.6 * glyph.size {
+                cell.text.push(' ');
+            }
+            cell.text.push_str(&glyph.text);
+            cell.rect = union(cell.rect, glyph.rect);
+        }
+        _ => pieces.push(Cell {
+            text: glyph.text.clone(),
+            rect: glyph.rect,
+            size: glyph.size,
+        }),
+    }
+}
+
+/// Two pieces side by side with at most a third of an em between them, not overlapping.
+fn touches(left: &Cell, right: &Cell, rules: &[Rect]) -> bool {
+    let em = left.size.max(right.size).max(1.0);
+    let gap = right.rect.x0 - left.rect.x1;
+    gap <= em / 3.0 && gap >= -em * 0.2 && !rule_between(left.rect, right.rect, rules)
+}
+
+/// True for a plain decimal number, signed, with an optional currency sign.
+pub(super) fn is_number(text: &str) -> bool {
+    let t = money_text(text);
+    !t.is_empty() && t.parse::<rust_decimal::Decimal>().is_ok()
+}
+
+/// The text without currency signs (`¥`, `￥`, and the `´` one producer's font maps ¥ to),
+/// group separators or spaces.
+pub(super) fn money_text(text: &str) -> String {
+    text.chars()
+        .filter(|c| !matches!(c, '¥' | '￥' | '´' | ',' | '，') && !c.is_whitespace())
+        .collect()
+}

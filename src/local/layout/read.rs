@@ -1,0 +1,443 @@
+//! Reads invoice fields off a laid-out page: each label's value is what follows it inside
+//! its cell (or, when nothing does, what sits right below it), buyer and seller told apart
+//! by the side caption of their block.
+
+use super::glyphs::{Caption, page_glyphs, take_captions};
+use super::items::{Table, cells, find_table, is_number, money_text};
+use super::lines::{Line, Token, lines, rule_between};
+use super::{Page, Rect};
+use crate::local::fields::{Draft, Field, ItemField};
+
+/// Labels the reader looks for (NFKC, spaces removed). A longer label wins over a shorter
+/// one it contains (`价税合计(大写)` over `合计`).
+const LABELS: &[&str] = &[
+    "发票代码",
+    "发票号码",
+    "开票日期",
+    "校验码",
+    "机器编号",
+    "票据代码",
+    "票据号码",
+    "名称",
+    "纳税人识别号",
+    "统一社会信用代码/纳税人识别号",
+    "统一社会信用代码",
+    "地址、电话",
+    "地址电话",
+    "开户行及账号",
+    "交款人统一社会信用代码",
+    "交款人",
+    "收款人",
+    "复核人",
+    "复核",
+    "开票人",
+    "价税合计(大写)",
+    "价税合计",
+    "(小写)",
+    "金额合计(大写)",
+    "合计",
+    "小计",
+    "密码区",
+    "备注",
+    "下载次数",
+    "收款单位(章)",
+    "销售方:(章)",
+    "销售方(章)",
+    // Item-table headings that end in 名称, so that they are not read as the party label.
+    "项目名称",
+    "货物或应税劳务、服务名称",
+    "货物或应税劳务名称",
+    "货物(劳务)名称",
+];
+
+/// Which block of the form a label belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Buyer,
+    Seller,
+}
+
+/// A value found for a label.
+#[derive(Debug, Clone)]
+struct Value {
+    text: String,
+    rect: Rect,
+}
+
+/// Reads every field the page's layout gives into the draft.
+pub(crate) fn read_page(page: &Page, draft: &mut Draft) {
+    let mut glyphs = page_glyphs(page);
+    let captions = take_captions(&mut glyphs);
+    let lines = lines(glyphs, LABELS, &page.rules);
+    if std::env::var_os("FAPIAO_LAYOUT_DEBUG").is_some() {
+        for c in &captions { eprintln!("CAPTION {} {:?}", c.text, c.rect); }
+        for r in &page.rules { eprintln!("RULE {:.1} {:.1} {:.1} {:.1}", r.x0, r.y0, r.x1, r.y1); }
+        for l in &lines {
+            let t: Vec<String> = l.tokens.iter().map(|t| match t { Token::Label{label,rect} => format!("[{label}@{:.0}-{:.0}]", rect.x0, rect.x1), Token::Text(g) => format!("{}@{:.1}-{:.1}g{}", g.text, g.rect.x0, g.rect.x1, g.group)}).collect();
+            eprintln!("LINE cy={:.1} size={:.1}: {}", l.cy, l.size, t.join(" "));
+        }
+    }
+    let reader = Reader {
+        lines: &lines,
+        rules: &page.rules,
+        captions: &captions,
+    };
+    reader.header_fields(draft);
+    reader.parties(draft);
+    reader.people(draft);
+    let table = find_table(&lines, &page.rules);
+    reader.totals(draft, table.as_ref());
+    if let Some(table) = &table {
+        reader.items(draft, table);
+    }
+    reader.title(draft);
+}
+
+struct Reader<'p> {
+    lines: &'p [Line],
+    rules: &'p [Rect],
+    captions: &'p [Caption],
+}
+
+impl Reader<'_> {
+    /// Every occurrence of `label`: (line index, token index).
+    fn find(&self, label: &str) -> Vec<(usize, usize)> {
+        let mut found = Vec::new();
+        for (li, line) in self.lines.iter().enumerate() {
+            for (ti, token) in line.tokens.iter().enumerate() {
+                if token.label() == Some(label) {
+                    found.push((li, ti));
+                }
+            }
+        }
+        found
+    }
+
+    /// The value written after the label at (`li`, `ti`): the text that follows in the same
+    /// cell, up to the next label, a rule or a wide gap; when nothing follows, the text
+    /// right below the label.
+    fn value(&self, li: usize, ti: usize) -> Option<Value> {
+        let line = &self.lines[li];
+        let label_rect = line.tokens[ti].rect();
+        self.value_right(line, ti, label_rect)
+            .or_else(|| self.value_below(li, label_rect))
+    }
+
+    fn value_right(&self, line: &Line, ti: usize, label_rect: Rect) -> Option<Value> {
+        let em = line.size.max(1.0);
+        let mut previous = label_rect;
+        let mut text = String::new();
+        let mut rect: Option<Rect> = None;
+        let mut last_group = None;
+        for token in &line.tokens[ti + 1..] {
+            let Token::Text(glyph) = token else { break };
+            let gap = glyph.rect.x0 - previous.x1;
+            // What the producer drew in one string stays together, whatever its spacing.
+            let same_string = rect.is_some() && last_group == Some(glyph.group);
+            let limit = if rect.is_none() { 8.0 * em } else { 2.0 * em };
+            if (gap > limit && !same_string) || rule_between(previous, glyph.rect, self.rules) {
+                break;
+            }
+            if rect.is_none() && is_colon(&glyph.key) {
+                previous = glyph.rect;
+                continue;
+            }
+            if rect.is_some() && gap > 0.6 * em {
+                text.push(' ');
+            }
+            text.push_str(&glyph.text);
+            rect = Some(rect.map_or(glyph.rect, |r| super::glyphs::union(r, glyph.rect)));
+            previous = glyph.rect;
+            last_group = Some(glyph.group);
+        }
+        Some(Value { text, rect: rect? })
+    }
+
+    /// The first cell on the next lines (within two line heights) that starts under the
+    /// label, is not a label itself and is not cut off from it by a rule.
+    fn value_below(&self, li: usize, label: Rect) -> Option<Value> {
+        let line = &self.lines[li];
+        let reach = line.cy + 2.5 * line.size.max(1.0);
+        for below in self.lines[li + 1..].iter().take_while(|l| l.cy <= reach) {
+            let glyphs: Vec<_> = below
+                .glyphs
+                .iter()
+                .filter(|g| g.rect.x0 >= label.x0 - line.size && g.rect.x0 <= label.x1)
+                .cloned()
+                .collect();
+            let Some(first) = glyphs.first() else { continue };
+            if below.tokens.iter().any(|t| t.label().is_some() && t.rect().x0 <= first.rect.x0 + 0.1 && t.rect().x1 >= first.rect.x0) {
+                return None;
+            }
+            if let Some(cell) = cells(&below.glyphs, self.rules)
+                .into_iter()
+                .find(|c| c.rect.x0 >= first.rect.x0 - 0.1)
+            {
+                return Some(Value {
+                    text: cell.text,
+                    rect: cell.rect,
+                });
+            }
+        }
+        None
+    }
+
+    /// The first value of the first label in `labels` that has one.
+    fn first_value(&self, labels: &[&str]) -> Option<(String, &'static str)> {
+        labels.iter().find_map(|label| {
+            self.find(label).into_iter().find_map(|(li, ti)| {
+                let value = self.value(li, ti)?;
+                let label = self.lines[li].tokens[ti].label()?;
+                Some((value.text, label))
+            })
+        })
+    }
+
+    fn header_fields(&self, draft: &mut Draft) {
+        let simple: [(&[&str], Field, fn(&str) -> Option<String>); 5] = [
+            (&["发票代码", "票据代码"], Field::Code, digits),
+            (&["发票号码", "票据号码"], Field::Number, digits),
+            (&["开票日期"], Field::Date, |s| Some(squeeze(s))),
+            (&["校验码"], Field::CheckCode, alphanumeric),
+            (&["机器编号"], Field::MachineCode, digits),
+        ];
+        for (labels, field, clean) in simple {
+            if let Some((text, label)) = self.first_value(labels)
+                && let Some(value) = clean(&text)
+            {
+                draft.set(field, &value, format!("pdf-text:{label}"));
+            }
+        }
+    }
+
+    /// Buyer and seller: name, tax ID, address and phone, bank and account.
+    fn parties(&self, draft: &mut Draft) {
+        use Field::*;
+        let fields: [(&[&str], Field, Field, fn(&str) -> Option<String>); 4] = [
+            (&["名称"], BuyerName, SellerName, name),
+            (
+                &["统一社会信用代码/纳税人识别号", "纳税人识别号", "统一社会信用代码"],
+                BuyerTaxId,
+                SellerTaxId,
+                tax_id,
+            ),
+            (&["地址、电话", "地址电话"], BuyerAddressPhone, SellerAddressPhone, plain),
+            (&["开户行及账号"], BuyerBankAccount, SellerBankAccount, plain),
+        ];
+        for (labels, buyer, seller, clean) in fields {
+            let mut order = 0;
+            for label in labels {
+                for (li, ti) in self.find(label) {
+                    let rect = self.lines[li].tokens[ti].rect();
+                    let side = self.side_of(rect).unwrap_or(if order == 0 { Side::Buyer } else { Side::Seller });
+                    order += 1;
+                    let field = if side == Side::Buyer { buyer } else { seller };
+                    if let Some(value) = self.value(li, ti).and_then(|v| clean(&v.text)) {
+                        draft.set(field, &value, format!("pdf-text:{label}"));
+                    }
+                }
+            }
+        }
+        // Fiscal bills (财政电子票据) name the payer 交款人.
+        if let Some((text, label)) = self.first_value(&["交款人"])
+            && let Some(value) = name(&text)
+        {
+            draft.set(BuyerName, &value, format!("pdf-text:{label}"));
+        }
+        if let Some((text, label)) = self.first_value(&["交款人统一社会信用代码"])
+            && let Some(value) = tax_id(&text)
+        {
+            draft.set(BuyerTaxId, &value, format!("pdf-text:{label}"));
+        }
+    }
+
+    /// The block a label sits in: the nearest 购买方/销售方 caption to its left whose
+    /// column spans the label's line.
+    fn side_of(&self, label: Rect) -> Option<Side> {
+        self.captions
+            .iter()
+            .filter(|c| c.rect.x1 <= label.x0 + 1.0)
+            .filter(|c| {
+                let margin = c.rect.width().max(label.height());
+                c.rect.y0 - margin <= label.cy() && c.rect.y1 + margin >= label.cy()
+            })
+            .filter_map(|c| {
+                let side = if c.text.starts_with("购买方") {
+                    Side::Buyer
+                } else if c.text.starts_with("销售方") {
+                    Side::Seller
+                } else {
+                    return None;
+                };
+                Some((c.rect.x1, side))
+            })
+            .max_by(|a, b| a.0.total_cmp(&b.0))
+            .map(|(_, side)| side)
+    }
+
+    fn people(&self, draft: &mut Draft) {
+        for (labels, field) in [
+            (&["收款人"][..], Field::Payee),
+            (&["复核人", "复核"][..], Field::Reviewer),
+            (&["开票人"][..], Field::Issuer),
+        ] {
+            if let Some((text, label)) = self.first_value(labels)
+                && let Some(value) = name(text.trim_end_matches([';', '；']))
+            {
+                draft.set(field, &value, format!("pdf-text:{label}"));
+            }
+        }
+    }
+
+    /// 价税合计 (words and figures), and the 合计 row's amount and tax.
+    fn totals(&self, draft: &mut Draft, table: Option<&Table>) {
+        for label in ["价税合计(大写)", "金额合计(大写)", "价税合计"] {
+            for (li, ti) in self.find(label) {
+                let line = &self.lines[li];
+                let words: String = line.tokens[ti + 1..]
+                    .iter()
+                    .filter_map(|t| match t {
+                        Token::Text(g) => Some(g.text.as_str()),
+                        Token::Label { .. } => None,
+                    })
+                    .collect::<String>()
+                    .chars()
+                    .skip_while(|c| !is_capital_numeral(*c))
+                    .take_while(|c| is_capital_numeral(*c))
+                    .collect();
+                draft.set(Field::TotalInWords, &words, format!("pdf-text:{label}"));
+                if let Some(small) = line.tokens[ti..].iter().position(|t| t.label() == Some("(小写)"))
+                    && let Some(value) = self.value(li, ti + small)
+                    && is_number(&value.text)
+                {
+                    draft.set(Field::Total, &money_text(&value.text), "pdf-text:(小写)".to_owned());
+                }
+            }
+        }
+        for (li, ti) in self.find("合计") {
+            let line = &self.lines[li];
+            let right = line.tokens[ti].rect().x1;
+            let numbers: Vec<_> = cells(&line.glyphs, self.rules)
+                .into_iter()
+                .filter(|c| c.rect.x0 >= right && is_number(&c.text))
+                .collect();
+            let by_column = |field: ItemField| {
+                table.and_then(|t| numbers.iter().find(|c| t.field_at(c.rect) == Some(field)))
+            };
+            let amount = by_column(ItemField::Amount).or(numbers.first());
+            let tax = by_column(ItemField::Tax).or(numbers.get(1));
+            if let Some(amount) = amount {
+                draft.set(Field::Amount, &money_text(&amount.text), "pdf-text:合计".to_owned());
+            }
+            if let Some(tax) = tax.filter(|t| amount.is_none_or(|a| a.rect != t.rect)) {
+                draft.set(Field::Tax, &money_text(&tax.text), "pdf-text:合计".to_owned());
+            }
+        }
+    }
+
+    fn items(&self, draft: &mut Draft, table: &Table) {
+        let stop = |line: &Line| {
+            line.tokens.iter().any(|t| {
+                matches!(t.label(), Some("合计" | "价税合计" | "价税合计(大写)" | "金额合计(大写)"))
+            })
+        };
+        let rows = table.rows(self.lines, self.rules, stop);
+        if std::env::var_os("FAPIAO_LAYOUT_DEBUG").is_some() { eprintln!("TABLE {:?}\nROWS {:?}", table, rows); }
+        let mut index = 0;
+        for row in rows {
+            // 小计 rows repeat the sums of the rows above.
+            if row.cells.iter().any(|(f, t)| *f == ItemField::Name && t.contains("小计")) {
+                continue;
+            }
+            for (field, text) in &row.cells {
+                let text = match field {
+                    ItemField::Amount | ItemField::Tax | ItemField::UnitPrice | ItemField::Quantity => {
+                        money_text(text)
+                    }
+                    _ => text.clone(),
+                };
+                draft.set_item(index, *field, &text, format!("pdf-text:{}", header_name(*field)));
+            }
+            index += 1;
+        }
+    }
+
+    /// The title: the line in the largest type that names a 发票 or 票据.
+    fn title(&self, draft: &mut Draft) {
+        let title = self
+            .lines
+            .iter()
+            .filter(|l| {
+                let text = line_text(l);
+                (text.contains("发票") || text.contains("票据")) && text.chars().count() <= 40
+            })
+            .max_by(|a, b| a.size.total_cmp(&b.size));
+        if let Some(line) = title {
+            let text = cells(&line.glyphs, self.rules)
+                .into_iter()
+                .map(|c| c.text)
+                .find(|t| t.contains("发票") || t.contains("票据"))
+                .unwrap_or_else(|| line_text(line));
+            draft.set(Field::Title, &squeeze(&text), "pdf-text:title".to_owned());
+        }
+    }
+}
+
+fn line_text(line: &Line) -> String {
+    line.glyphs.iter().map(|g| g.text.as_str()).collect()
+}
+
+fn header_name(field: ItemField) -> &'static str {
+    match field {
+        ItemField::Name => "项目名称",
+        ItemField::Spec => "规格型号",
+        ItemField::Unit => "单位",
+        ItemField::Quantity => "数量",
+        ItemField::UnitPrice => "单价",
+        ItemField::Amount => "金额",
+        ItemField::TaxRate => "税率",
+        ItemField::Tax => "税额",
+    }
+}
+
+fn is_colon(key: &str) -> bool {
+    key == ":"
+}
+
+fn is_capital_numeral(c: char) -> bool {
+    "零壹贰叁肆伍陆柒捌玖拾佰仟万亿圆元角分整负".contains(c)
+}
+
+fn squeeze(s: &str) -> String {
+    s.chars().filter(|c| !c.is_whitespace()).collect()
+}
+
+/// Digits only, spaces dropped; `None` when anything else is there.
+fn digits(s: &str) -> Option<String> {
+    let s = squeeze(s);
+    (!s.is_empty() && s.chars().all(|c| c.is_ascii_digit())).then_some(s)
+}
+
+/// Letters and digits, spaces dropped (check codes: 20 digits, or letters on fiscal bills).
+fn alphanumeric(s: &str) -> Option<String> {
+    let s = squeeze(s);
+    (!s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric())).then_some(s)
+}
+
+/// A 纳税人识别号 / 统一社会信用代码: 15 to 20 digits and capitals, nothing else.
+fn tax_id(s: &str) -> Option<String> {
+    let s = squeeze(s).to_ascii_uppercase();
+    ((15..=20).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric())).then_some(s)
+}
+
+fn plain(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_owned())
+}
+
+/// A name: not empty, and not the cipher area's alphabet of digits and `+-*/<>`.
+fn name(s: &str) -> Option<String> {
+    let s = s.trim();
+    let cipher = s.chars().filter(|c| c.is_ascii_digit() || "+-*/<>".contains(*c)).count();
+    (!s.is_empty() && cipher * 2 < s.chars().count()).then(|| s.to_owned())
+}
