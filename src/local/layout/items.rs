@@ -185,6 +185,10 @@ pub(super) struct Cell {
     pub rect: Rect,
     /// Largest glyph size in it.
     pub size: f64,
+    /// How many glyphs it holds.
+    glyphs: usize,
+    /// True while every string it was built from drew one glyph.
+    lone_glyphs: bool,
 }
 
 /// Splits a line's glyphs into cells. What one string drew stays together unless a rule
@@ -213,6 +217,8 @@ pub(super) fn cells(glyphs: &[Glyph], rules: &[Rect]) -> Vec<Cell> {
                 cell.text.push_str(&piece.text);
                 cell.rect = union(cell.rect, piece.rect);
                 cell.size = cell.size.max(piece.size);
+                cell.glyphs += piece.glyphs;
+                cell.lone_glyphs &= piece.glyphs == 1;
             }
             _ => out.push(piece),
         }
@@ -228,20 +234,28 @@ fn push_glyph(pieces: &mut Vec<Cell>, glyph: &Glyph, joins: bool) {
             }
             cell.text.push_str(&glyph.text);
             cell.rect = union(cell.rect, glyph.rect);
+            cell.glyphs += 1;
+            cell.lone_glyphs = false;
         }
         _ => pieces.push(Cell {
             text: glyph.text.clone(),
             rect: glyph.rect,
             size: glyph.size,
+            glyphs: 1,
+            lone_glyphs: true,
         }),
     }
 }
 
-/// Two pieces side by side with at most a third of an em between them, not overlapping.
+/// Two pieces side by side, not overlapping, with at most a third of an em between them —
+/// or an em and a bit between two lone glyphs: producers that place every glyph alone
+/// letter-space their text that widely.
 fn touches(left: &Cell, right: &Cell, rules: &[Rect]) -> bool {
     let em = left.size.max(right.size).max(1.0);
     let gap = right.rect.x0 - left.rect.x1;
-    gap <= em / 3.0 && gap >= -em * 0.2 && !rule_between(left.rect, right.rect, rules)
+    let lone = left.lone_glyphs && right.glyphs == 1;
+    let reach = if lone { 1.2 * em } else { em / 3.0 };
+    gap <= reach && gap >= -em * 0.2 && !rule_between(left.rect, right.rect, rules)
 }
 
 /// True for a plain decimal number, signed, with an optional currency sign.

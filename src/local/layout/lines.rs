@@ -112,7 +112,8 @@ fn longest_label(glyphs: &[Glyph], labels: &[&'static str], rules: &[Rect]) -> O
 }
 
 /// How many glyphs spell `label` from the start, if they do. A label's characters may be
-/// spread out (`名        称`) but not across a rule or further than four ems apart.
+/// spread out over a whole column (`合          计`, `名    称`) but not across a rule or
+/// further than fifteen ems apart.
 fn spelled(glyphs: &[Glyph], label: &str, rules: &[Rect]) -> Option<usize> {
     let mut wanted = label.chars().peekable();
     let mut used = 0;
@@ -120,7 +121,7 @@ fn spelled(glyphs: &[Glyph], label: &str, rules: &[Rect]) -> Option<usize> {
     while wanted.peek().is_some() {
         let glyph = glyphs.get(used)?;
         if let Some(prev) = previous
-            && (glyph.rect.x0 - prev.rect.x1 > 4.0 * prev.size.max(1.0)
+            && (glyph.rect.x0 - prev.rect.x1 > 15.0 * prev.size.max(1.0)
                 || rule_between(prev.rect, glyph.rect, rules))
         {
             return None;

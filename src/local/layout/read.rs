@@ -61,13 +61,13 @@ enum Side {
 #[derive(Debug, Clone)]
 struct Value {
     text: String,
-    rect: Rect,
 }
 
 /// Reads every field the page's layout gives into the draft.
 pub(crate) fn read_page(page: &Page, draft: &mut Draft) {
     let mut glyphs = page_glyphs(page);
     let captions = take_captions(&mut glyphs);
+    let glyph_count = glyphs.len();
     let lines = lines(glyphs, LABELS, &page.rules);
     if std::env::var_os("FAPIAO_LAYOUT_DEBUG").is_some() {
         for c in &captions { eprintln!("CAPTION {} {:?}", c.text, c.rect); }
@@ -82,6 +82,13 @@ pub(crate) fn read_page(page: &Page, draft: &mut Draft) {
         rules: &page.rules,
         captions: &captions,
     };
+    if !reader.is_readable(glyph_count) {
+        draft.extra(
+            "local:pdf_text".to_owned(),
+            "not read: the text layer has no invoice labels (its fonts do not map to Unicode)",
+        );
+        return;
+    }
     reader.header_fields(draft);
     reader.parties(draft);
     reader.people(draft);
@@ -100,6 +107,20 @@ struct Reader<'p> {
 }
 
 impl Reader<'_> {
+    /// A text layer is read only when it spells the labels every invoice prints: text in
+    /// fonts whose codes map to the wrong characters (re-printed files, subset fonts without
+    /// a usable map) has glyphs but no labels, and reading it would turn garbage into names.
+    /// A page with almost no text has nothing to misread.
+    fn is_readable(&self, glyph_count: usize) -> bool {
+        let labels = self
+            .lines
+            .iter()
+            .flat_map(|l| &l.tokens)
+            .filter(|t| t.label().is_some())
+            .count();
+        labels >= 2 || glyph_count < 20
+    }
+
     /// Every occurrence of `label`: (line index, token index).
     fn find(&self, label: &str) -> Vec<(usize, usize)> {
         let mut found = Vec::new();
@@ -119,17 +140,18 @@ impl Reader<'_> {
     fn value(&self, li: usize, ti: usize) -> Option<Value> {
         let line = &self.lines[li];
         let label_rect = line.tokens[ti].rect();
-        self.value_right(line, ti, label_rect)
+        self.value_right(li, ti, label_rect)
             .or_else(|| self.value_below(li, label_rect))
     }
 
-    fn value_right(&self, line: &Line, ti: usize, label_rect: Rect) -> Option<Value> {
+    fn value_right(&self, li: usize, ti: usize, label_rect: Rect) -> Option<Value> {
+        let line = &self.lines[li];
         let em = line.size.max(1.0);
         let mut previous = label_rect;
         let mut text = String::new();
         let mut rect: Option<Rect> = None;
         let mut last_group = None;
-        for token in &line.tokens[ti + 1..] {
+        for token in self.band_after(li, ti) {
             let Token::Text(glyph) = token else { break };
             let gap = glyph.rect.x0 - previous.x1;
             // What the producer drew in one string stays together, whatever its spacing.
@@ -150,7 +172,35 @@ impl Reader<'_> {
             previous = glyph.rect;
             last_group = Some(glyph.group);
         }
-        Some(Value { text, rect: rect? })
+        rect.map(|_| Value { text })
+    }
+
+    /// The tokens right of token `ti` on line `li`, with the glyphs of neighbouring lines
+    /// less than ⅔ em away merged in by position: producers print a value in a larger size,
+    /// or a little off the label's baseline.
+    fn band_after(&self, li: usize, ti: usize) -> Vec<&Token> {
+        let line = &self.lines[li];
+        let start = line.tokens[ti].rect().x1;
+        let near = |other: &Line| (other.cy - line.cy).abs() < 0.67 * line.size.min(other.size).max(1.0);
+        let mut tokens: Vec<&Token> = line.tokens[ti + 1..].iter().collect();
+        for (_, other) in self.lines.iter().enumerate().filter(|(i, l)| *i != li && near(l)) {
+            tokens.extend(other.tokens.iter().filter(|t| t.rect().x0 >= start));
+        }
+        tokens.sort_by(|a, b| a.rect().x0.total_cmp(&b.rect().x0));
+        tokens
+    }
+
+    /// The glyphs of line `li` and of the lines less than ⅔ em from it.
+    fn band_glyphs(&self, li: usize) -> Vec<super::glyphs::Glyph> {
+        let line = &self.lines[li];
+        let mut glyphs: Vec<_> = self
+            .lines
+            .iter()
+            .filter(|l| (l.cy - line.cy).abs() < 0.67 * line.size.min(l.size).max(1.0))
+            .flat_map(|l| l.glyphs.iter().cloned())
+            .collect();
+        glyphs.sort_by(|a, b| a.rect.x0.total_cmp(&b.rect.x0));
+        glyphs
     }
 
     /// The first cell on the next lines (within two line heights) that starts under the
@@ -173,10 +223,7 @@ impl Reader<'_> {
                 .into_iter()
                 .find(|c| c.rect.x0 >= first.rect.x0 - 0.1)
             {
-                return Some(Value {
-                    text: cell.text,
-                    rect: cell.rect,
-                });
+                return Some(Value { text: cell.text });
             }
         }
         None
@@ -294,7 +341,8 @@ impl Reader<'_> {
         for label in ["价税合计(大写)", "金额合计(大写)", "价税合计"] {
             for (li, ti) in self.find(label) {
                 let line = &self.lines[li];
-                let words: String = line.tokens[ti + 1..]
+                let band = self.band_after(li, ti);
+                let words: String = band
                     .iter()
                     .filter_map(|t| match t {
                         Token::Text(g) => Some(g.text.as_str()),
@@ -315,9 +363,8 @@ impl Reader<'_> {
             }
         }
         for (li, ti) in self.find("合计") {
-            let line = &self.lines[li];
-            let right = line.tokens[ti].rect().x1;
-            let numbers: Vec<_> = cells(&line.glyphs, self.rules)
+            let right = self.lines[li].tokens[ti].rect().x1;
+            let numbers: Vec<_> = cells(&self.band_glyphs(li), self.rules)
                 .into_iter()
                 .filter(|c| c.rect.x0 >= right && is_number(&c.text))
                 .collect();
