@@ -88,6 +88,8 @@ pub(super) struct PlacedGlyph {
     pub size: f64,
     /// The show operation (`Tj`, `TJ`, …) that drew it: glyphs shown together share it.
     pub group: u32,
+    /// The font cannot vouch for `text` (see `font::Glyph::suspect`): not to be read as a name.
+    pub suspect: bool,
 }
 
 /// A rectangle the page fills, in user space, with the darkness of its fill.
@@ -431,6 +433,7 @@ impl<'f, 'a> Walker<'f, 'a> {
                     advance: x_end - x,
                     size: trm.vertical_scale(),
                     group: out.shows,
+                    suspect: glyph.suspect,
                 });
             }
             self.tm = Matrix::translate(tx, 0.0).multiply(&self.tm);
