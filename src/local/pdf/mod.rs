@@ -1,7 +1,9 @@
 //! PDF invoices: the QR image XObject and the positioned text layer.
 //!
 //! Per page, image XObjects (Flate gray/RGB/Indexed incl. 1-bit, with `/SMask` composited
-//! over white; DCT via the JPEG decoder) are searched for the invoice QR, and the text layer
+//! over white; DCT via the JPEG decoder; JBIG2 with its globals), then unfiltered inline
+//! images, then QR codes drawn as filled rectangles are searched for the invoice QR (a URL
+//! payload is read too), and the text layer
 //! is extracted with positions — through `/ToUnicode`, or as UCS-2 code units for legacy
 //! e-invoice fonts (`/Encoding /UniGB-UCS2-H`, no ToUnicode) — then grouped into lines and
 //! mapped by label (发票代码, 发票号码, …). Objects inside `/ObjStm` are resolved by lopdf when
@@ -19,6 +21,7 @@ mod content;
 mod font;
 mod image;
 mod text;
+mod vector;
 
 use std::cell::Cell;
 
@@ -26,7 +29,6 @@ use lopdf::content::{Content, Operation};
 use lopdf::{DecompressError, Dictionary, Document, LoadOptions, Object, ObjectId, Stream};
 
 use crate::invoice::Invoice;
-
 
 use self::text::{Line, Run, apply_text, lines_from_runs};
 use super::fields::Draft;
@@ -68,9 +70,10 @@ pub(super) fn recognize(bytes: &[u8], limits: &LocalLimits) -> Result<Vec<Invoic
                 limit: MAX_PAGE_CONTENT_BYTES as u64,
             });
         }
-        match qr_image::first_invoice_payload(&reader.qr_texts()?) {
+        let (qr_source, texts) = reader.page_qr()?;
+        match qr_image::first_invoice_payload(&texts) {
             Ok(payload) => {
-                draft.extra("local:qr_source".to_owned(), "pdf-image");
+                draft.extra("local:qr_source".to_owned(), qr_source);
                 draft.merge_qr(&payload);
             }
             Err(e) => qr_errors.push(e),
@@ -104,6 +107,8 @@ struct PageReader<'a> {
     limits: &'a LocalLimits,
     /// Content bytes the page's forms may still have parsed.
     budget: Cell<usize>,
+    /// The budget before any form was read: each walk of the page may spend it.
+    form_budget: usize,
     /// Set when some content was left unparsed for exceeding [`MAX_PAGE_CONTENT_BYTES`].
     over_budget: Cell<bool>,
 }
@@ -133,6 +138,7 @@ impl<'a> PageReader<'a> {
             content,
             limits,
             budget: Cell::new(MAX_PAGE_CONTENT_BYTES.saturating_sub(raw.len())),
+            form_budget: MAX_PAGE_CONTENT_BYTES.saturating_sub(raw.len()),
             over_budget: Cell::new(over_budget),
         })
     }
@@ -204,5 +210,3 @@ fn pdf_error(e: &lopdf::Error) -> LocalError {
 fn deref_dict<'a>(doc: &'a Document, object: Option<&'a Object>) -> Option<&'a Dictionary> {
     doc.dereference(object?).ok()?.1.as_dict().ok()
 }
-
-
