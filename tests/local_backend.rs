@@ -642,6 +642,11 @@ enum PdfQr {
     },
     /// An unfiltered 8-bit gray inline image (`BI … ID … EI`).
     Inline,
+    /// A `/JBIG2Decode` image of `size` px square: embedded-organisation segments.
+    Jbig2 {
+        data: Vec<u8>,
+        size: u32,
+    },
     None,
 }
 
@@ -760,10 +765,17 @@ fn pdf(text: &[(f64, f64, f64, &str)], qr: PdfQr, object_streams: bool) -> Vec<u
             ops.push(Operation::new("Q", vec![]));
             None
         }
+        PdfQr::Jbig2 { data, size } => Some(Stream::new(
+            dictionary! { "Type" => "XObject", "Subtype" => "Image", "Width" => size, "Height" => size,
+            "BitsPerComponent" => 1, "ColorSpace" => "DeviceGray", "Filter" => "JBIG2Decode" },
+            data,
+        )),
         PdfQr::None => None,
     };
     if let Some(mut stream) = image_stream {
-        stream.compress().unwrap();
+        if stream.dict.get(b"Filter").is_err() {
+            stream.compress().unwrap();
+        }
         let id = doc.add_object(stream);
         xobjects.set("Im1", id);
         ops.push(Operation::new("q", vec![]));
@@ -973,6 +985,37 @@ fn real_sample_qr_forms_are_read() {
         assert_eq!(inv.number.as_deref(), Some("23442000000010967536"));
         assert_eq!(inv.total, Some(dec("7894.25")));
     }
+}
+
+/// A JBIG2 file's segments in the embedded organisation PDF uses: the file header (ID,
+/// flags, and the page count unless the flags say it is unknown) removed.
+fn jbig2_embedded(file: &[u8]) -> Vec<u8> {
+    assert!(file.starts_with(b"\x97JB2\r\n\x1a\n"), "not a JBIG2 file");
+    let header = if file[8] & 2 == 0 { 13 } else { 9 };
+    file[header..].to_vec()
+}
+
+/// No JBIG2 encoder is at hand to build a fixture, so the PDF path is checked on the real
+/// JBIG2 QR of an OFD sample, moved into a PDF image XObject.
+#[test]
+fn pdf_jbig2_qr_image_is_read() {
+    let Some(ofd) = sample("ofd-vat-special-guizhou-2022.ofd") else {
+        return;
+    };
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(ofd)).unwrap();
+    let mut file = Vec::new();
+    std::io::Read::read_to_end(
+        &mut archive.by_name("Doc_0/Res/image_80.jb2").unwrap(),
+        &mut file,
+    )
+    .unwrap();
+    let data = jbig2_embedded(&file);
+    let inv = one(&pdf(&[], PdfQr::Jbig2 { data, size: 100 }, false));
+    assert_eq!(
+        inv.qr_payload.as_deref(),
+        Some("01,20,052002100113,00008006,24519.05,20220505,18001801513030862041,88CD,")
+    );
+    assert_eq!(inv.extra["local:qr_source"], "pdf-image");
 }
 
 #[test]
