@@ -36,7 +36,7 @@ use serde::Serialize;
 
 use crate::domain::amount_words;
 use crate::domain::invoice_code;
-use crate::domain::qr::{AmountMeaning, QrPayload};
+use crate::domain::qr::{AmountMeaning, InvoiceQr, QrPayload, UrlQr};
 use crate::domain::tax_id::{self, TaxIdError};
 use crate::invoice::{Invoice, InvoiceKind, LineItem, TaxRate};
 
@@ -79,8 +79,9 @@ impl Invoice {
         let mut out = Findings::default();
         self.check_fields(&mut out);
         if let Some(raw) = self.qr_payload.as_deref().filter(|r| !r.trim().is_empty()) {
-            match QrPayload::parse(raw) {
-                Ok(qr) => self.check_qr(&qr, &mut out),
+            match InvoiceQr::parse(raw) {
+                Ok(InvoiceQr::Vat(qr)) => self.check_qr(&qr, &mut out),
+                Ok(InvoiceQr::Url(qr)) => self.check_url_qr(&qr, &mut out),
                 Err(err) => out.warning("qr.unreadable", &["qr_payload"], err.to_string()),
             }
         }
@@ -444,6 +445,68 @@ impl Invoice {
             );
         }
         self.check_qr_amount(qr, out);
+    }
+
+    /// A link carries fewer fields than the comma payload: each one it has must agree.
+    fn check_url_qr(&self, qr: &UrlQr, out: &mut Findings) {
+        let qr_kind = qr.kind();
+        if self.kind != InvoiceKind::Unknown
+            && qr_kind != InvoiceKind::Unknown
+            && !invoice_code::kinds_compatible(qr_kind, self.kind)
+        {
+            out.error(
+                "qr.kind",
+                &["kind", "qr_payload"],
+                format!(
+                    "the QR link is a {}, but the invoice is {}",
+                    qr_kind.label_zh(),
+                    self.kind.label_zh()
+                ),
+            );
+        }
+        let texts = [
+            (
+                "qr.code",
+                "code",
+                "发票代码",
+                self.code.as_deref(),
+                qr.code.as_deref(),
+            ),
+            (
+                "qr.number",
+                "number",
+                "发票号码",
+                self.number.as_deref(),
+                Some(qr.number.as_str()),
+            ),
+            (
+                "qr.check_code",
+                "check_code",
+                "校验码",
+                self.check_code.as_deref(),
+                qr.check_code.as_deref(),
+            ),
+        ];
+        for (code, field, label, printed, in_qr) in texts {
+            if let (Some(printed), Some(in_qr)) = (printed.filter(|p| !p.is_empty()), in_qr)
+                && printed != in_qr
+            {
+                out.error(
+                    code,
+                    &[field, "qr_payload"],
+                    format!("{label} is {printed}, but the QR link has {in_qr}"),
+                );
+            }
+        }
+        if let (Some(total), Some(in_qr)) = (self.total, qr.total)
+            && total != in_qr
+        {
+            out.error(
+                "qr.amount",
+                &["total", "qr_payload"],
+                format!("价税合计 is {total}, but the QR link's total_amount is {in_qr}"),
+            );
+        }
     }
 
     fn check_qr_amount(&self, qr: &QrPayload, out: &mut Findings) {
@@ -962,6 +1025,64 @@ mod tests {
             invoice.qr_payload = None;
             assert_eq!(codes(&invoice.validate_with_qr(&qr)), [code]);
         }
+    }
+
+    #[test]
+    fn qr_disagreements_name_both_values() {
+        let mut invoice = digital_invoice();
+        invoice.total = Some(dec("100.00"));
+        invoice.qr_payload = Some("01,32,,25417000000256819006,90.00,20251108,,DB92".into());
+        let message = |invoice: &Invoice, code: &str| {
+            let findings = invoice.validate();
+            let found = findings.iter().find(|f| f.code == code);
+            found.map(|f| f.message.clone()).unwrap_or_default()
+        };
+        let text = message(&invoice, "qr.amount");
+        assert!(text.contains("100.00") && text.contains("90.00"), "{text}");
+        invoice.number = Some("25417000000256819007".into());
+        let text = message(&invoice, "qr.number");
+        assert!(
+            text.contains("25417000000256819007") && text.contains("25417000000256819006"),
+            "{text}"
+        );
+        invoice.date = Some(ymd(2025, 11, 9));
+        let text = message(&invoice, "qr.date");
+        assert!(
+            text.contains("2025-11-09") && text.contains("2025-11-08"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn qr_links_are_checked_field_by_field() {
+        let link = "https://bcfp.shenzhen.chinatax.gov.cn/verify/scan?hash=00ab&bill_num=30532037&total_amount=7200";
+        let mut invoice = Invoice {
+            kind: InvoiceKind::Blockchain,
+            number: Some("30532037".into()),
+            total: Some(dec("72.00")),
+            qr_payload: Some(link.into()),
+            ..Invoice::default()
+        };
+        assert_eq!(codes(&invoice.validate()), Vec::<&str>::new());
+        invoice.total = Some(dec("72.10"));
+        invoice.number = Some("30532038".into());
+        let findings = invoice.validate();
+        assert_eq!(codes(&findings), ["qr.number", "qr.amount"]);
+        assert!(findings[1].message.contains("72.10") && findings[1].message.contains("72.00"));
+
+        let fiscal = Invoice {
+            code: Some("32020124".into()),
+            number: Some("0007445174".into()),
+            check_code: Some("RolVjw".into()),
+            qr_payload: Some("http://einvoice.jsczt.cn/page/32020124/0007445174/RolVjv".into()),
+            ..Invoice::default()
+        };
+        let findings = fiscal.validate();
+        assert_eq!(codes(&findings), ["qr.check_code"]);
+        assert!(findings[0].message.contains("RolVjw") && findings[0].message.contains("RolVjv"));
+        let mut unknown = fiscal.clone();
+        unknown.qr_payload = Some("https://example.com/page/1".into());
+        assert_eq!(codes(&unknown.validate()), ["qr.unreadable"]);
     }
 
     #[test]

@@ -11,6 +11,14 @@
 //! meaning depends on the kind (see [`AmountMeaning`]), f5 `YYYYMMDD` 开票日期, f6 校验码
 //! (empty on paper 专票 and 数电), f7 four opaque hex characters (kept, never checked).
 //! Usually a trailing comma ends the string; some issuers omit it, and some omit f7 entirely.
+//! Some renderers write an empty field as a single space (`01,32, ,2344…,7894.25,20230207, ,2889`).
+//!
+//! Some documents print a link instead (深圳区块链发票, 财政电子票据): see [`UrlQr`]. [`InvoiceQr`]
+//! reads either form.
+
+mod url;
+
+pub use self::url::{UrlQr, UrlQrError, UrlQrIssuer};
 
 use std::borrow::Cow;
 use std::str::FromStr;
@@ -242,6 +250,56 @@ impl QrPayload {
     }
 }
 
+/// Any invoice QR payload: the comma-separated form or a known link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InvoiceQr {
+    /// The comma-separated VAT payload.
+    Vat(QrPayload),
+    /// A verification or download link.
+    Url(UrlQr),
+}
+
+/// Why a string is no invoice QR payload of either form.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InvoiceQrError {
+    /// Not a comma-separated payload (and not a link).
+    #[error(transparent)]
+    Vat(#[from] QrPayloadError),
+    /// A link, but not a known invoice link.
+    #[error(transparent)]
+    Url(#[from] UrlQrError),
+}
+
+impl InvoiceQr {
+    /// Parses a link (`http://` or `https://`, any case) as [`UrlQr`], anything else as
+    /// [`QrPayload`].
+    pub fn parse(s: &str) -> Result<InvoiceQr, InvoiceQrError> {
+        let trimmed = s.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+        let head = trimmed.get(..7).unwrap_or(trimmed).to_ascii_lowercase();
+        if head.starts_with("http://") || head.starts_with("https:") {
+            Ok(InvoiceQr::Url(UrlQr::parse(s)?))
+        } else {
+            Ok(InvoiceQr::Vat(QrPayload::parse(s)?))
+        }
+    }
+
+    /// The payload as read (trimmed).
+    pub fn raw(&self) -> &str {
+        match self {
+            InvoiceQr::Vat(qr) => &qr.raw,
+            InvoiceQr::Url(qr) => &qr.raw,
+        }
+    }
+
+    /// The fields the payload carries, as an [`Invoice`] (see each form's `to_invoice`).
+    pub fn to_invoice(&self) -> Invoice {
+        match self {
+            InvoiceQr::Vat(qr) => qr.to_invoice(),
+            InvoiceQr::Url(qr) => qr.to_invoice(),
+        }
+    }
+}
+
 impl FromStr for QrPayload {
     type Err = QrPayloadError;
 
@@ -264,8 +322,9 @@ fn invalid(
     }
 }
 
+/// A field, or `None` when empty or blank (some renderers write an empty field as a space).
 fn optional(field: &str) -> Option<&str> {
-    (!field.is_empty()).then_some(field)
+    (!field.trim().is_empty()).then_some(field)
 }
 
 /// Accepts a field of ASCII digits whose length is one of `lengths`.
@@ -358,6 +417,43 @@ mod tests {
         let qr = QrPayload::parse("01,31,,26442000005310626521,31605.00,20260514,,").unwrap();
         assert_eq!(qr.tail, None);
         assert_eq!(qr.kind(), InvoiceKind::DigitalSpecial);
+    }
+
+    #[test]
+    fn blank_fields_written_as_a_space_are_empty() {
+        let qr = QrPayload::parse("01,32, ,23442000000010967536,7894.25,20230207, ,2889").unwrap();
+        assert_eq!(qr.code, None);
+        assert_eq!(qr.number, "23442000000010967536");
+        assert_eq!(qr.amount, dec("7894.25"));
+        assert_eq!(qr.check_code, None);
+        assert_eq!(qr.tail.as_deref(), Some("2889"));
+        assert_eq!(qr.kind(), InvoiceKind::DigitalGeneral);
+        let qr = QrPayload::parse("01,31, ,23512000000005197325,2150.63,20230130, ,F366").unwrap();
+        assert_eq!(qr.kind(), InvoiceKind::DigitalSpecial);
+        assert!(QrPayload::parse("01,31, ,23512000000005197325,2150.63,20230130, , ").is_ok());
+    }
+
+    #[test]
+    fn invoice_qr_reads_either_form() {
+        let link = "HTTP://einvoice.jsczt.cn/page/32020124/0007445174/RolVjv";
+        let InvoiceQr::Url(url) = InvoiceQr::parse(link).unwrap() else {
+            panic!("a link is a UrlQr");
+        };
+        assert_eq!(url.number, "0007445174");
+        let vat = InvoiceQr::parse("01,32,,25417000000256819006,27.33,20251108,,DB92").unwrap();
+        assert!(matches!(vat, InvoiceQr::Vat(_)));
+        assert_eq!(
+            vat.raw(),
+            "01,32,,25417000000256819006,27.33,20251108,,DB92"
+        );
+        assert!(matches!(
+            InvoiceQr::parse("https://example.com/x"),
+            Err(InvoiceQrError::Url(UrlQrError::UnknownHost(_)))
+        ));
+        assert!(matches!(
+            InvoiceQr::parse("hello"),
+            Err(InvoiceQrError::Vat(_))
+        ));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 
-use crate::domain::qr::QrPayload;
+use crate::domain::qr::InvoiceQr;
 use crate::invoice::{Invoice, InvoiceKind, LineItem, MappingIssue, Provenance};
 use crate::normalize;
 
@@ -255,8 +255,10 @@ impl Draft {
     }
 
     /// Fills the fields still empty from a parsed QR payload, keeping its provenance
-    /// (`qr:f3`, …), and records the payload itself unless one is already recorded.
-    pub fn merge_qr(&mut self, qr: &QrPayload) {
+    /// (`qr:f3`, …), and records the payload itself unless one is already recorded. A field
+    /// the text gave keeps the text's value; the payload stays in `qr_payload`, where the
+    /// validator compares the two.
+    pub fn merge_qr(&mut self, qr: &InvoiceQr) {
         let from = qr.to_invoice();
         let inv = &mut self.invoice;
         let mut taken: Vec<&'static str> = Vec::new();
@@ -528,7 +530,7 @@ mod tests {
 
     #[test]
     fn qr_fills_only_what_is_missing() {
-        let qr = QrPayload::parse("01,31,,24112000000048542163,4449.00,20240528,,B2B6").unwrap();
+        let qr = InvoiceQr::parse("01,31,,24112000000048542163,4449.00,20240528,,B2B6").unwrap();
         let mut d = Draft::new();
         d.set(
             Field::Number,
@@ -541,6 +543,36 @@ mod tests {
         assert_eq!(inv.provenance["number"].field, "ofd-tags:InvoiceNo");
         assert_eq!(inv.provenance["total"].field, "qr:f4");
         assert_eq!(inv.total, Some(Decimal::new(444900, 2)));
-        assert_eq!(inv.qr_payload.as_deref(), Some(qr.raw.as_str()));
+        assert_eq!(inv.qr_payload.as_deref(), Some(qr.raw()));
+    }
+
+    #[test]
+    fn text_wins_a_disagreement_and_the_qr_stays_for_the_validator() {
+        let qr = InvoiceQr::parse("01,32,,25417000000256819006,90.00,20251108,,DB92").unwrap();
+        let mut d = Draft::new();
+        d.set(Field::Total, "100.00", "pdf-text".into());
+        d.merge_qr(&qr);
+        let inv = d.finish();
+        assert_eq!(inv.total, Some(Decimal::new(10000, 2)));
+        assert_eq!(inv.qr_payload.as_deref(), Some(qr.raw()));
+        let finding = inv.validate().into_iter().find(|f| f.code == "qr.amount");
+        let message = finding.map(|f| f.message).unwrap_or_default();
+        assert!(
+            message.contains("100.00") && message.contains("90.00"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn link_qr_fills_fields() {
+        let qr =
+            InvoiceQr::parse("http://einvoice.jsczt.cn/page/32020124/0007445174/RolVjv").unwrap();
+        let mut d = Draft::new();
+        d.merge_qr(&qr);
+        let inv = d.finish();
+        assert_eq!(inv.code.as_deref(), Some("32020124"));
+        assert_eq!(inv.number.as_deref(), Some("0007445174"));
+        assert_eq!(inv.check_code.as_deref(), Some("RolVjv"));
+        assert_eq!(inv.provenance["number"].field, "qr:url:path[2]");
     }
 }

@@ -20,6 +20,7 @@
 //! decompressed or decoded, and archives are read into memory only, never extracted.
 
 mod fields;
+mod jbig2;
 mod layout;
 mod ofd;
 mod pdf;

@@ -5,7 +5,7 @@
 //! 2. `Tags/CustomTag.xml` — the same element names pointing at page `TextObject`s, the only
 //!    structured source on 数电 invoices;
 //! 3. `OFD.xml` `CustomData` entries (发票号码, 合计金额, …);
-//! 4. the QR image resource (PNG/JPEG decoded; JBIG2 skipped with the reason kept).
+//! 4. the QR image resource (PNG/JPEG, or JBIG2 through the pure-Rust decoder).
 //!
 //! The archive is read into memory only, under [`LocalLimits`], while it is decompressed.
 
@@ -14,10 +14,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Cursor, Read, Seek, SeekFrom};
 use std::rc::Rc;
 
-use crate::domain::qr::QrPayload;
+use crate::domain::qr::InvoiceQr;
 use crate::invoice::Invoice;
 
 use super::fields::{Draft, Field, ItemField};
+use super::jbig2::{self, Jbig2Source};
 use super::xml::{self, Element};
 use super::{LocalError, LocalLimits, check_ratio, qr_image};
 
@@ -426,14 +427,14 @@ impl DocumentReader<'_> {
         match (decoded, graph_code) {
             (Some((path, payload)), graph) => {
                 draft.extra("local:qr_source".to_owned(), &format!("image:{path}"));
-                if let Some(graph) = graph.filter(|g| g.trim() != payload.raw) {
+                if let Some(graph) = graph.filter(|g| g.trim() != payload.raw()) {
                     draft.extra("ofd-xml:GraphCode".to_owned(), graph);
                 }
                 draft.merge_qr(&payload);
             }
             (None, Some(graph)) => {
                 draft.extra("local:qr_source".to_owned(), "ofd-xml:GraphCode");
-                match QrPayload::parse(graph) {
+                match InvoiceQr::parse(graph) {
                     Ok(payload) => draft.merge_qr(&payload),
                     Err(e) => draft.issue("qr_payload", "ofd-xml:GraphCode", graph, &e.to_string()),
                 }
@@ -446,14 +447,18 @@ impl DocumentReader<'_> {
     }
 
     /// `Ok(Some)` for an invoice QR, `Ok(None)` when the image holds none, `Err(reason)`
-    /// when the image cannot be examined (JBIG2, unknown format, over the limits).
-    fn decode_qr_image(&self, path: &str) -> Result<Option<QrPayload>, String> {
+    /// when the image cannot be examined (unknown format, corrupt, over the limits).
+    fn decode_qr_image(&self, path: &str) -> Result<Option<InvoiceQr>, String> {
         let bytes = self.package.get(path).ok_or("missing from the archive")?;
-        if bytes.starts_with(b"\x97JB2") || path.to_ascii_lowercase().ends_with(".jb2") {
-            return Err("JBIG2 image not decoded (no pure-Rust JBIG2 decoder)".to_owned());
-        }
-        let texts = qr_image::decode_qr_image(bytes, self.limits).map_err(|e| e.to_string())?;
-        Ok(texts.iter().find_map(|t| QrPayload::parse(t).ok()))
+        let texts = if bytes.starts_with(b"\x97JB2") || path.to_ascii_lowercase().ends_with(".jb2")
+        {
+            let gray = jbig2::decode_gray(&Jbig2Source::File(bytes), self.limits)
+                .map_err(|e| e.to_string())?;
+            qr_image::decode_gray(&gray)
+        } else {
+            qr_image::decode_qr_image(bytes, self.limits).map_err(|e| e.to_string())?
+        };
+        Ok(texts.iter().find_map(|t| InvoiceQr::parse(t).ok()))
     }
 }
 

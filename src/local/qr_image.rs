@@ -14,7 +14,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use image::imageops::{self, FilterType};
 use image::{DynamicImage, GrayImage, ImageDecoder, ImageReader, Luma};
 
-use crate::domain::qr::QrPayload;
+use crate::domain::qr::InvoiceQr;
 use crate::invoice::Invoice;
 
 use super::fields::Draft;
@@ -37,10 +37,10 @@ pub(super) fn recognize(bytes: &[u8], limits: &LocalLimits) -> Result<Invoice, L
 }
 
 /// The first text that is an invoice QR payload, or why there is none.
-pub(super) fn first_invoice_payload(texts: &[String]) -> Result<QrPayload, LocalError> {
+pub(super) fn first_invoice_payload(texts: &[String]) -> Result<InvoiceQr, LocalError> {
     let mut first_error = None;
     for text in texts {
-        match QrPayload::parse(text) {
+        match InvoiceQr::parse(text) {
             Ok(payload) => return Ok(payload),
             Err(e) => {
                 first_error.get_or_insert_with(|| format!("{e} (QR text {text:?})"));

@@ -5,20 +5,50 @@ use std::collections::HashSet;
 use image::{GrayImage, Luma};
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 
+use super::super::jbig2::{self, Jbig2Source};
 use super::super::{LocalError, check_ratio, qr_image};
 use super::{MAX_FORM_DEPTH, PageReader, deref_dict, stream_limit};
 
 impl PageReader<'_> {
-    pub(super) fn qr_texts(&self) -> Result<Vec<String>, LocalError> {
+    /// The page's QR texts and where they were found: images first, then vector drawings.
+    pub(super) fn page_qr(&self) -> Result<(&'static str, Vec<String>), LocalError> {
+        let texts = self.qr_texts()?;
+        if !texts.is_empty() {
+            return Ok(("pdf-image", texts));
+        }
+        Ok(("pdf-vector", self.vector_qr_texts()))
+    }
+
+    /// The texts of the QR codes in the page's image XObjects (forms followed), else in
+    /// its inline images.
+    fn qr_texts(&self) -> Result<Vec<String>, LocalError> {
         let mut seen = HashSet::new();
         let mut texts = Vec::new();
         for resources in &self.resources {
             self.collect_image_qr(resources, 0, &mut seen, &mut texts)?;
             if !texts.is_empty() {
-                break;
+                return Ok(texts);
             }
         }
-        Ok(texts)
+        self.inline_image_qr()
+    }
+
+    /// Inline images (`BI … ID … EI`) of the page content. lopdf hands over unfiltered ones
+    /// only (it skips the data of filtered ones); those in forms are not searched.
+    fn inline_image_qr(&self) -> Result<Vec<String>, LocalError> {
+        for op in self.content.iter().filter(|op| op.operator == "BI") {
+            let Some(Object::Stream(image)) = op.operands.first() else {
+                continue;
+            };
+            let image = Stream::new(expand_inline_dict(&image.dict), image.content.clone());
+            if let Some(gray) = self.image_to_gray(&image)? {
+                let texts = qr_image::decode_gray(&gray);
+                if !texts.is_empty() {
+                    return Ok(texts);
+                }
+            }
+        }
+        Ok(Vec::new())
     }
 
     fn collect_image_qr(
@@ -60,8 +90,8 @@ impl PageReader<'_> {
         Ok(())
     }
 
-    /// An image XObject as grayscale; `None` for encodings not worth decoding here
-    /// (JBIG2, CCITT, JPEG 2000, unusual color spaces).
+    /// An image (XObject or inline) as grayscale; `None` for encodings not worth decoding
+    /// here (CCITT, JPEG 2000, unusual color spaces).
     fn image_to_gray(&self, stream: &Stream) -> Result<Option<GrayImage>, LocalError> {
         let dict = &stream.dict;
         let dim = |key: &[u8]| {
@@ -83,6 +113,9 @@ impl PageReader<'_> {
             // Embedded JPEG: decoded (and its size re-checked) by the image reader.
             return Ok(qr_image::load_gray(&stream.content, self.limits).ok());
         }
+        if filters.last() == Some(&&b"JBIG2Decode"[..]) {
+            return self.jbig2_to_gray(stream, filters.len()).map(Some);
+        }
         if filters
             .iter()
             .any(|f| matches!(*f, b"JBIG2Decode" | b"CCITTFaxDecode" | b"JPXDecode"))
@@ -98,6 +131,44 @@ impl PageReader<'_> {
             && let Some(mask) = self.soft_mask(dict, width, height)?
         {
             composite_over_white(gray, &mask);
+        }
+        Ok(gray)
+    }
+
+    /// A `/JBIG2Decode` image (possibly behind other filters), with its `/JBIG2Globals`.
+    fn jbig2_to_gray(&self, stream: &Stream, filters: usize) -> Result<GrayImage, LocalError> {
+        let data = if filters == 1 {
+            stream.content.clone()
+        } else {
+            // lopdf knows no JBIG2Decode: undo the filters before it, then decode here.
+            self.decompress(&without_last_filter(stream), "JBIG2 image")?
+        };
+        let params = stream
+            .dict
+            .get(b"DecodeParms")
+            .ok()
+            .and_then(|p| self.doc.dereference(p).ok())
+            .and_then(|(_, p)| match p {
+                Object::Array(list) => list.last().and_then(|p| self.doc.dereference(p).ok()),
+                _ => Some((None, p)),
+            })
+            .and_then(|(_, p)| p.as_dict().ok());
+        let globals = match params.and_then(|p| p.get(b"JBIG2Globals").ok()) {
+            Some(reference) => match self.doc.dereference(reference) {
+                Ok((_, Object::Stream(globals))) => {
+                    Some(self.decompress(globals, "JBIG2 globals")?)
+                }
+                _ => None,
+            },
+            None => None,
+        };
+        let source = Jbig2Source::Embedded {
+            data: &data,
+            globals: globals.as_deref(),
+        };
+        let mut gray = jbig2::decode_gray(&source, self.limits)?;
+        if decode_inverts(&stream.dict) {
+            image::imageops::invert(&mut gray);
         }
         Ok(gray)
     }
@@ -140,7 +211,72 @@ impl PageReader<'_> {
         )?;
         Ok(data)
     }
+}
 
+/// An inline image's dictionary with its abbreviated keys and names (`/W`, `/CS /G`, `/F
+/// /Fl`) spelled out, so it reads like an image XObject's.
+fn expand_inline_dict(inline: &Dictionary) -> Dictionary {
+    let mut dict = Dictionary::new();
+    for (key, value) in inline.iter() {
+        let key: &[u8] = match key.as_slice() {
+            b"BPC" => b"BitsPerComponent",
+            b"CS" => b"ColorSpace",
+            b"D" => b"Decode",
+            b"DP" => b"DecodeParms",
+            b"F" => b"Filter",
+            b"H" => b"Height",
+            b"IM" => b"ImageMask",
+            b"I" => b"Interpolate",
+            b"W" => b"Width",
+            other => other,
+        };
+        dict.set(key, expand_inline_names(value));
+    }
+    dict
+}
+
+/// Abbreviated filter and color-space names, also inside arrays (`[/I /RGB 1 <…>]`).
+fn expand_inline_names(value: &Object) -> Object {
+    match value {
+        Object::Name(name) => {
+            let full: &[u8] = match name.as_slice() {
+                b"AHx" => b"ASCIIHexDecode",
+                b"A85" => b"ASCII85Decode",
+                b"LZW" => b"LZWDecode",
+                b"Fl" => b"FlateDecode",
+                b"RL" => b"RunLengthDecode",
+                b"CCF" => b"CCITTFaxDecode",
+                b"DCT" => b"DCTDecode",
+                b"G" => b"DeviceGray",
+                b"RGB" => b"DeviceRGB",
+                b"CMYK" => b"DeviceCMYK",
+                b"I" => b"Indexed",
+                other => other,
+            };
+            Object::Name(full.to_vec())
+        }
+        Object::Array(items) => Object::Array(items.iter().map(expand_inline_names).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The stream with its last filter (and that filter's parameters) removed.
+fn without_last_filter(stream: &Stream) -> Stream {
+    let mut dict = stream.dict.clone();
+    let trimmed = |key: &[u8], dict: &mut Dictionary| {
+        if let Ok(Object::Array(list)) = dict.get_mut(key) {
+            list.pop();
+        }
+    };
+    trimmed(b"Filter", &mut dict);
+    trimmed(b"DecodeParms", &mut dict);
+    Stream::new(dict, stream.content.clone())
+}
+
+/// True when the image's `/Decode` array maps samples the other way round (`[1 0]`).
+fn decode_inverts(dict: &Dictionary) -> bool {
+    let decode = dict.get(b"Decode").and_then(Object::as_array);
+    matches!(decode.map(|d| d.first().and_then(super::content::number)), Ok(Some(v)) if v > 0.5)
 }
 
 /// How an image XObject's samples map to gray.

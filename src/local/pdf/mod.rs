@@ -1,7 +1,9 @@
 //! PDF invoices: the QR image XObject and the positioned text layer.
 //!
 //! Per page, image XObjects (Flate gray/RGB/Indexed incl. 1-bit, with `/SMask` composited
-//! over white; DCT via the JPEG decoder) are searched for the invoice QR, and the text layer
+//! over white; DCT via the JPEG decoder; JBIG2 with its globals), then unfiltered inline
+//! images, then QR codes drawn as filled rectangles are searched for the invoice QR (a URL
+//! payload is read too), and the text layer
 //! is extracted with positions — through `/ToUnicode`, or as UCS-2 code units for legacy
 //! e-invoice fonts (`/Encoding /UniGB-UCS2-H`, no ToUnicode) — then grouped into lines and
 //! mapped by label (发票代码, 发票号码, …). Objects inside `/ObjStm` are resolved by lopdf when
@@ -18,6 +20,7 @@
 mod content;
 mod font;
 mod image;
+mod vector;
 
 use std::cell::Cell;
 
@@ -67,9 +70,10 @@ pub(super) fn recognize(bytes: &[u8], limits: &LocalLimits) -> Result<Vec<Invoic
                 limit: MAX_PAGE_CONTENT_BYTES as u64,
             });
         }
-        match qr_image::first_invoice_payload(&reader.qr_texts()?) {
+        let (qr_source, texts) = reader.page_qr()?;
+        match qr_image::first_invoice_payload(&texts) {
             Ok(payload) => {
-                draft.extra("local:qr_source".to_owned(), "pdf-image");
+                draft.extra("local:qr_source".to_owned(), qr_source);
                 draft.merge_qr(&payload);
             }
             Err(e) => qr_errors.push(e),
@@ -105,6 +109,8 @@ struct PageReader<'a> {
     limits: &'a LocalLimits,
     /// Content bytes the page's forms may still have parsed.
     budget: Cell<usize>,
+    /// The budget before any form was read: each walk of the page may spend it.
+    form_budget: usize,
     /// Set when some content was left unparsed for exceeding [`MAX_PAGE_CONTENT_BYTES`].
     over_budget: Cell<bool>,
 }
@@ -135,6 +141,7 @@ impl<'a> PageReader<'a> {
             content,
             limits,
             budget: Cell::new(MAX_PAGE_CONTENT_BYTES.saturating_sub(raw.len())),
+            form_budget: MAX_PAGE_CONTENT_BYTES.saturating_sub(raw.len()),
             over_budget: Cell::new(over_budget),
         })
     }
