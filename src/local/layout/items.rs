@@ -130,10 +130,8 @@ impl Table {
                 cy: line.cy,
                 ..Row::default()
             };
-            for cell in cells(&line.glyphs, rules) {
-                if let Some(field) = self.field_at(cell.rect) {
-                    row.push(field, &cell.text);
-                }
+            for (field, text) in self.row_cells(&cells(&line.glyphs, rules)) {
+                row.push(field, &text);
             }
             if row.cells.is_empty() {
                 continue;
@@ -150,6 +148,54 @@ impl Table {
         }
         attach_loose(&mut rows, loose);
         rows
+    }
+}
+
+impl Table {
+    /// Assigns a line's cells to fields. VAT item rows print their numbers in one order —
+    /// 数量, 单价, 金额, 税率, 税额 — with numbers right-aligned, so they stick out of their
+    /// heading's span; a row with a rate cell is read by that order (amount left of the
+    /// rate, tax right of it, price and quantity further left), and only the rest by
+    /// position under the headings.
+    fn row_cells(&self, cells: &[Cell]) -> Vec<(ItemField, String)> {
+        let Some(rate) = cells.iter().position(|c| is_rate(&c.text)) else {
+            return self.by_position(cells.iter());
+        };
+        let mut out = vec![(ItemField::TaxRate, cells[rate].text.clone())];
+        if let Some(tax) = cells[rate + 1..].iter().find(|c| is_number(&c.text)) {
+            out.push((ItemField::Tax, tax.text.clone()));
+        }
+        let numbers: Vec<usize> = (0..rate)
+            .rev()
+            .filter(|&i| is_number(&cells[i].text))
+            .take(3)
+            .collect();
+        let order = [ItemField::Amount, ItemField::UnitPrice, ItemField::Quantity];
+        for (&i, field) in numbers.iter().zip(order) {
+            out.push((field, cells[i].text.clone()));
+        }
+        let first_number = numbers.last().copied().unwrap_or(rate);
+        let words = cells[..first_number]
+            .iter()
+            .filter(|c| !is_number(&c.text) || self.field_at(c.rect) == Some(ItemField::Spec));
+        out.extend(self.by_position(words));
+        out
+    }
+
+    /// Cells assigned by the heading they sit under.
+    fn by_position<'c>(&self, cells: impl Iterator<Item = &'c Cell>) -> Vec<(ItemField, String)> {
+        cells
+            .filter_map(|c| Some((self.field_at(c.rect)?, c.text.clone())))
+            .collect()
+    }
+}
+
+/// A tax-rate cell: `13%`, `1.5%`, or the words printed instead of a rate.
+fn is_rate(text: &str) -> bool {
+    let text: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    match text.strip_suffix('%') {
+        Some(number) => !number.is_empty() && number.parse::<rust_decimal::Decimal>().is_ok(),
+        None => matches!(text.as_str(), "免税" | "不征税" | "***"),
     }
 }
 
@@ -248,13 +294,17 @@ fn push_glyph(pieces: &mut Vec<Cell>, glyph: &Glyph, joins: bool) {
 }
 
 /// Two pieces side by side, not overlapping, with at most a third of an em between them —
-/// or an em and a bit between two lone glyphs: producers that place every glyph alone
-/// letter-space their text that widely.
+/// or up to 2.2 em between lone glyphs: producers that place every glyph alone letter-space
+/// their text that widely (CJK at ~1.9 em), and put cells further apart.
 fn touches(left: &Cell, right: &Cell, rules: &[Rect]) -> bool {
     let em = left.size.max(right.size).max(1.0);
     let gap = right.rect.x0 - left.rect.x1;
+    // Two complete numbers side by side are two cells (`29.43` then `3%`).
+    if (is_number(&left.text) || left.text.ends_with('%')) && (is_number(&right.text) || is_rate(&right.text)) && !(left.lone_glyphs && right.glyphs == 1) {
+        return false;
+    }
     let lone = left.lone_glyphs && right.glyphs == 1;
-    let reach = if lone { 1.2 * em } else { em / 3.0 };
+    let reach = if lone { 2.2 * em } else { em / 3.0 };
     gap <= reach && gap >= -em * 0.2 && !rule_between(left.rect, right.rect, rules)
 }
 
