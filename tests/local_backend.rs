@@ -812,7 +812,7 @@ fn pdf(text: &[(f64, f64, f64, &str)], qr: PdfQr, object_streams: bool) -> Vec<u
     content.compress().unwrap();
     let content_id = doc.add_object(content);
     let page = doc.add_object(dictionary! {
-        "Type" => "Page", "Parent" => pages_id, "MediaBox" => vec![0.into(), 0.into(), 600.into(), 400.into()],
+        "Type" => "Page", "Parent" => pages_id, "MediaBox" => vec![0.into(), 0.into(), 800.into(), 600.into()],
         "Contents" => content_id,
         "Resources" => dictionary! { "Font" => dictionary! { "F1" => font }, "XObject" => xobjects },
     });
