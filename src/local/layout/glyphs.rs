@@ -32,7 +32,15 @@ pub(super) struct Caption {
 }
 
 /// Captions printed vertically down the side of a block.
-const CAPTIONS: &[&str] = &["购买方信息", "销售方信息", "购买方", "销售方", "密码区", "备注", "其他信息"];
+const CAPTIONS: &[&str] = &[
+    "购买方信息",
+    "销售方信息",
+    "购买方",
+    "销售方",
+    "密码区",
+    "备注",
+    "其他信息",
+];
 
 /// Splits every box into glyphs and cleans them up.
 pub(super) fn page_glyphs(page: &Page) -> Vec<Glyph> {
@@ -45,7 +53,11 @@ pub(super) fn page_glyphs(page: &Page) -> Vec<Glyph> {
 /// One glyph per character; a multi-character box shares its width out evenly (OCR lines
 /// and sources that give only a run's box).
 fn split_box(text_box: &super::TextBox) -> Vec<Glyph> {
-    let chars: Vec<char> = text_box.text.chars().filter(|c| !c.is_whitespace()).collect();
+    let chars: Vec<char> = text_box
+        .text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
     if chars.is_empty() {
         return Vec::new();
     }
@@ -121,10 +133,7 @@ fn drop_overprints(glyphs: &mut Vec<Glyph>) {
             if gb.rect.x0 - ga.rect.x0 > tolerance {
                 break;
             }
-            if keep[b]
-                && gb.text == ga.text
-                && (gb.rect.y0 - ga.rect.y0).abs() <= tolerance
-            {
+            if keep[b] && gb.text == ga.text && (gb.rect.y0 - ga.rect.y0).abs() <= tolerance {
                 keep[b] = false;
             }
         }
@@ -151,7 +160,9 @@ pub(super) fn take_captions(glyphs: &mut Vec<Glyph>) -> Vec<Caption> {
         }
         for word in CAPTIONS {
             if let Some(chain) = caption_chain(glyphs, start, word, &used) {
-                let rect = chain.iter().fold(glyphs[chain[0]].rect, |r, &i| union(r, glyphs[i].rect));
+                let rect = chain
+                    .iter()
+                    .fold(glyphs[chain[0]].rect, |r, &i| union(r, glyphs[i].rect));
                 for &i in &chain {
                     used[i] = true;
                 }

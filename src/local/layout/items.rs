@@ -95,20 +95,21 @@ impl Table {
     pub fn column_of(&self, rect: Rect) -> Option<&Column> {
         let cx = rect.cx();
         let n = self.columns.len();
-        (0..n).find(|&i| {
-            let left = if i == 0 {
-                f64::NEG_INFINITY
-            } else {
-                (self.columns[i - 1].rect.cx() + self.columns[i].rect.cx()) / 2.0
-            };
-            let right = if i + 1 == n {
-                f64::INFINITY
-            } else {
-                (self.columns[i].rect.cx() + self.columns[i + 1].rect.cx()) / 2.0
-            };
-            cx >= left && cx < right
-        })
-        .map(|i| &self.columns[i])
+        (0..n)
+            .find(|&i| {
+                let left = if i == 0 {
+                    f64::NEG_INFINITY
+                } else {
+                    (self.columns[i - 1].rect.cx() + self.columns[i].rect.cx()) / 2.0
+                };
+                let right = if i + 1 == n {
+                    f64::INFINITY
+                } else {
+                    (self.columns[i].rect.cx() + self.columns[i + 1].rect.cx()) / 2.0
+                };
+                cx >= left && cx < right
+            })
+            .map(|i| &self.columns[i])
     }
 
     /// The field of the column at `rect`.
@@ -300,7 +301,10 @@ fn touches(left: &Cell, right: &Cell, rules: &[Rect]) -> bool {
     let em = left.size.max(right.size).max(1.0);
     let gap = right.rect.x0 - left.rect.x1;
     // Two complete numbers side by side are two cells (`29.43` then `3%`).
-    if (is_number(&left.text) || left.text.ends_with('%')) && (is_number(&right.text) || is_rate(&right.text)) && !(left.lone_glyphs && right.glyphs == 1) {
+    if (is_number(&left.text) || left.text.ends_with('%'))
+        && (is_number(&right.text) || is_rate(&right.text))
+        && !(left.lone_glyphs && right.glyphs == 1)
+    {
         return false;
     }
     let lone = left.lone_glyphs && right.glyphs == 1;

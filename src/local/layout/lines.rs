@@ -104,7 +104,11 @@ pub(super) fn tokenize(row: &[Glyph], labels: &[&'static str], rules: &[Rect]) -
 }
 
 /// The longest label spelled from the start of `glyphs`, with the number of glyphs used.
-fn longest_label(glyphs: &[Glyph], labels: &[&'static str], rules: &[Rect]) -> Option<(&'static str, usize)> {
+fn longest_label(
+    glyphs: &[Glyph],
+    labels: &[&'static str],
+    rules: &[Rect],
+) -> Option<(&'static str, usize)> {
     labels
         .iter()
         .filter_map(|label| spelled(glyphs, label, rules).map(|n| (*label, n)))

@@ -70,10 +70,25 @@ pub(crate) fn read_page(page: &Page, draft: &mut Draft) {
     let glyph_count = glyphs.len();
     let lines = lines(glyphs, LABELS, &page.rules);
     if std::env::var_os("FAPIAO_LAYOUT_DEBUG").is_some() {
-        for c in &captions { eprintln!("CAPTION {} {:?}", c.text, c.rect); }
-        for r in &page.rules { eprintln!("RULE {:.1} {:.1} {:.1} {:.1}", r.x0, r.y0, r.x1, r.y1); }
+        for c in &captions {
+            eprintln!("CAPTION {} {:?}", c.text, c.rect);
+        }
+        for r in &page.rules {
+            eprintln!("RULE {:.1} {:.1} {:.1} {:.1}", r.x0, r.y0, r.x1, r.y1);
+        }
         for l in &lines {
-            let t: Vec<String> = l.tokens.iter().map(|t| match t { Token::Label{label,rect} => format!("[{label}@{:.0}-{:.0}]", rect.x0, rect.x1), Token::Text(g) => format!("{}@{:.1}-{:.1}g{}", g.text, g.rect.x0, g.rect.x1, g.group)}).collect();
+            let t: Vec<String> = l
+                .tokens
+                .iter()
+                .map(|t| match t {
+                    Token::Label { label, rect } => {
+                        format!("[{label}@{:.0}-{:.0}]", rect.x0, rect.x1)
+                    }
+                    Token::Text(g) => {
+                        format!("{}@{:.1}-{:.1}g{}", g.text, g.rect.x0, g.rect.x1, g.group)
+                    }
+                })
+                .collect();
             eprintln!("LINE cy={:.1} size={:.1}: {}", l.cy, l.size, t.join(" "));
         }
     }
@@ -181,9 +196,15 @@ impl Reader<'_> {
     fn band_after(&self, li: usize, ti: usize) -> Vec<&Token> {
         let line = &self.lines[li];
         let start = line.tokens[ti].rect().x1;
-        let near = |other: &Line| (other.cy - line.cy).abs() < 0.67 * line.size.min(other.size).max(1.0);
+        let near =
+            |other: &Line| (other.cy - line.cy).abs() < 0.67 * line.size.min(other.size).max(1.0);
         let mut tokens: Vec<&Token> = line.tokens[ti + 1..].iter().collect();
-        for (_, other) in self.lines.iter().enumerate().filter(|(i, l)| *i != li && near(l)) {
+        for (_, other) in self
+            .lines
+            .iter()
+            .enumerate()
+            .filter(|(i, l)| *i != li && near(l))
+        {
             tokens.extend(other.tokens.iter().filter(|t| t.rect().x0 >= start));
         }
         tokens.sort_by(|a, b| a.rect().x0.total_cmp(&b.rect().x0));
@@ -215,8 +236,14 @@ impl Reader<'_> {
                 .filter(|g| g.rect.x0 >= label.x0 - line.size && g.rect.x0 <= label.x1)
                 .cloned()
                 .collect();
-            let Some(first) = glyphs.first() else { continue };
-            if below.tokens.iter().any(|t| t.label().is_some() && t.rect().x0 <= first.rect.x0 + 0.1 && t.rect().x1 >= first.rect.x0) {
+            let Some(first) = glyphs.first() else {
+                continue;
+            };
+            if below.tokens.iter().any(|t| {
+                t.label().is_some()
+                    && t.rect().x0 <= first.rect.x0 + 0.1
+                    && t.rect().x1 >= first.rect.x0
+            }) {
                 return None;
             }
             if let Some(cell) = cells(&below.glyphs, self.rules)
@@ -263,20 +290,38 @@ impl Reader<'_> {
         let fields: [(&[&str], Field, Field, fn(&str) -> Option<String>); 4] = [
             (&["名称"], BuyerName, SellerName, name),
             (
-                &["统一社会信用代码/纳税人识别号", "纳税人识别号", "统一社会信用代码"],
+                &[
+                    "统一社会信用代码/纳税人识别号",
+                    "纳税人识别号",
+                    "统一社会信用代码",
+                ],
                 BuyerTaxId,
                 SellerTaxId,
                 tax_id,
             ),
-            (&["地址、电话", "地址电话"], BuyerAddressPhone, SellerAddressPhone, plain),
-            (&["开户行及账号"], BuyerBankAccount, SellerBankAccount, plain),
+            (
+                &["地址、电话", "地址电话"],
+                BuyerAddressPhone,
+                SellerAddressPhone,
+                plain,
+            ),
+            (
+                &["开户行及账号"],
+                BuyerBankAccount,
+                SellerBankAccount,
+                plain,
+            ),
         ];
         for (labels, buyer, seller, clean) in fields {
             let mut order = 0;
             for label in labels {
                 for (li, ti) in self.find(label) {
                     let rect = self.lines[li].tokens[ti].rect();
-                    let side = self.side_of(rect).unwrap_or(if order == 0 { Side::Buyer } else { Side::Seller });
+                    let side = self.side_of(rect).unwrap_or(if order == 0 {
+                        Side::Buyer
+                    } else {
+                        Side::Seller
+                    });
                     order += 1;
                     let field = if side == Side::Buyer { buyer } else { seller };
                     if let Some(value) = self.value(li, ti).and_then(|v| clean(&v.text)) {
@@ -354,11 +399,17 @@ impl Reader<'_> {
                     .take_while(|c| is_capital_numeral(*c))
                     .collect();
                 draft.set(Field::TotalInWords, &words, format!("pdf-text:{label}"));
-                if let Some(small) = line.tokens[ti..].iter().position(|t| t.label() == Some("(小写)"))
+                if let Some(small) = line.tokens[ti..]
+                    .iter()
+                    .position(|t| t.label() == Some("(小写)"))
                     && let Some(value) = self.value(li, ti + small)
                     && is_number(&value.text)
                 {
-                    draft.set(Field::Total, &money_text(&value.text), "pdf-text:(小写)".to_owned());
+                    draft.set(
+                        Field::Total,
+                        &money_text(&value.text),
+                        "pdf-text:(小写)".to_owned(),
+                    );
                 }
             }
         }
@@ -374,10 +425,18 @@ impl Reader<'_> {
             let amount = by_column(ItemField::Amount).or(numbers.first());
             let tax = by_column(ItemField::Tax).or(numbers.get(1));
             if let Some(amount) = amount {
-                draft.set(Field::Amount, &money_text(&amount.text), "pdf-text:合计".to_owned());
+                draft.set(
+                    Field::Amount,
+                    &money_text(&amount.text),
+                    "pdf-text:合计".to_owned(),
+                );
             }
             if let Some(tax) = tax.filter(|t| amount.is_none_or(|a| a.rect != t.rect)) {
-                draft.set(Field::Tax, &money_text(&tax.text), "pdf-text:合计".to_owned());
+                draft.set(
+                    Field::Tax,
+                    &money_text(&tax.text),
+                    "pdf-text:合计".to_owned(),
+                );
             }
         }
     }
@@ -385,25 +444,40 @@ impl Reader<'_> {
     fn items(&self, draft: &mut Draft, table: &Table) {
         let stop = |line: &Line| {
             line.tokens.iter().any(|t| {
-                matches!(t.label(), Some("合计" | "价税合计" | "价税合计(大写)" | "金额合计(大写)"))
+                matches!(
+                    t.label(),
+                    Some("合计" | "价税合计" | "价税合计(大写)" | "金额合计(大写)")
+                )
             })
         };
         let rows = table.rows(self.lines, self.rules, stop);
-        if std::env::var_os("FAPIAO_LAYOUT_DEBUG").is_some() { eprintln!("TABLE {:?}\nROWS {:?}", table, rows); }
+        if std::env::var_os("FAPIAO_LAYOUT_DEBUG").is_some() {
+            eprintln!("TABLE {:?}\nROWS {:?}", table, rows);
+        }
         let mut index = 0;
         for row in rows {
             // 小计 rows repeat the sums of the rows above.
-            if row.cells.iter().any(|(f, t)| *f == ItemField::Name && t.contains("小计")) {
+            if row
+                .cells
+                .iter()
+                .any(|(f, t)| *f == ItemField::Name && t.contains("小计"))
+            {
                 continue;
             }
             for (field, text) in &row.cells {
                 let text = match field {
-                    ItemField::Amount | ItemField::Tax | ItemField::UnitPrice | ItemField::Quantity => {
-                        money_text(text)
-                    }
+                    ItemField::Amount
+                    | ItemField::Tax
+                    | ItemField::UnitPrice
+                    | ItemField::Quantity => money_text(text),
                     _ => text.clone(),
                 };
-                draft.set_item(index, *field, &text, format!("pdf-text:{}", header_name(*field)));
+                draft.set_item(
+                    index,
+                    *field,
+                    &text,
+                    format!("pdf-text:{}", header_name(*field)),
+                );
             }
             index += 1;
         }
@@ -485,6 +559,9 @@ fn plain(s: &str) -> Option<String> {
 /// A name: not empty, and not the cipher area's alphabet of digits and `+-*/<>`.
 fn name(s: &str) -> Option<String> {
     let s = s.trim();
-    let cipher = s.chars().filter(|c| c.is_ascii_digit() || "+-*/<>".contains(*c)).count();
+    let cipher = s
+        .chars()
+        .filter(|c| c.is_ascii_digit() || "+-*/<>".contains(*c))
+        .count();
     (!s.is_empty() && cipher * 2 < s.chars().count()).then(|| s.to_owned())
 }

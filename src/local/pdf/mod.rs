@@ -29,9 +29,8 @@ use lopdf::{DecompressError, Dictionary, Document, LoadOptions, Object, ObjectId
 
 use crate::invoice::Invoice;
 
-
-use super::layout::read_page;
 use super::fields::Draft;
+use super::layout::read_page;
 use super::{LocalError, LocalLimits, qr_image};
 
 /// Pages read from one PDF; invoices are one or two pages, batches rarely exceed this.
@@ -197,8 +196,6 @@ fn pdf_error(e: &lopdf::Error) -> LocalError {
 fn deref_dict<'a>(doc: &'a Document, object: Option<&'a Object>) -> Option<&'a Dictionary> {
     doc.dereference(object?).ok()?.1.as_dict().ok()
 }
-
-
 
 /// The page's visible box, looked up through inherited attributes; US Letter when absent.
 fn page_box(doc: &Document, page: ObjectId) -> [f64; 4] {
