@@ -84,3 +84,6 @@ mod lines;
 mod read;
 
 pub(crate) use read::read_page;
+
+#[cfg(test)]
+mod tests;

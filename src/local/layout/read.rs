@@ -133,7 +133,7 @@ impl Reader<'_> {
             .flat_map(|l| &l.tokens)
             .filter(|t| t.label().is_some())
             .count();
-        labels >= 2 || glyph_count < 20
+        labels > 0 || glyph_count < 20
     }
 
     /// Every occurrence of `label`: (line index, token index).
@@ -166,6 +166,7 @@ impl Reader<'_> {
         let mut text = String::new();
         let mut rect: Option<Rect> = None;
         let mut last_group = None;
+        let mut last_gap = f64::INFINITY;
         for token in self.band_after(li, ti) {
             let Token::Text(glyph) = token else { break };
             let gap = glyph.rect.x0 - previous.x1;
@@ -179,8 +180,12 @@ impl Reader<'_> {
                 previous = glyph.rect;
                 continue;
             }
-            if rect.is_some() && gap > 0.6 * em {
+            // A space where the gap stands out from the value's own letter-spacing.
+            if rect.is_some() && gap > 0.6 * em && gap > 1.5 * last_gap {
                 text.push(' ');
+            }
+            if rect.is_some() {
+                last_gap = gap;
             }
             text.push_str(&glyph.text);
             rect = Some(rect.map_or(glyph.rect, |r| super::glyphs::union(r, glyph.rect)));
