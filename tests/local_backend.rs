@@ -689,6 +689,16 @@ fn vector_qr_ops(image: &GrayImage, x: f64, top: f64, module: f64, runs: bool) -
 }
 
 fn pdf(text: &[(f64, f64, f64, &str)], qr: PdfQr, object_streams: bool) -> Vec<u8> {
+    pdf_pages(text, qr, object_streams, &[])
+}
+
+/// A PDF whose first page draws `text` and the QR, followed by pages of text only.
+fn pdf_pages(
+    text: &[(f64, f64, f64, &str)],
+    qr: PdfQr,
+    object_streams: bool,
+    more: &[&[(f64, f64, f64, &str)]],
+) -> Vec<u8> {
     let mut doc = Document::with_version("1.5");
     let pages_id = doc.new_object_id();
     let cid_font = doc.add_object(dictionary! {
@@ -816,11 +826,30 @@ fn pdf(text: &[(f64, f64, f64, &str)], qr: PdfQr, object_streams: bool) -> Vec<u
         "Contents" => content_id,
         "Resources" => dictionary! { "Font" => dictionary! { "F1" => font }, "XObject" => xobjects },
     });
+    let mut kids: Vec<Object> = vec![page.into()];
+    for text in more {
+        let content = Stream::new(
+            dictionary! {},
+            Content {
+                operations: text_ops(text),
+            }
+            .encode()
+            .unwrap(),
+        );
+        let content_id = doc.add_object(content);
+        kids.push(
+            doc.add_object(dictionary! {
+                "Type" => "Page", "Parent" => pages_id, "MediaBox" => vec![0.into(), 0.into(), 800.into(), 600.into()],
+                "Contents" => content_id,
+                "Resources" => dictionary! { "Font" => dictionary! { "F1" => font } },
+            })
+            .into(),
+        );
+    }
+    let count = kids.len() as i64;
     doc.objects.insert(
         pages_id,
-        Object::Dictionary(
-            dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 },
-        ),
+        Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => kids, "Count" => count }),
     );
     let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
     doc.trailer.set("Root", catalog);
@@ -881,6 +910,81 @@ fn pdf_text_layer_in_ucs2_fonts_maps_labelled_fields_and_items() {
     // The 1-bit QR without quiet zone decoded too, and the text outranks it.
     assert_eq!(inv.qr_payload.as_deref(), Some(PDF_QR));
     assert_eq!(source(&inv, "amount"), "pdf-text:合计");
+}
+
+#[test]
+fn items_listed_on_a_sales_list_page_replace_the_placeholder_line() {
+    // Page 1 prints one line, （详见销货清单）, carrying the totals; page 2 is the 销货清单.
+    let mut first: Vec<(f64, f64, f64, &str)> = PDF_TEXT
+        .iter()
+        .copied()
+        .filter(|(_, y, _, _)| !(399.0..=425.0).contains(y))
+        .collect();
+    first.extend([
+        (60.0, 425.0, 9.0, "（详见销货清单）"),
+        (430.0, 425.0, 9.0, "200.00"),
+        (482.0, 425.0, 9.0, "13%"),
+        (530.0, 425.0, 9.0, "26.00"),
+    ]);
+    let list: &[(f64, f64, f64, &str)] = &[
+        (150.0, 560.0, 14.0, "销售货物或者提供应税劳务、服务清单"),
+        (40.0, 530.0, 9.0, "购买方名称: 测试买方有限公司"),
+        (
+            40.0,
+            515.0,
+            9.0,
+            "所属增值税电子普通发票代码: 011001900111 号码: 12345678",
+        ),
+        (40.0, 490.0, 9.0, "序号"),
+        (80.0, 490.0, 9.0, "货物(劳务)名称"),
+        (200.0, 490.0, 9.0, "规格型号"),
+        (260.0, 490.0, 9.0, "单位"),
+        (300.0, 490.0, 9.0, "数量"),
+        (340.0, 490.0, 9.0, "单价"),
+        (420.0, 490.0, 9.0, "金额"),
+        (480.0, 490.0, 9.0, "税率"),
+        (520.0, 490.0, 9.0, "税额"),
+        (40.0, 475.0, 9.0, "1"),
+        (80.0, 475.0, 9.0, "*日用杂品*毛巾"),
+        (262.0, 475.0, 9.0, "条"),
+        (310.0, 475.0, 9.0, "10"),
+        (345.0, 475.0, 9.0, "12"),
+        (430.0, 475.0, 9.0, "120.00"),
+        (482.0, 475.0, 9.0, "13%"),
+        (530.0, 475.0, 9.0, "15.60"),
+        (40.0, 460.0, 9.0, "2"),
+        (80.0, 460.0, 9.0, "*日用杂品*牙刷"),
+        (262.0, 460.0, 9.0, "支"),
+        (310.0, 460.0, 9.0, "20"),
+        (345.0, 460.0, 9.0, "4"),
+        (430.0, 460.0, 9.0, "80.00"),
+        (482.0, 460.0, 9.0, "13%"),
+        (530.0, 460.0, 9.0, "10.40"),
+        (80.0, 445.0, 9.0, "小计"),
+        (430.0, 445.0, 9.0, "200.00"),
+        (530.0, 445.0, 9.0, "26.00"),
+        (80.0, 430.0, 9.0, "总计"),
+        (430.0, 430.0, 9.0, "200.00"),
+        (530.0, 430.0, 9.0, "26.00"),
+    ];
+    let invoices = fapiao::local::recognize(
+        &pdf_pages(&first, PdfQr::IndexedOneBit, false, &[list]),
+        None,
+        &LocalLimits::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        invoices.len(),
+        1,
+        "the list is part of the invoice, not a second one"
+    );
+    let inv = &invoices[0];
+    let names: Vec<_> = inv.items.iter().map(|i| i.name.as_deref()).collect();
+    assert_eq!(names, [Some("*日用杂品*毛巾"), Some("*日用杂品*牙刷")]);
+    assert_eq!(inv.items[1].amount, Some(dec("80.00")));
+    assert_eq!(inv.items[1].quantity, Some(dec("20")));
+    assert_eq!(source(inv, "items[1].amount"), "pdf-text:金额");
+    assert_eq!(inv.amount, Some(dec("200.00")));
 }
 
 #[test]
