@@ -23,6 +23,7 @@ mod fields;
 mod jbig2;
 mod layout;
 mod ofd;
+mod ofd_page;
 mod pdf;
 mod qr_image;
 mod xml;

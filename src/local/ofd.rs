@@ -19,6 +19,8 @@ use crate::invoice::Invoice;
 
 use super::fields::{Draft, Field, ItemField};
 use super::jbig2::{self, Jbig2Source};
+use super::layout::{Page, read_page};
+use super::ofd_page;
 use super::xml::{self, Element};
 use super::{LocalError, LocalLimits, check_ratio, qr_image};
 
@@ -266,14 +268,21 @@ fn read_document(
     };
     let mut draft = Draft::new();
     let pages = reader.page_index()?;
-    let graph_code = match reader.original_invoice()? {
-        Some(original) => apply_original_invoice(&mut draft, &original),
-        None => None,
-    };
-    for tags in reader.custom_tags()? {
-        apply_custom_tags(&mut draft, &tags, &pages);
+    let original = reader.original_invoice()?;
+    let graph_code = original
+        .as_ref()
+        .and_then(|o| apply_original_invoice(&mut draft, o));
+    let tags = reader.custom_tags()?;
+    for tags in &tags {
+        apply_custom_tags(&mut draft, tags, &pages);
     }
     apply_custom_data(&mut draft, body);
+    // Without the structured parts, the page text is read as a page, by its layout.
+    if original.is_none() && tags.is_empty() {
+        for page in &pages.layouts {
+            read_page(page, &mut draft, "ofd-text");
+        }
+    }
     draft.people_from_remark();
     if let Some(title) = pages.title() {
         draft.set(
@@ -360,22 +369,36 @@ impl DocumentReader<'_> {
             .child("Pages")
             .into_iter()
             .flat_map(|p| p.children_named("Page"));
+        let default_size = ofd_page::physical_box(
+            self.document
+                .child("CommonData")
+                .and_then(|c| c.child("PageArea")),
+        )
+        .unwrap_or(A4_MM);
         for (number, page) in pages.enumerate() {
             let Some(loc) = page.attr("BaseLoc") else {
                 continue;
             };
             let path = resolve(self.dir(), loc);
             let content = self.package.xml(&path)?;
+            let mut drawn = Vec::new();
             for template in content.children_named("Template") {
                 let base = template.attr("TemplateID").and_then(|id| templates.get(id));
                 if let Some(base) = base {
                     let template_path = resolve(self.dir(), base);
+                    let template_content = self.package.xml(&template_path)?;
                     if index.loaded.insert(template_path.clone(), ()).is_none() {
-                        let template_content = self.package.xml(&template_path)?;
                         index.add_content(number, &template_content);
                     }
+                    drawn.push(template_content);
                 }
             }
+            drawn.push(content.clone());
+            let size = ofd_page::physical_box(content.child("Area")).unwrap_or(default_size);
+            index.layouts.push(ofd_page::layout_page(
+                &drawn.iter().collect::<Vec<_>>(),
+                size,
+            ));
             for res in content.children_named("PageRes") {
                 self.add_resources(&mut index, &resolve(parent_dir(&path), &res.text))?;
             }
@@ -633,6 +656,8 @@ struct PageIndex {
     media: HashMap<String, String>,
     /// Templates already indexed.
     loaded: HashMap<String, ()>,
+    /// Every page's positioned text (template included), for the layout reader.
+    layouts: Vec<Page>,
 }
 
 impl PageIndex {
@@ -711,6 +736,9 @@ impl PageIndex {
             .max_by(|a, b| a.size.total_cmp(&b.size).then(b.id.cmp(&a.id)))
     }
 }
+
+/// The page size when neither the page nor the document names one.
+const A4_MM: (f64, f64) = (210.0, 297.0);
 
 /// `x y w h` in millimetres; missing numbers read as 0.
 fn parse_boundary(s: &str) -> [f64; 4] {

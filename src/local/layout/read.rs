@@ -64,8 +64,9 @@ struct Value {
     text: String,
 }
 
-/// Reads every field the page's layout gives into the draft.
-pub(crate) fn read_page(page: &Page, draft: &mut Draft) {
+/// Reads every field the page's layout gives into the draft; provenance names `source`
+/// (`pdf-text`, `ofd-text`) and the label the value was found by.
+pub(crate) fn read_page(page: &Page, draft: &mut Draft, source: &'static str) {
     let mut glyphs = page_glyphs(page);
     let captions = take_captions(&mut glyphs);
     let glyph_count = glyphs.len();
@@ -94,13 +95,14 @@ pub(crate) fn read_page(page: &Page, draft: &mut Draft) {
         }
     }
     let reader = Reader {
+        source,
         lines: &lines,
         rules: &page.rules,
         captions: &captions,
     };
     if !reader.is_readable(glyph_count) {
         draft.extra(
-            "local:pdf_text".to_owned(),
+            format!("local:{}", source.replace('-', "_")),
             "not read: the text layer has no invoice labels (its fonts do not map to Unicode)",
         );
         return;
@@ -117,12 +119,18 @@ pub(crate) fn read_page(page: &Page, draft: &mut Draft) {
 }
 
 struct Reader<'p> {
+    source: &'static str,
     lines: &'p [Line],
     rules: &'p [Rect],
     captions: &'p [Caption],
 }
 
 impl Reader<'_> {
+    /// Provenance of a value found by `label`.
+    fn source(&self, label: &str) -> String {
+        format!("{}:{label}", self.source)
+    }
+
     /// A text layer is read only when it spells the labels every invoice prints: text in
     /// fonts whose codes map to the wrong characters (re-printed files, subset fonts without
     /// a usable map) has glyphs but no labels, and reading it would turn garbage into names.
@@ -285,7 +293,7 @@ impl Reader<'_> {
             if let Some((text, label)) = self.first_value(labels)
                 && let Some(value) = clean(&text)
             {
-                draft.set(field, &value, format!("pdf-text:{label}"));
+                draft.set(field, &value, self.source(label));
             }
         }
     }
@@ -331,7 +339,7 @@ impl Reader<'_> {
                     order += 1;
                     let field = if side == Side::Buyer { buyer } else { seller };
                     if let Some(value) = self.value(li, ti).and_then(|v| clean(&v.text)) {
-                        draft.set(field, &value, format!("pdf-text:{label}"));
+                        draft.set(field, &value, self.source(label));
                     }
                 }
             }
@@ -340,12 +348,12 @@ impl Reader<'_> {
         if let Some((text, label)) = self.first_value(&["交款人"])
             && let Some(value) = name(&text)
         {
-            draft.set(BuyerName, &value, format!("pdf-text:{label}"));
+            draft.set(BuyerName, &value, self.source(label));
         }
         if let Some((text, label)) = self.first_value(&["交款人统一社会信用代码"])
             && let Some(value) = tax_id(&text)
         {
-            draft.set(BuyerTaxId, &value, format!("pdf-text:{label}"));
+            draft.set(BuyerTaxId, &value, self.source(label));
         }
     }
 
@@ -382,7 +390,7 @@ impl Reader<'_> {
             if let Some((text, label)) = self.first_value(labels)
                 && let Some(value) = name(text.trim_end_matches([';', '；']))
             {
-                draft.set(field, &value, format!("pdf-text:{label}"));
+                draft.set(field, &value, self.source(label));
             }
         }
     }
@@ -404,7 +412,7 @@ impl Reader<'_> {
                     .skip_while(|c| !is_capital_numeral(*c))
                     .take_while(|c| is_capital_numeral(*c))
                     .collect();
-                draft.set(Field::TotalInWords, &words, format!("pdf-text:{label}"));
+                draft.set(Field::TotalInWords, &words, self.source(label));
                 if let Some(small) = line.tokens[ti..]
                     .iter()
                     .position(|t| t.label() == Some("(小写)"))
@@ -414,7 +422,7 @@ impl Reader<'_> {
                     draft.set(
                         Field::Total,
                         &money_text(&value.text),
-                        "pdf-text:(小写)".to_owned(),
+                        self.source("(小写)"),
                     );
                 }
             }
@@ -434,15 +442,11 @@ impl Reader<'_> {
                 draft.set(
                     Field::Amount,
                     &money_text(&amount.text),
-                    "pdf-text:合计".to_owned(),
+                    self.source("合计"),
                 );
             }
             if let Some(tax) = tax.filter(|t| amount.is_none_or(|a| a.rect != t.rect)) {
-                draft.set(
-                    Field::Tax,
-                    &money_text(&tax.text),
-                    "pdf-text:合计".to_owned(),
-                );
+                draft.set(Field::Tax, &money_text(&tax.text), self.source("合计"));
             }
         }
     }
@@ -478,12 +482,7 @@ impl Reader<'_> {
                     | ItemField::Quantity => money_text(text),
                     _ => text.clone(),
                 };
-                draft.set_item(
-                    index,
-                    *field,
-                    &text,
-                    format!("pdf-text:{}", header_name(*field)),
-                );
+                draft.set_item(index, *field, &text, self.source(header_name(*field)));
             }
             index += 1;
         }
@@ -505,7 +504,7 @@ impl Reader<'_> {
                 .map(|c| c.text)
                 .find(|t| t.contains("发票") || t.contains("票据"))
                 .unwrap_or_else(|| line_text(line));
-            draft.set(Field::Title, &squeeze(&text), "pdf-text:title".to_owned());
+            draft.set(Field::Title, &squeeze(&text), self.source("title"));
         }
     }
 }

@@ -42,7 +42,7 @@ fn vertical_rule(x: f64, y0: f64, y1: f64) -> Rect {
 
 fn read(page: &Page) -> Invoice {
     let mut draft = Draft::new();
-    read_page(page, &mut draft);
+    read_page(page, &mut draft, "pdf-text");
     draft.finish()
 }
 
@@ -274,7 +274,7 @@ fn a_text_layer_that_spells_no_label_yields_no_names() {
         (40.0, 120.0, "HIJKLMNOPQ RSTU"),
     ];
     let mut draft = Draft::new();
-    read_page(&page(&garbled, Vec::new()), &mut draft);
+    read_page(&page(&garbled, Vec::new()), &mut draft, "pdf-text");
     let inv = draft.finish();
     assert_eq!(inv.buyer, Default::default());
     assert!(inv.title.is_none() && inv.items.is_empty());

@@ -60,7 +60,7 @@ pub(super) fn recognize(bytes: &[u8], limits: &LocalLimits) -> Result<Vec<Invoic
     for (number, page) in doc.get_pages().into_iter().take(MAX_PAGES) {
         let reader = PageReader::new(&doc, page, limits)?;
         let mut draft = Draft::new();
-        read_page(&reader.layout_page(), &mut draft);
+        read_page(&reader.layout_page(), &mut draft, "pdf-text");
         if reader.over_budget.get() {
             let note = format!("not read: its content exceeds {MAX_PAGE_CONTENT_BYTES} bytes");
             draft.extra("local:pdf_text".to_owned(), &note);
