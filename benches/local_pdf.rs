@@ -28,7 +28,11 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf")))
         .collect();
     files.sort();
-    let peer = Command::new("pdftotext").arg("-v").stderr(Stdio::null()).status().is_ok();
+    let peer = Command::new("pdftotext")
+        .arg("-v")
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
     if !peer {
         println!("pdftotext (poppler-utils) is not installed: the peer column is skipped");
     }
@@ -49,7 +53,10 @@ fn main() {
                     .stdout(Stdio::null())
                     .stderr(Stdio::null())
                     .status();
-                assert!(status.is_ok_and(|s| s.success()), "pdftotext failed on {name}");
+                assert!(
+                    status.is_ok_and(|s| s.success()),
+                    "pdftotext failed on {name}"
+                );
             });
             peer_total += theirs;
             println!(
@@ -72,7 +79,11 @@ fn main() {
             ours_total.as_secs_f64() / peer_total.as_secs_f64()
         );
     } else {
-        println!("| **mean of {} files** | **{}** | — | — |", files.len(), ms(ours_total / n));
+        println!(
+            "| **mean of {} files** | **{}** | — | — |",
+            files.len(),
+            ms(ours_total / n)
+        );
     }
 }
 

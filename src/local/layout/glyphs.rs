@@ -2,6 +2,7 @@
 //! dropped, vertical side captions (购买方 / 销售方 / 密码区 / 备注) set apart.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 
 use unicode_normalization::UnicodeNormalization;
 
@@ -30,6 +31,11 @@ pub(super) struct Caption {
     /// The column the characters occupy.
     pub rect: Rect,
 }
+
+/// Characters that occur in [`CAPTIONS`].
+const CAPTION_CHARS: &str = "购买方信息销售密码区备注其他";
+/// Most caption-character glyphs searched for captions (a page has a few dozen).
+const MAX_CAPTION_GLYPHS: usize = 2048;
 
 /// Captions printed vertically down the side of a block.
 const CAPTIONS: &[&str] = &[
@@ -116,34 +122,43 @@ fn on_page(glyph: &Glyph, page: &Page) -> bool {
 }
 
 /// The same character drawn again within a fraction of an em (bold by overprint, shadow
-/// and watermark layers: `发发发票票票`) is one glyph.
+/// and watermark layers: `发发发票票票`) is one glyph. Glyphs are bucketed on a grid of that
+/// fraction, so the work stays linear whatever the page holds.
 fn drop_overprints(glyphs: &mut Vec<Glyph>) {
-    let mut kept: Vec<Glyph> = Vec::with_capacity(glyphs.len());
-    let mut order: Vec<usize> = (0..glyphs.len()).collect();
-    order.sort_by(|&a, &b| glyphs[a].rect.x0.total_cmp(&glyphs[b].rect.x0));
+    let mut seen: HashMap<(&str, i64, i64, i64), Vec<usize>> = HashMap::new();
     let mut keep = vec![true; glyphs.len()];
-    for (i, &a) in order.iter().enumerate() {
-        if !keep[a] {
-            continue;
-        }
-        let ga = &glyphs[a];
-        let tolerance = ga.size.max(1.0) * 0.3;
-        for &b in &order[i + 1..] {
-            let gb = &glyphs[b];
-            if gb.rect.x0 - ga.rect.x0 > tolerance {
-                break;
-            }
-            if keep[b] && gb.text == ga.text && (gb.rect.y0 - ga.rect.y0).abs() <= tolerance {
-                keep[b] = false;
-            }
+    for (i, glyph) in glyphs.iter().enumerate() {
+        let cell = glyph.size.max(1.0) * 0.3;
+        let size = (glyph.size * 4.0).round() as i64;
+        let (qx, qy) = (
+            (glyph.rect.x0 / cell).floor() as i64,
+            (glyph.rect.y0 / cell).floor() as i64,
+        );
+        let twin = (qx - 1..=qx + 1).any(|x| {
+            (qy - 1..=qy + 1).any(|y| {
+                seen.get(&(glyph.text.as_str(), size, x, y))
+                    .is_some_and(|found| {
+                        found.iter().any(|&k| {
+                            let other = &glyphs[k];
+                            (other.rect.x0 - glyph.rect.x0).abs() <= cell
+                                && (other.rect.y0 - glyph.rect.y0).abs() <= cell
+                        })
+                    })
+            })
+        });
+        if twin {
+            keep[i] = false;
+        } else {
+            seen.entry((glyph.text.as_str(), size, qx, qy))
+                .or_default()
+                .push(i);
         }
     }
-    for (glyph, keep) in glyphs.drain(..).zip(keep) {
-        if keep {
-            kept.push(glyph);
-        }
-    }
-    *glyphs = kept;
+    let mut index = 0;
+    glyphs.retain(|_| {
+        index += 1;
+        keep[index - 1]
+    });
 }
 
 /// Takes the vertical captions out of the glyphs and returns them.
@@ -154,12 +169,19 @@ fn drop_overprints(glyphs: &mut Vec<Glyph>) {
 pub(super) fn take_captions(glyphs: &mut Vec<Glyph>) -> Vec<Caption> {
     let mut captions = Vec::new();
     let mut used = vec![false; glyphs.len()];
-    for start in 0..glyphs.len() {
+    // Only glyphs that can be part of a caption are searched, and a bounded number of them.
+    let candidates: Vec<usize> = (0..glyphs.len())
+        .filter(|&i| {
+            glyphs[i].key.chars().count() == 1 && CAPTION_CHARS.contains(glyphs[i].key.as_str())
+        })
+        .take(MAX_CAPTION_GLYPHS)
+        .collect();
+    for &start in &candidates {
         if used[start] {
             continue;
         }
         for word in CAPTIONS {
-            if let Some(chain) = caption_chain(glyphs, start, word, &used) {
+            if let Some(chain) = caption_chain(glyphs, &candidates, start, word, &used) {
                 let rect = chain
                     .iter()
                     .fold(glyphs[chain[0]].rect, |r, &i| union(r, glyphs[i].rect));
@@ -183,7 +205,13 @@ pub(super) fn take_captions(glyphs: &mut Vec<Glyph>) -> Vec<Caption> {
 }
 
 /// Indices of glyphs spelling `word` downwards from `start`, if they do.
-fn caption_chain(glyphs: &[Glyph], start: usize, word: &str, used: &[bool]) -> Option<Vec<usize>> {
+fn caption_chain(
+    glyphs: &[Glyph],
+    candidates: &[usize],
+    start: usize,
+    word: &str,
+    used: &[bool],
+) -> Option<Vec<usize>> {
     let mut chars = word.chars();
     let first = chars.next()?;
     if glyphs[start].key != first.to_string() {
@@ -193,7 +221,7 @@ fn caption_chain(glyphs: &[Glyph], start: usize, word: &str, used: &[bool]) -> O
     for c in chars {
         let last = &glyphs[*chain.last()?];
         let reach = last.size.max(1.0);
-        let next = glyphs.iter().enumerate().find(|(i, g)| {
+        let next = candidates.iter().map(|&i| (i, &glyphs[i])).find(|(i, g)| {
             !used[*i]
                 && g.key == c.to_string()
                 && (g.rect.cx() - last.rect.cx()).abs() < reach * 0.5

@@ -30,6 +30,9 @@ const HEADERS: &[(&str, Option<ItemField>)] = &[
     ("序号", None),
 ];
 
+/// Lines of one item table read; a 销货清单 page holds a few dozen rows.
+const MAX_ROW_LINES: usize = 2000;
+
 fn header_words() -> Vec<&'static str> {
     HEADERS.iter().map(|(w, _)| *w).collect()
 }
@@ -123,6 +126,7 @@ impl Table {
             .iter()
             .skip(self.header + 1)
             .take_while(|l| !stop(l))
+            .take(MAX_ROW_LINES)
             .collect();
         let mut rows: Vec<Row> = Vec::new();
         let mut loose: Vec<Row> = Vec::new();

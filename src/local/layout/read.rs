@@ -51,6 +51,9 @@ const LABELS: &[&str] = &[
     "货物(劳务)名称",
 ];
 
+/// Occurrences of one label read per page.
+const MAX_OCCURRENCES: usize = 16;
+
 /// Which block of the form a label belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Side {
@@ -145,17 +148,22 @@ impl Reader<'_> {
         labels > 0 || glyph_count < 20
     }
 
-    /// Every occurrence of `label`: (line index, token index).
+    /// The occurrences of `label`, top to bottom: (line index, token index). A page
+    /// prints a label a few times at most; more are not looked at, which bounds the work
+    /// a hostile page can cause.
     fn find(&self, label: &str) -> Vec<(usize, usize)> {
-        let mut found = Vec::new();
-        for (li, line) in self.lines.iter().enumerate() {
-            for (ti, token) in line.tokens.iter().enumerate() {
-                if token.label() == Some(label) {
-                    found.push((li, ti));
-                }
-            }
-        }
-        found
+        self.lines
+            .iter()
+            .enumerate()
+            .flat_map(|(li, line)| {
+                line.tokens
+                    .iter()
+                    .enumerate()
+                    .filter(move |(_, t)| t.label() == Some(label))
+                    .map(move |(ti, _)| (li, ti))
+            })
+            .take(MAX_OCCURRENCES)
+            .collect()
     }
 
     /// The value written after the label at (`li`, `ti`): the text that follows in the same
