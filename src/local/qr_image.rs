@@ -114,23 +114,85 @@ fn image_error(e: &dyn std::fmt::Display) -> LocalError {
 /// Runs the attempt ladder over a grayscale image; returns the texts of the first attempt
 /// that decodes anything.
 pub(super) fn decode_gray(image: &GrayImage) -> Vec<String> {
-    if image.width() == 0 || image.height() == 0 {
-        return Vec::new();
-    }
-    let base = fit_for_search(image);
-    let small = base.width().min(base.height()) < SMALL_SIDE;
-    let scales: &[u32] = if small { &[1, 3] } else { &[1] };
-    let sources: [&dyn Fn(&GrayImage) -> GrayImage; 4] =
-        [&|g| g.clone(), &adaptive_binarize, &otsu_binarize, &|g| {
-            adaptive_binarize(&imageops::blur(g, 1.5))
-        }];
-    for make in sources {
-        let source = make(&base);
-        for &scale in scales {
-            let texts = decode_view(&View::new(&source, scale));
-            if !texts.is_empty() {
+    decode_best_first(std::slice::from_ref(image), |texts| !texts.is_empty())
+}
+
+/// One attempt of the ladder: how the image is prepared before the decoder sees it.
+#[derive(Debug, Clone, Copy)]
+enum Rung {
+    AsIs,
+    Adaptive,
+    Otsu,
+    BlurredAdaptive,
+}
+
+/// The ladder, cheapest and most often enough first.
+const LADDER: [Rung; 4] = [
+    Rung::AsIs,
+    Rung::Adaptive,
+    Rung::Otsu,
+    Rung::BlurredAdaptive,
+];
+
+/// Searches several images for QR codes (the images of a PDF page): the most QR-like
+/// first, and each rung of the ladder across all of them before the next rung, so a clean
+/// embedded code is read at the first attempt whatever seals and logos sit beside it.
+/// Stops when `enough` accepts what was found so far.
+pub(super) fn decode_best_first(
+    images: &[GrayImage],
+    enough: impl Fn(&[String]) -> bool,
+) -> Vec<String> {
+    let mut ranked: Vec<(f64, GrayImage)> = images
+        .iter()
+        .filter(|i| i.width() > 0 && i.height() > 0)
+        .map(|i| (qr_likeness(i), fit_for_search(i)))
+        .collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut texts: Vec<String> = Vec::new();
+    for rung in LADDER {
+        for (_, base) in &ranked {
+            for text in try_rung(base, rung) {
+                if !texts.contains(&text) {
+                    texts.push(text);
+                }
+            }
+            if enough(&texts) {
                 return texts;
             }
+        }
+    }
+    texts
+}
+
+/// How much an image looks like a QR code alone: square, and two-toned (nearly every pixel
+/// near black or near white), from 0 to 1. Seals, logos and photos score lower.
+fn qr_likeness(image: &GrayImage) -> f64 {
+    let (w, h) = image.dimensions();
+    let squareness = f64::from(w.min(h)) / f64::from(w.max(h));
+    let step = (image.len() / 4096).max(1);
+    let (mut sampled, mut two_tone) = (0usize, 0usize);
+    for value in image.as_raw().iter().step_by(step) {
+        sampled += 1;
+        two_tone += usize::from(*value < 64 || *value > 191);
+    }
+    squareness * two_tone as f64 / sampled.max(1) as f64
+}
+
+/// One rung on one (already size-fitted) image, upscaled too when small.
+fn try_rung(base: &GrayImage, rung: Rung) -> Vec<String> {
+    let source = match rung {
+        Rung::AsIs => None,
+        Rung::Adaptive => Some(adaptive_binarize(base)),
+        Rung::Otsu => Some(otsu_binarize(base)),
+        Rung::BlurredAdaptive => Some(adaptive_binarize(&imageops::blur(base, 1.5))),
+    };
+    let source = source.as_ref().unwrap_or(base);
+    let small = base.width().min(base.height()) < SMALL_SIDE;
+    let scales: &[u32] = if small { &[1, 3] } else { &[1] };
+    for &scale in scales {
+        let texts = decode_view(&View::new(source, scale));
+        if !texts.is_empty() {
+            return texts;
         }
     }
     Vec::new()
