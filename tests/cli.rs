@@ -834,3 +834,67 @@ async fn settings_checks_send_nothing() {
     );
     assert_eq!(stats.unrouted, 0);
 }
+
+// ---------------------------------------------------------------- earlier results are kept
+
+#[test]
+fn a_second_run_without_resume_keeps_the_first_runs_records() {
+    let batch = Batch::new();
+    for name in ["out.jsonl", "out.csv"] {
+        let output = batch.path(name);
+        let first = batch.recognize(&["--output", output.to_str().unwrap()]);
+        assert_eq!(first.code, 1, "{first:?}");
+        let journal = if name.ends_with(".jsonl") {
+            output.clone()
+        } else {
+            batch.path(&format!("{name}.journal.jsonl"))
+        };
+        let (kept_output, kept_journal) = (
+            std::fs::read(&output).unwrap(),
+            std::fs::read(&journal).unwrap(),
+        );
+
+        let again = batch.recognize(&["--output", output.to_str().unwrap()]);
+        assert_usage_error(&again, "5 records of an earlier run");
+        assert!(
+            again.stderr.contains("--resume") && again.stderr.contains("--overwrite"),
+            "{again:?}"
+        );
+        assert_eq!(std::fs::read(&output).unwrap(), kept_output, "{name}");
+        assert_eq!(std::fs::read(&journal).unwrap(), kept_journal, "{name}");
+
+        let overwritten = batch.recognize(&["--overwrite", "--output", output.to_str().unwrap()]);
+        assert_eq!(overwritten.code, 1, "{overwritten:?}");
+        assert_eq!(recorded_lines(&journal), 5, "replaced, not appended");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_items_file_in_a_missing_folder_is_refused_before_anything_is_sent() {
+    let sandbox = sandbox(FaultPlan::none()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("scan.png");
+    std::fs::write(&file, fixtures::distinct_png(1)).unwrap();
+    let mut command = fapiao_with_credentials();
+    command
+        .args([
+            "recognize",
+            "--api",
+            "icuapi.invoice",
+            "--endpoint",
+            &sandbox.base_url(),
+        ])
+        .arg("--output")
+        .arg(dir.path().join("x.csv"))
+        .arg("--items")
+        .arg(dir.path().join("missing/items.csv"))
+        .arg(&file);
+    let out = run_beside_sandbox(command).await;
+    assert_usage_error(&out, "cannot write");
+    assert!(out.stderr.contains("missing/items.csv"), "{out:?}");
+    assert!(
+        !out.stderr.contains("x.csv:"),
+        "names the right file: {out:?}"
+    );
+    assert_eq!(sandbox.stats().apis["icuapi.invoice"].requests, 0);
+}

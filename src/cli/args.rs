@@ -71,9 +71,13 @@ pub struct RecognizeArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub concurrency: Option<u32>,
     /// Skip files already recorded with a result in --output (same path and SHA-256); failed
-    /// files are tried again.
+    /// files are tried again. Without it (or --overwrite) an existing output or journal stops
+    /// the run before anything is sent.
     #[arg(long)]
     pub resume: bool,
+    /// Replace an existing --output, its journal and --items file, discarding their records.
+    #[arg(long, conflicts_with = "resume")]
+    pub overwrite: bool,
     /// Attempts per API call, the first included; retryable failures (5xx, 429, resets,
     /// timeouts, codes the spec marks retryable) are retried with jittered backoff.
     #[arg(long, value_name = "N", default_value_t = 3,

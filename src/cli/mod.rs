@@ -21,6 +21,7 @@ mod output;
 mod progress;
 mod recognize;
 mod record;
+mod targets;
 mod validate;
 
 use std::process::ExitCode;

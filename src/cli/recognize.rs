@@ -25,6 +25,7 @@ use super::journal::{self, Journal, Resumed};
 use super::output::{self, Format};
 use super::progress::{Progress, Summary};
 use super::record::{Outcome, Recognized, Record};
+use super::targets::{Existing, Targets};
 use super::validate;
 
 /// Files in flight at once for cloud APIs when `--concurrency` is not given.
@@ -43,6 +44,13 @@ pub fn run(runtime: &Runtime, args: RecognizeArgs) -> Result<ExitCode, CliError>
         .flat_map(|b| b.descriptor().limits.formats.iter().copied());
     let inputs = inputs::discover(&args.paths, &inputs::extensions_of(formats))?;
     let concurrency = concurrency(args.concurrency, &chain);
+    Targets::new(format, args.output.as_deref(), args.items.as_deref()).check(
+        match (args.resume, args.overwrite) {
+            (true, _) => Existing::Resume,
+            (false, true) => Existing::Overwrite,
+            (false, false) => Existing::Keep,
+        },
+    )?;
 
     let resume = args.resume.then_some(chain.max_file_bytes());
     let (mut sink, resumed) = Sink::open(format, args.output.as_deref(), resume, &inputs)?;

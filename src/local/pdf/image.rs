@@ -140,7 +140,6 @@ impl PageReader<'_> {
         )?;
         Ok(data)
     }
-
 }
 
 /// How an image XObject's samples map to gray.
