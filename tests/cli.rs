@@ -144,8 +144,8 @@ fn assert_usage_error(run: &Run, mentions: &str) {
     assert!(!run.stderr.contains("panicked") && !run.stderr.contains("backtrace"));
 }
 
-/// A folder of synthetic inputs: the e-invoice OFD, two QR PNGs, an empty PNG, a note the
-/// walk ignores; plus a GIF outside it, named explicitly.
+/// A folder of synthetic inputs: the e-invoice OFD, two QR PNGs, an empty PNG, a note no
+/// API accepts; plus a GIF outside it, named explicitly.
 struct Batch {
     dir: TempDir,
 }
@@ -252,13 +252,14 @@ fn jsonl_has_one_record_per_input_and_bad_files_become_error_records() {
     }
     let mut names: Vec<&str> = by_file.keys().map(String::as_str).collect();
     names.sort_unstable();
-    assert_eq!(records.len(), 5, "{records:#?}");
+    assert_eq!(records.len(), 6, "{records:#?}");
     assert_eq!(
         names,
         [
             "digital.png",
             "einvoice.ofd",
             "empty.png",
+            "notes.txt",
             "photo.gif",
             "ticket.png"
         ]
@@ -277,9 +278,13 @@ fn jsonl_has_one_record_per_input_and_bad_files_become_error_records() {
         assert!(!str_at(record, "/error/message").is_empty());
         assert!(record["sha256"].is_string(), "a readable file has a hash");
     }
+    let notes = by_file["notes.txt"];
+    assert_eq!(str_at(notes, "/status"), "skipped", "{notes:#}");
+    assert_eq!(str_at(notes, "/skipped/code"), "unsupported_format");
+    assert!(str_at(notes, "/skipped/message").contains(".txt"));
     assert!(
         out.stderr
-            .contains("5 files: 3 done, 2 failed (unsupported_format 2)"),
+            .contains("6 files: 3 done, 2 failed (unsupported_format 2), 1 unsupported (not sent)"),
         "{}",
         out.stderr
     );
@@ -297,9 +302,9 @@ fn json_output_is_an_array_sorted_by_path_rendered_from_its_journal() {
     let mut sorted = paths.clone();
     sorted.sort_unstable();
     assert_eq!(paths, sorted);
-    assert_eq!(paths.len(), 5);
+    assert_eq!(paths.len(), 6);
     let journal = batch.path("out.json.journal.jsonl");
-    assert_eq!(jsonl(&std::fs::read_to_string(journal).unwrap()).len(), 5);
+    assert_eq!(jsonl(&std::fs::read_to_string(journal).unwrap()).len(), 6);
 }
 
 #[test]
@@ -341,7 +346,11 @@ fn csv_has_stable_invoice_columns_and_an_items_file() {
     }
     let column = |name: &str| headers.iter().position(|h| h == name).unwrap();
     let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    assert_eq!(rows.len(), 5, "one row per invoice, one per failed file");
+    assert_eq!(
+        rows.len(),
+        6,
+        "one row per invoice, one per failed or skipped file"
+    );
     let ofd = rows
         .iter()
         .find(|r| r[column("path")].ends_with("einvoice.ofd"))
@@ -405,7 +414,7 @@ fn table_shows_one_aligned_line_per_invoice() {
     let out = batch.recognize(&["--format", "table"]);
     assert_eq!(out.code, 1, "{out:?}");
     let lines: Vec<&str> = out.stdout.lines().collect();
-    assert_eq!(lines.len(), 6, "header and five rows: {}", out.stdout);
+    assert_eq!(lines.len(), 7, "header and six rows: {}", out.stdout);
     assert!(lines[0].starts_with("path") && lines[0].contains("number"));
     let ofd = lines.iter().find(|l| l.contains("einvoice.ofd")).unwrap();
     assert!(
@@ -413,12 +422,11 @@ fn table_shows_one_aligned_line_per_invoice() {
         "{ofd}"
     );
     let status = lines[0].find("status").unwrap();
-    assert!(
-        lines
+    assert!(lines.iter().skip(1).all(|l| {
+        ["ok", "error", "skipped"]
             .iter()
-            .skip(1)
-            .all(|l| l[status..].starts_with("ok") || l[status..].starts_with("error"))
-    );
+            .any(|s| l[status..].starts_with(s))
+    }));
 }
 
 #[test]
@@ -855,7 +863,7 @@ fn a_second_run_without_resume_keeps_the_first_runs_records() {
         );
 
         let again = batch.recognize(&["--output", output.to_str().unwrap()]);
-        assert_usage_error(&again, "5 records of an earlier run");
+        assert_usage_error(&again, "6 records of an earlier run");
         assert!(
             again.stderr.contains("--resume") && again.stderr.contains("--overwrite"),
             "{again:?}"
@@ -865,7 +873,7 @@ fn a_second_run_without_resume_keeps_the_first_runs_records() {
 
         let overwritten = batch.recognize(&["--overwrite", "--output", output.to_str().unwrap()]);
         assert_eq!(overwritten.code, 1, "{overwritten:?}");
-        assert_eq!(recorded_lines(&journal), 5, "replaced, not appended");
+        assert_eq!(recorded_lines(&journal), 6, "replaced, not appended");
     }
 }
 
@@ -897,4 +905,61 @@ async fn an_items_file_in_a_missing_folder_is_refused_before_anything_is_sent() 
         "names the right file: {out:?}"
     );
     assert_eq!(sandbox.stats().apis["icuapi.invoice"].requests, 0);
+}
+
+// ---------------------------------------------------------------- every input is recorded
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_an_image_api_does_not_take_get_a_record_and_are_not_sent() {
+    let sandbox = sandbox(FaultPlan::none()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let scans = dir.path().join("scans");
+    std::fs::create_dir(&scans).unwrap();
+    std::fs::write(scans.join("a.png"), fixtures::distinct_png(1)).unwrap();
+    std::fs::write(scans.join("b.ofd"), fixtures::einvoice_ofd()).unwrap();
+    std::fs::write(scans.join("c.docx"), b"PK").unwrap();
+    let mut command = fapiao_with_credentials();
+    command
+        .current_dir(dir.path())
+        .args(["recognize", "--format", "jsonl", "--api", "icuapi.invoice"])
+        .args(["--endpoint", &sandbox.base_url()])
+        // One file, spelled two ways, is one input.
+        .args(["scans", "./scans/a.png"]);
+    let out = run_beside_sandbox(command).await;
+    assert_eq!(out.code, 1, "unsent files are not a success: {out:?}");
+    let records = jsonl(&out.stdout);
+    assert_eq!(records.len(), 3, "{records:#?}");
+    let scans = std::fs::canonicalize(&scans).unwrap();
+    for record in &records {
+        let path = Path::new(str_at(record, "/path"));
+        assert!(path.starts_with(&scans), "canonical paths: {path:?}");
+        let expected = if path.ends_with("a.png") {
+            "ok"
+        } else {
+            "skipped"
+        };
+        assert_eq!(str_at(record, "/status"), expected, "{record:#}");
+    }
+    let ofd = records
+        .iter()
+        .find(|r| str_at(r, "/path").ends_with("b.ofd"))
+        .unwrap();
+    assert!(
+        str_at(ofd, "/skipped/message").contains("icuapi.invoice"),
+        "{ofd:#}"
+    );
+    assert!(
+        out.stderr
+            .contains("3 files: 1 done, 0 failed, 2 unsupported"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(sandbox.stats().apis["icuapi.invoice"].requests, 1);
+}
+
+#[test]
+fn an_empty_folder_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run(fapiao().arg("recognize").arg(dir.path()));
+    assert_usage_error(&out, "no files in");
 }

@@ -34,8 +34,9 @@ pub enum Command {
 /// `fapiao recognize`.
 #[derive(Debug, Args)]
 pub struct RecognizeArgs {
-    /// Files and folders. Folders are searched recursively, in sorted order, for files whose
-    /// extension is a format the chosen APIs accept; hidden entries are skipped.
+    /// Files and folders. Folders are searched recursively, in sorted order; a file whose
+    /// extension no chosen API accepts gets a `skipped` record unread; hidden entries are
+    /// skipped; a folder without files is an error.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// The API to use (see `fapiao apis`) [default: local].

@@ -156,6 +156,12 @@ impl Chain {
         self.earlier.iter().copied().chain([self.last])
     }
 
+    /// The file formats some API of the chain accepts.
+    pub fn formats(&self) -> impl Iterator<Item = api::FileFormat> + '_ {
+        self.backends()
+            .flat_map(|b| b.descriptor().limits.formats.iter().copied())
+    }
+
     /// The largest file some API of the chain accepts; larger files are refused unread.
     pub fn max_file_bytes(&self) -> u64 {
         self.backends()

@@ -230,6 +230,7 @@ mod tests {
         InputFile {
             display: path.display().to_string(),
             path,
+            unsupported: false,
         }
     }
 

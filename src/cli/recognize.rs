@@ -24,7 +24,7 @@ use super::inputs::{self, InputFile};
 use super::journal::{self, Journal, Resumed};
 use super::output::{self, Format};
 use super::progress::{Progress, Summary};
-use super::record::{Outcome, Recognized, Record};
+use super::record::{Outcome, Recognized, Record, Skip};
 use super::targets::{Existing, Targets};
 use super::validate;
 
@@ -39,10 +39,7 @@ pub fn run(runtime: &Runtime, args: RecognizeArgs) -> Result<ExitCode, CliError>
         .unwrap_or(Format::Json);
     check_output_options(format, &args)?;
     let chain = Arc::new(build_chain(&args)?);
-    let formats = chain
-        .backends()
-        .flat_map(|b| b.descriptor().limits.formats.iter().copied());
-    let inputs = inputs::discover(&args.paths, &inputs::extensions_of(formats))?;
+    let inputs = inputs::discover(&args.paths, &inputs::extensions_of(chain.formats()))?;
     let concurrency = concurrency(args.concurrency, &chain);
     Targets::new(format, args.output.as_deref(), args.items.as_deref()).check(
         match (args.resume, args.overwrite) {
@@ -73,7 +70,7 @@ pub fn run(runtime: &Runtime, args: RecognizeArgs) -> Result<ExitCode, CliError>
     runtime.block_on(batch.run(todo, &mut sink, &mut summary))?;
     sink.render(format, args.output.as_deref(), args.items.as_deref())?;
     eprintln!("{}", summary.line());
-    Ok(if summary.failed_count() > 0 {
+    Ok(if summary.unrecognized() > 0 {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
@@ -320,7 +317,7 @@ impl Batch {
             };
             log(&record);
             summary.add(&record);
-            progress.advance(summary.failed_count());
+            progress.advance(summary.unrecognized());
             sink.write(&record)
                 .map_err(|e| CliError::write("the output", &e))?;
         }
@@ -342,6 +339,9 @@ fn log(record: &Record) {
             "failed: {}",
             error.message
         ),
+        Outcome::Skipped { skipped } => {
+            tracing::info!(file = %record.path, code = %skipped.code, "skipped: {}", skipped.message);
+        }
     }
 }
 
@@ -390,8 +390,28 @@ fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, Unread> {
     Ok(bytes)
 }
 
+/// The record of a file whose format no API of the chain accepts.
+fn unsupported(chain: &Chain, file: InputFile) -> Record {
+    let extension = file.path.extension().map_or_else(
+        || "(none)".to_owned(),
+        |e| format!(".{}", e.to_string_lossy()),
+    );
+    let apis: Vec<&str> = chain.backends().map(Backend::id).collect();
+    let accepted = inputs::extensions_of(chain.formats());
+    let accepted: Vec<&str> = accepted.into_iter().collect();
+    let message = format!(
+        "extension {extension} is not a format {} accepts ({}); the file was not read",
+        apis.join(" or "),
+        accepted.join(", ")
+    );
+    Record::skipped(file.display, None, Skip::UNSUPPORTED, message)
+}
+
 /// Reads, hashes and recognises one file.
 async fn process(chain: &Chain, file: InputFile, validate: bool) -> Record {
+    if file.unsupported {
+        return unsupported(chain, file);
+    }
     let path = file.path.clone();
     let limit = chain.max_file_bytes();
     // Hashing up to the size limit is blocking work too, so it runs beside the read.

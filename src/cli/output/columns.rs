@@ -84,10 +84,15 @@ impl InvoiceRow<'_> {
             .map_or(Cell::Empty, Cell::Decimal)
     }
 
-    fn error(&self, get: fn(&crate::cli::record::Failure) -> &String) -> Cell {
-        self.record
-            .failure()
-            .map_or(Cell::Empty, |f| Cell::Text(get(f).clone()))
+    /// A part of the error — `[kind, code, message]` — or of why the file was skipped
+    /// (whose code is its kind too).
+    fn error(&self, part: usize) -> Cell {
+        let parts = match (self.record.failure(), self.record.skip()) {
+            (Some(f), _) => [&f.kind, &f.code, &f.message],
+            (_, Some(skip)) => [&skip.code, &skip.code, &skip.message],
+            _ => return Cell::Empty,
+        };
+        Cell::Text(parts[part].clone())
     }
 
     /// The findings of this invoice, `severity code` joined by `; `.
@@ -129,13 +134,7 @@ pub static INVOICE_COLUMNS: &[Column<InvoiceGetter>] = &[
     },
     Column {
         header: "status",
-        value: |r| {
-            text(if r.record.failure().is_some() {
-                "error"
-            } else {
-                "ok"
-            })
-        },
+        value: |r| text(r.record.status()),
     },
     Column {
         header: "api",
@@ -282,15 +281,15 @@ pub static INVOICE_COLUMNS: &[Column<InvoiceGetter>] = &[
     },
     Column {
         header: "error_kind",
-        value: |r| r.error(|f| &f.kind),
+        value: |r| r.error(0),
     },
     Column {
         header: "error_code",
-        value: |r| r.error(|f| &f.code),
+        value: |r| r.error(1),
     },
     Column {
         header: "error_message",
-        value: |r| r.error(|f| &f.message),
+        value: |r| r.error(2),
     },
 ];
 
