@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use clap::{ArgAction, Args, Parser, Subcommand};
 
+use super::duplicates::Policy;
 use super::output::Format;
+use super::output::columns::Headers;
 
 /// Chinese invoice (发票) recognition with any vendor API or offline.
 #[derive(Debug, Parser)]
@@ -63,6 +65,14 @@ pub struct RecognizeArgs {
     /// With --format csv: also write the line items, one row per item, to this file.
     #[arg(long, value_name = "FILE")]
     pub items: Option<PathBuf>,
+    /// csv and xlsx headers and kind names: the Chinese labels printed on invoices, or stable
+    /// English ids for scripts.
+    #[arg(long, value_enum, default_value_t = Headers::Zh, value_name = "LANG")]
+    pub headers: Headers,
+    /// Leave out the UTF-8 byte-order mark csv files start with (Excel on Chinese Windows
+    /// needs it to read UTF-8).
+    #[arg(long)]
+    pub no_bom: bool,
     /// Attach validation findings; a cloud result is also cross-checked against the QR code
     /// the local backend reads from the same file.
     #[arg(long)]
@@ -76,6 +86,11 @@ pub struct RecognizeArgs {
     /// the run before anything is sent.
     #[arg(long)]
     pub resume: bool,
+    /// What to do with a file whose invoice (same code and number) or bytes an earlier file
+    /// of this run or of the resumed journal already had: every such record carries
+    /// `duplicate_of`; files with the same bytes are never sent twice.
+    #[arg(long, value_enum, default_value_t = Policy::Flag, value_name = "POLICY")]
+    pub duplicates: Policy,
     /// Replace an existing --output, its journal and --items file, discarding their records.
     #[arg(long, conflicts_with = "resume")]
     pub overwrite: bool,

@@ -93,6 +93,30 @@ impl std::fmt::Debug for Backend {
     }
 }
 
+/// Whether `failure` says its API refused the credentials: the kinds `auth` and
+/// `signature_expired`, or a code the API's spec lists under `auth.failures`. Every further
+/// file would meet the same refusal.
+pub fn refuses_credentials(failure: &Failure) -> bool {
+    let by_kind = matches!(
+        ErrorKind::from_id(&failure.kind),
+        Some(ErrorKind::Auth | ErrorKind::SignatureExpired)
+    );
+    let by_code = || {
+        let Ok(backend) = Backend::find(&failure.api) else {
+            return false;
+        };
+        let codes = backend.descriptor().auth.failures;
+        [
+            codes.bad_signature,
+            codes.expired,
+            codes.unknown_key,
+            codes.missing,
+        ]
+        .contains(&Some(failure.code.as_str()))
+    };
+    by_kind || by_code()
+}
+
 /// A failed call: its kind (which decides fallback) and the record of it.
 #[derive(Debug, Clone)]
 pub struct CallError {

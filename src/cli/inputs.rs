@@ -48,9 +48,13 @@ pub fn extensions_of(formats: impl IntoIterator<Item = FileFormat>) -> BTreeSet<
 }
 
 /// Every input under `paths`, in argument order, each folder's files sorted, repeated paths
-/// dropped. A path that does not exist or cannot be read, and a folder without files, are
-/// usage errors.
-pub fn discover(paths: &[PathBuf], wanted: &BTreeSet<&str>) -> Result<Vec<InputFile>, CliError> {
+/// dropped, and the run's own output files (`outputs`, canonical) left out of folders. A
+/// path that does not exist or cannot be read, and a folder without files, are usage errors.
+pub fn discover(
+    paths: &[PathBuf],
+    wanted: &BTreeSet<&str>,
+    outputs: &HashSet<PathBuf>,
+) -> Result<Vec<InputFile>, CliError> {
     let mut seen = HashSet::new();
     let mut inputs = Vec::new();
     for path in paths {
@@ -59,6 +63,7 @@ pub fn discover(paths: &[PathBuf], wanted: &BTreeSet<&str>) -> Result<Vec<InputF
         let mut found = Vec::new();
         if meta.is_dir() {
             walk(&path, &mut found)?;
+            found.retain(|file| !outputs.contains(file));
             if found.is_empty() {
                 return Err(CliError::usage(format!(
                     "no files in {} (hidden files are not read)",
@@ -129,13 +134,20 @@ mod tests {
             "in/notes.txt",
             "in/.hidden.png",
             "in/y.gif",
+            "in/out.csv",
             "x.gif",
         ] {
             fs::write(root.join(name), b"x").unwrap();
         }
         let wanted = extensions_of([FileFormat::Png, FileFormat::Pdf, FileFormat::Ofd]);
         let gif = root.join("x.gif");
-        let found = discover(&[root.join("in"), gif, root.join("in/b/../a.pdf")], &wanted).unwrap();
+        let outputs = HashSet::from([fs::canonicalize(root.join("in/out.csv")).unwrap()]);
+        let found = discover(
+            &[root.join("in"), gif, root.join("in/b/../a.pdf")],
+            &wanted,
+            &outputs,
+        )
+        .unwrap();
         let root = fs::canonicalize(root).unwrap();
         let names: Vec<_> = found
             .iter()
@@ -163,13 +175,23 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         fs::create_dir(dir.path().join("empty")).unwrap();
         fs::write(dir.path().join("empty/.hidden.png"), b"x").unwrap();
-        let err = discover(&[dir.path().join("empty")], &BTreeSet::new()).unwrap_err();
+        let err = discover(
+            &[dir.path().join("empty")],
+            &BTreeSet::new(),
+            &HashSet::new(),
+        )
+        .unwrap_err();
         assert!(matches!(err, CliError::Usage(m) if m.contains("no files in")));
     }
 
     #[test]
     fn a_missing_path_is_a_usage_error_naming_it() {
-        let err = discover(&[PathBuf::from("/no/such/file.png")], &BTreeSet::new()).unwrap_err();
+        let err = discover(
+            &[PathBuf::from("/no/such/file.png")],
+            &BTreeSet::new(),
+            &HashSet::new(),
+        )
+        .unwrap_err();
         match err {
             CliError::Usage(message) => assert!(message.contains("/no/such/file.png"), "{message}"),
             other => panic!("expected a usage error, got {other:?}"),

@@ -7,13 +7,17 @@
 //!   ([`validate`]);
 //! * `sandbox` — the loopback emulator of every API ([`fapiao::sandbox::cli`]).
 //!
-//! Exit codes: 0 when everything succeeded, 1 when any input failed (or output could not be
-//! written), 2 for usage errors — an unknown API, missing credentials, an unreadable path —
-//! which print one line on stderr before anything is sent anywhere.
+//! Exit codes: 0 when everything succeeded, 1 when any input failed or was not sent for its
+//! format (or output could not be written, or `--duplicates fail` found one), 2 for usage
+//! errors — an unknown API, missing credentials, an unreadable path, an output that would
+//! destroy an earlier run's — which print one line on stderr before anything is sent
+//! anywhere, and for credentials an API refused (the batch stops at the first refusal); 130
+//! after Ctrl-C.
 
 mod apis;
 mod args;
 mod backends;
+mod duplicates;
 mod inputs;
 mod journal;
 mod logging;

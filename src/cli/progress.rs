@@ -6,6 +6,7 @@ use std::io::IsTerminal;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use fapiao::api::ErrorKind;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::counted;
@@ -84,6 +85,8 @@ pub struct Summary {
     pub identical: u64,
     /// Inputs whose invoice (or bytes) an earlier input already had.
     pub duplicates: u64,
+    /// Failed inputs whose failure may pass on another try (unavailable, rate limit, …).
+    pub retryable: u64,
     /// Invoices recognised.
     pub invoices: u64,
 }
@@ -99,6 +102,7 @@ impl Summary {
             unsupported: 0,
             identical: 0,
             duplicates: 0,
+            retryable: 0,
             invoices: 0,
         }
     }
@@ -110,7 +114,12 @@ impl Summary {
                 self.done += 1;
                 self.invoices += recognized.invoices.len() as u64;
             }
-            Outcome::Error { error } => *self.failed.entry(error.kind.clone()).or_default() += 1,
+            Outcome::Error { error } => {
+                *self.failed.entry(error.kind.clone()).or_default() += 1;
+                if ErrorKind::from_id(&error.kind).is_some_and(ErrorKind::allows_fallback) {
+                    self.retryable += 1;
+                }
+            }
             Outcome::Skipped { skipped } if skipped.code == Skip::SAME_FILE => self.identical += 1,
             Outcome::Skipped { .. } => self.unsupported += 1,
         }
@@ -124,6 +133,11 @@ impl Summary {
         self.failed.values().sum()
     }
 
+    /// Inputs recorded by this run.
+    pub fn recorded(&self) -> u64 {
+        self.done + self.unrecognized() + self.identical
+    }
+
     /// Inputs without a result: failed, or not sent for their format.
     pub fn unrecognized(&self) -> u64 {
         self.failed_count() + self.unsupported
@@ -134,10 +148,7 @@ impl Summary {
         let elapsed = self.started.elapsed().as_secs_f64();
         let mut line = format!(
             "{}: {} done, {} failed",
-            counted(
-                self.done + self.unrecognized() + self.identical + self.skipped,
-                "file"
-            ),
+            counted(self.recorded() + self.skipped, "file"),
             self.done,
             self.failed_count()
         );

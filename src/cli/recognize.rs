@@ -6,9 +6,11 @@
 //! output option that does not fit the format — and stops with a usage error (exit 2).
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::task::Poll;
 
 use tokio::runtime::Runtime;
 use tokio::task::JoinSet;
@@ -19,12 +21,13 @@ use fapiao::client::{Client, RetryPolicy};
 use super::CliError;
 use super::apis::{check_settings, client_builder};
 use super::args::RecognizeArgs;
-use super::backends::{Backend, CallError, Chain};
+use super::backends::{self, Backend, CallError, Chain};
+use super::duplicates::{Hashes, Identities, Policy};
 use super::inputs::{self, InputFile};
 use super::journal::{self, Journal, Resumed};
 use super::output::{self, Format};
 use super::progress::{Progress, Summary};
-use super::record::{Outcome, Recognized, Record, Skip};
+use super::record::{Failure, Outcome, Recognized, Record, Skip};
 use super::targets::{Existing, Targets};
 use super::validate;
 
@@ -39,15 +42,15 @@ pub fn run(runtime: &Runtime, args: RecognizeArgs) -> Result<ExitCode, CliError>
         .unwrap_or(Format::Json);
     check_output_options(format, &args)?;
     let chain = Arc::new(build_chain(&args)?);
-    let inputs = inputs::discover(&args.paths, &inputs::extensions_of(chain.formats()))?;
+    let targets = Targets::new(format, args.output.as_deref(), args.items.as_deref());
+    let wanted = inputs::extensions_of(chain.formats());
+    let inputs = inputs::discover(&args.paths, &wanted, &targets.files())?;
     let concurrency = concurrency(args.concurrency, &chain);
-    Targets::new(format, args.output.as_deref(), args.items.as_deref()).check(
-        match (args.resume, args.overwrite) {
-            (true, _) => Existing::Resume,
-            (false, true) => Existing::Overwrite,
-            (false, false) => Existing::Keep,
-        },
-    )?;
+    targets.check(match (args.resume, args.overwrite) {
+        (true, _) => Existing::Resume,
+        (false, true) => Existing::Overwrite,
+        (false, false) => Existing::Keep,
+    })?;
 
     let resume = args.resume.then_some(chain.max_file_bytes());
     let (mut sink, resumed) = Sink::open(format, args.output.as_deref(), resume, &inputs)?;
@@ -62,19 +65,62 @@ pub fn run(runtime: &Runtime, args: RecognizeArgs) -> Result<ExitCode, CliError>
         .filter(|i| !resumed.done.contains(&i.display))
         .collect();
     let mut summary = Summary::start(resumed.done.len() as u64);
-    let batch = Batch {
+    let mut batch = Batch {
         chain,
         concurrency,
         validate: args.validate,
+        hashes: Arc::default(),
+        identities: Identities::default(),
     };
-    runtime.block_on(batch.run(todo, &mut sink, &mut summary))?;
-    sink.render(format, args.output.as_deref(), args.items.as_deref())?;
+    if args.resume {
+        sink.seed(&batch.hashes, &mut batch.identities)?;
+    }
+    let stop = runtime.block_on(batch.run(todo, &mut sink, &mut summary))?;
+    sink.render(format, &args)?;
     eprintln!("{}", summary.line());
-    Ok(if summary.unrecognized() > 0 {
-        ExitCode::FAILURE
-    } else {
-        ExitCode::SUCCESS
-    })
+    finish(stop, &summary, &args)
+}
+
+/// The exit code, and what to do next when the batch did not finish.
+fn finish(stop: Stop, summary: &Summary, args: &RecognizeArgs) -> Result<ExitCode, CliError> {
+    let rerun = match &args.output {
+        Some(output) => format!("rerun with --output {} --resume", output.display()),
+        None => "rerun with --output FILE to keep results across runs".to_owned(),
+    };
+    match stop {
+        Stop::CredentialsRefused(failure) => Err(CliError::usage(format!(
+            "{} refused the credentials ({}: {}); the batch stopped after the first refusal \
+             so no more files are sent with them. Fix them (see `fapiao apis`), then {rerun}",
+            failure.api, failure.code, failure.message
+        ))),
+        Stop::Interrupted => {
+            eprintln!(
+                "fapiao: interrupted: {} recorded; {rerun} to continue",
+                super::counted(summary.recorded(), "file")
+            );
+            Ok(ExitCode::from(130))
+        }
+        Stop::Finished => {
+            if summary.retryable > 0 && args.output.is_some() {
+                eprintln!(
+                    "fapiao: note: {} failed in a way that may pass later; {rerun} to try them again",
+                    super::counted(summary.retryable, "file")
+                );
+            }
+            let duplicates_fail = args.duplicates == Policy::Fail && summary.duplicates > 0;
+            if duplicates_fail {
+                eprintln!(
+                    "fapiao: error: {} found (--duplicates fail)",
+                    super::counted(summary.duplicates, "duplicate")
+                );
+            }
+            Ok(if summary.unrecognized() > 0 || duplicates_fail {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            })
+        }
+    }
 }
 
 /// Output options that cannot work together are refused up front.
@@ -226,23 +272,45 @@ impl Sink {
         }
     }
 
-    /// Renders a whole-file format from the journal.
-    fn render(
-        &self,
-        format: Format,
-        output: Option<&Path>,
-        items: Option<&Path>,
-    ) -> Result<(), CliError> {
+    /// Remembers the hashes and invoices of the journal's records, so files of this run that
+    /// repeat them are duplicates.
+    fn seed(&self, hashes: &Hashes, identities: &mut Identities) -> Result<(), CliError> {
+        let Sink::Journal { path, .. } = self else {
+            return Ok(());
+        };
+        let cannot =
+            |e: std::io::Error| CliError::fatal(format!("cannot read {}: {e}", path.display()));
+        for record in journal::sorted_records(path).map_err(cannot)? {
+            let mut record = record.map_err(cannot)?;
+            if let (Some(sha256), Some(_)) = (&record.sha256, record.recognized()) {
+                hashes.claim(sha256, &record.path);
+                identities.mark(&mut record);
+            }
+        }
+        Ok(())
+    }
+
+    /// Renders a whole-file format from the journal; with `--duplicates skip`, the rows of
+    /// duplicates are left out of the tabular formats.
+    fn render(&self, format: Format, args: &RecognizeArgs) -> Result<(), CliError> {
         let Sink::Journal { path, .. } = self else {
             return Ok(());
         };
         if format == Format::Jsonl {
             return Ok(());
         }
+        let output = args.output.as_deref();
         let target = output.map_or_else(|| "stdout".to_owned(), |p| p.display().to_string());
         let failed = |e: std::io::Error| CliError::write(&target, &e);
-        let records = journal::sorted_records(path).map_err(failed)?;
-        output::render(format, records, output, items).map_err(failed)
+        let skip = args.duplicates == Policy::Skip && format != Format::Json;
+        let records = journal::sorted_records(path)
+            .map_err(failed)?
+            .filter(|r| !(skip && r.as_ref().is_ok_and(|r| r.duplicate_of.is_some())));
+        let options = output::Options {
+            headers: args.headers,
+            bom: !args.no_bom,
+        };
+        output::render(format, records, options, output, args.items.as_deref()).map_err(failed)
     }
 }
 
@@ -271,21 +339,33 @@ fn temporary_journal() -> PathBuf {
     ))
 }
 
-/// One batch: the chain, how many files at once, and whether to validate.
+/// One batch: the chain, how many files at once, whether to validate, and what was seen.
 struct Batch {
     chain: Arc<Chain>,
     concurrency: usize,
     validate: bool,
+    hashes: Arc<Hashes>,
+    identities: Identities,
+}
+
+/// Why a batch ended.
+enum Stop {
+    /// Every input has its record.
+    Finished,
+    /// An API refused the credentials; the inputs not yet recorded were not sent.
+    CredentialsRefused(Failure),
+    /// Ctrl-C; the inputs in flight were abandoned (resuming sends them again).
+    Interrupted,
 }
 
 impl Batch {
     /// Processes `todo`, writing each record to `sink` as it completes.
     async fn run(
-        &self,
+        &mut self,
         todo: Vec<InputFile>,
         sink: &mut Sink,
         summary: &mut Summary,
-    ) -> Result<(), CliError> {
+    ) -> Result<Stop, CliError> {
         let apis: Vec<&str> = self.chain.backends().map(Backend::id).collect();
         tracing::info!(files = todo.len(), concurrency = self.concurrency, apis = ?apis, "batch starts");
         let progress = Progress::new(todo.len() as u64);
@@ -293,18 +373,36 @@ impl Batch {
         let mut running = JoinSet::new();
         // Which file each task works on, so even a task that panicked gets its record.
         let mut paths = HashMap::new();
+        let mut interrupt = Some(Box::pin(tokio::signal::ctrl_c()));
         loop {
             while running.len() < self.concurrency {
                 let Some(input) = pending.next() else { break };
                 let display = input.display.clone();
-                let (chain, validate) = (Arc::clone(&self.chain), self.validate);
-                let task = running.spawn(async move { process(&chain, input, validate).await });
+                let (chain, hashes) = (Arc::clone(&self.chain), Arc::clone(&self.hashes));
+                let validate = self.validate;
+                let task =
+                    running.spawn(async move { process(&chain, &hashes, input, validate).await });
                 paths.insert(task.id(), display);
             }
-            let Some(joined) = running.join_next_with_id().await else {
+            // The next completed task, unless Ctrl-C comes first.
+            let next = std::future::poll_fn(|cx| {
+                if let Some(signal) = &mut interrupt {
+                    match signal.as_mut().poll(cx) {
+                        Poll::Ready(Ok(())) => return Poll::Ready(None),
+                        // No signal handling here: Ctrl-C ends the process as usual.
+                        Poll::Ready(Err(_)) => interrupt = None,
+                        Poll::Pending => {}
+                    }
+                }
+                running.poll_join_next_with_id(cx).map(Some)
+            });
+            let Some(joined) = next.await else {
+                return Ok(Stop::Interrupted);
+            };
+            let Some(joined) = joined else {
                 break;
             };
-            let record = match joined {
+            let mut record = match joined {
                 Ok((id, record)) => {
                     paths.remove(&id);
                     record
@@ -315,14 +413,27 @@ impl Batch {
                     Record::error(path, None, failure)
                 }
             };
+            self.identities.mark(&mut record);
             log(&record);
             summary.add(&record);
             progress.advance(summary.unrecognized());
             sink.write(&record)
                 .map_err(|e| CliError::write("the output", &e))?;
+            if let Some(refusal) = refused_credentials(&record) {
+                return Ok(Stop::CredentialsRefused(refusal.clone()));
+            }
         }
-        Ok(())
+        Ok(Stop::Finished)
     }
+}
+
+/// The failure of `record` (or of an API it fell back from) that refused the credentials.
+fn refused_credentials(record: &Record) -> Option<&Failure> {
+    record
+        .failure()
+        .into_iter()
+        .chain(&record.fallbacks)
+        .find(|f| backends::refuses_credentials(f))
 }
 
 /// One log line per record: info for a result, warn for a failure.
@@ -407,8 +518,8 @@ fn unsupported(chain: &Chain, file: InputFile) -> Record {
     Record::skipped(file.display, None, Skip::UNSUPPORTED, message)
 }
 
-/// Reads, hashes and recognises one file.
-async fn process(chain: &Chain, file: InputFile, validate: bool) -> Record {
+/// Reads, hashes and recognises one file — unless another input has the same bytes.
+async fn process(chain: &Chain, hashes: &Hashes, file: InputFile, validate: bool) -> Record {
     if file.unsupported {
         return unsupported(chain, file);
     }
@@ -433,6 +544,12 @@ async fn process(chain: &Chain, file: InputFile, validate: bool) -> Record {
             );
         }
     };
+    if let Some(first) = hashes.claim(&sha256, &file.display) {
+        let message = format!("the same bytes as {first}, whose record stands for both; not sent");
+        let mut record = Record::skipped(file.display, Some(sha256), Skip::SAME_FILE, message);
+        record.duplicate_of = Some(first);
+        return record;
+    }
     let input = Arc::new(Input {
         file: Some(bytes),
         ..Input::default()
@@ -453,7 +570,10 @@ async fn process(chain: &Chain, file: InputFile, validate: bool) -> Record {
             };
             Record::ok(file.display, sha256, recognized)
         }
-        Err(err) => Record::error(file.display, Some(sha256), err.failure),
+        Err(err) => {
+            hashes.release(&sha256, &file.display);
+            Record::error(file.display, Some(sha256), err.failure)
+        }
     };
     record.fallbacks = outcome.fallbacks.into_iter().map(|e| e.failure).collect();
     record

@@ -9,6 +9,7 @@
 //! * With `--resume`, an output whose journal is gone stops the run too: re-rendering from an
 //!   empty journal would replace it with this run's records only.
 
+use std::collections::HashSet;
 use std::fs::{self, OpenOptions};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -55,6 +56,23 @@ impl Targets {
             journal,
             items: items.map(Path::to_path_buf),
         }
+    }
+
+    /// Every file the run writes, canonical (for the targets whose folder exists), with the
+    /// `.partial` files beside them: a folder input that holds the output does not read it.
+    pub fn files(&self) -> HashSet<PathBuf> {
+        let all = [&self.rendered, &self.journal, &self.items];
+        all.into_iter()
+            .flatten()
+            .flat_map(|path| [path.clone(), sibling(path, ".partial")])
+            .filter_map(|path| {
+                let folder = match path.parent() {
+                    Some(parent) if !parent.as_os_str().is_empty() => parent,
+                    _ => Path::new("."),
+                };
+                Some(fs::canonicalize(folder).ok()?.join(path.file_name()?))
+            })
+            .collect()
     }
 
     /// Checks every target (see the module docs).

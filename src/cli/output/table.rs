@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use unicode_width::UnicodeWidthStr;
 
-use super::columns::{self, INVOICE_COLUMNS};
+use super::columns::{self, Headers, INVOICE_COLUMNS};
 use crate::cli::record::Record;
 
 /// The invoice columns the `table` format shows, by header.
@@ -18,6 +18,8 @@ const SHOWN: &[&str] = &[
     "date",
     "total",
     "buyer_name",
+    "duplicate_of",
+    "fallbacks",
     "findings",
     "error_message",
 ];
@@ -40,7 +42,12 @@ pub fn write_records(
         let record = record?;
         for row in columns::invoice_rows(&record) {
             let cells = columns::cells(INVOICE_COLUMNS, &row);
-            rows.push(shown.iter().map(|&i| cut(&cells[i].to_text())).collect());
+            rows.push(
+                shown
+                    .iter()
+                    .map(|&i| cut(&cells[i].to_text(Headers::En)))
+                    .collect(),
+            );
         }
     }
     out.write_all(render(&headers, &rows).as_bytes())
