@@ -798,7 +798,7 @@ async fn bad_input_does_not_fall_back() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn validate_cross_checks_a_cloud_result_with_the_local_qr() {
+async fn validate_cross_checks_a_cloud_result_with_the_local_qr_and_fails_on_errors() {
     let sandbox = sandbox(FaultPlan::none()).await;
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("photo.png");
@@ -814,7 +814,12 @@ async fn validate_cross_checks_a_cloud_result_with_the_local_qr() {
         ])
         .arg(&file);
     let out = run_beside_sandbox(command).await;
-    assert_eq!(out.code, 0, "{out:?}");
+    assert_eq!(out.code, 1, "an error-level finding fails the run: {out:?}");
+    assert!(
+        out.stderr.contains("1 with validation errors"),
+        "{}",
+        out.stderr
+    );
     let record = &jsonl(&out.stdout)[0];
     assert_eq!(record["qr_cross_check"], Value::Bool(true), "{record:#}");
     // The sandbox's example invoice is not the one in the QR code, and the check says so.
@@ -825,6 +830,21 @@ async fn validate_cross_checks_a_cloud_result_with_the_local_qr() {
         .map(|f| str_at(f, "/code"))
         .collect();
     assert!(codes.contains(&"qr.number"), "{codes:?}");
+
+    // People see the finding's explanation, not only its code.
+    let mut csv_out = fapiao_with_credentials();
+    csv_out
+        .args(["recognize", "--format", "csv", "--validate"])
+        .args(["--api", "tencent.vat_invoice_ocr"])
+        .args(["--endpoint", &sandbox.base_url()])
+        .arg(&file);
+    let out = run_beside_sandbox(csv_out).await;
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stdout.contains("error qr.number: 发票号码 is"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -74,7 +74,7 @@ pub struct RecognizeArgs {
     #[arg(long)]
     pub no_bom: bool,
     /// Attach validation findings; a cloud result is also cross-checked against the QR code
-    /// the local backend reads from the same file.
+    /// the local backend reads from the same file. Any error-level finding makes exit 1.
     #[arg(long)]
     pub validate: bool,
     /// Files in flight at once [default: CPU count for local, 4 for cloud APIs]; never more

@@ -299,8 +299,27 @@ fn local_error(err: &LocalError) -> CallError {
     CallError::new("", kind, code, err)
 }
 
-/// The kind and code of a client error: the vendor's code, or where the failure arose.
+/// The kind and code of a client error: the vendor's code, or where the failure arose. An
+/// HTTP error status whose body is not the API's answer (a gateway's 503 page) is reported
+/// as that status, not as a malformed answer.
 fn client_error(api: &str, err: &Error) -> CallError {
+    if let Error::MalformedResponse {
+        decode,
+        http_status,
+        ..
+    } = err
+        && *http_status >= 400
+    {
+        let reason = reqwest::StatusCode::from_u16(*http_status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("error");
+        let message = format!(
+            "{api}: HTTP {http_status} {reason} from the vendor (body: {:?})",
+            decode.snippet
+        );
+        return CallError::new(api, err.kind(), &format!("http_{http_status}"), message);
+    }
     let status_code;
     let code = match err {
         Error::Vendor(vendor) => vendor.code.as_str(),
@@ -359,6 +378,26 @@ mod tests {
         let cloud = Backend::Cloud(fapiao::api::registry()[0]);
         assert!(!cloud.falls_back_on(ErrorKind::NotFound));
         assert!(cloud.falls_back_on(ErrorKind::Unavailable));
+    }
+
+    #[test]
+    fn an_http_error_page_is_reported_as_its_status() {
+        let err = Error::MalformedResponse {
+            decode: fapiao::api::DecodeError::new("a.b", "not JSON", b"<html>busy</html>"),
+            http_status: 503,
+            request_id: None,
+        };
+        let call = client_error("a.b", &err);
+        assert_eq!(call.failure.code, "http_503");
+        assert_eq!(call.kind, ErrorKind::Unavailable);
+        assert!(
+            call.failure
+                .message
+                .starts_with("a.b: HTTP 503 Service Unavailable from the vendor"),
+            "{}",
+            call.failure.message
+        );
+        assert!(!call.failure.message.contains("not JSON"));
     }
 
     #[test]

@@ -8,7 +8,8 @@
 //! * `sandbox` — the loopback emulator of every API ([`fapiao::sandbox::cli`]).
 //!
 //! Exit codes: 0 when everything succeeded, 1 when any input failed or was not sent for its
-//! format (or output could not be written, or `--duplicates fail` found one), 2 for usage
+//! format (or output could not be written, `--validate` found an error-level finding, or
+//! `--duplicates fail` a duplicate), 2 for usage
 //! errors — an unknown API, missing credentials, an unreadable path, an output that would
 //! destroy an earlier run's — which print one line on stderr before anything is sent
 //! anywhere, and for credentials an API refused (the batch stops at the first refusal); 130

@@ -85,6 +85,8 @@ pub struct Summary {
     pub identical: u64,
     /// Inputs whose invoice (or bytes) an earlier input already had.
     pub duplicates: u64,
+    /// Results with an error-level validation finding (`--validate`).
+    pub invalid: u64,
     /// Failed inputs whose failure may pass on another try (unavailable, rate limit, …).
     pub retryable: u64,
     /// Invoices recognised.
@@ -103,6 +105,7 @@ impl Summary {
             identical: 0,
             duplicates: 0,
             retryable: 0,
+            invalid: 0,
             invoices: 0,
         }
     }
@@ -113,6 +116,9 @@ impl Summary {
             Outcome::Ok(recognized) => {
                 self.done += 1;
                 self.invoices += recognized.invoices.len() as u64;
+                if recognized.findings.iter().any(|f| f.severity == "error") {
+                    self.invalid += 1;
+                }
             }
             Outcome::Error { error } => {
                 *self.failed.entry(error.kind.clone()).or_default() += 1;
@@ -159,6 +165,9 @@ impl Summary {
                 .map(|(k, n)| format!("{k} {n}"))
                 .collect();
             line.push_str(&format!(" ({})", kinds.join(", ")));
+        }
+        if self.invalid > 0 {
+            line.push_str(&format!(", {} with validation errors", self.invalid));
         }
         if self.unsupported > 0 {
             line.push_str(&format!(", {} unsupported (not sent)", self.unsupported));

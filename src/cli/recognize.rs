@@ -114,11 +114,13 @@ fn finish(stop: Stop, summary: &Summary, args: &RecognizeArgs) -> Result<ExitCod
                     super::counted(summary.duplicates, "duplicate")
                 );
             }
-            Ok(if summary.unrecognized() > 0 || duplicates_fail {
-                ExitCode::FAILURE
-            } else {
-                ExitCode::SUCCESS
-            })
+            Ok(
+                if summary.unrecognized() > 0 || summary.invalid > 0 || duplicates_fail {
+                    ExitCode::FAILURE
+                } else {
+                    ExitCode::SUCCESS
+                },
+            )
         }
     }
 }
