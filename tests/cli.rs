@@ -1341,3 +1341,43 @@ async fn ctrl_c_keeps_what_was_recorded_and_says_how_to_continue() {
         "the output is rendered from what was recorded"
     );
 }
+
+// ---------------------------------------------------------------- for people and scripts
+
+#[test]
+fn apis_prints_json_for_scripts_and_a_table_that_fits_the_terminal() {
+    let out = run(fapiao_with_credentials().args(["apis", "--format", "json"]));
+    assert_eq!(out.code, 0, "{out:?}");
+    let listed: Vec<Value> = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(listed.len(), fapiao::api::registry().len() + 1, "local too");
+    let tencent = listed
+        .iter()
+        .find(|a| a["id"] == "tencent.vat_invoice_ocr")
+        .unwrap();
+    assert_eq!(tencent["credentials"], "present");
+    assert!(
+        tencent["environment"]
+            .as_array()
+            .is_some_and(|e| !e.is_empty())
+    );
+
+    let narrow = run(fapiao().arg("apis").env("COLUMNS", "100"));
+    assert_eq!(narrow.code, 0, "{narrow:?}");
+    for line in narrow.stdout.lines() {
+        assert!(line.chars().count() <= 100, "{line}");
+    }
+    assert!(narrow.stdout.contains('…'), "long cells are cut");
+}
+
+#[test]
+fn the_table_fits_the_terminal_width() {
+    let batch = Batch::new();
+    let out = run(fapiao()
+        .env("COLUMNS", "80")
+        .args(["recognize", "--format", "table"])
+        .arg(batch.path("scans")));
+    assert_eq!(out.code, 1, "{out:?}");
+    for line in out.stdout.lines() {
+        assert!(unicode_width::UnicodeWidthStr::width(line) <= 80, "{line}");
+    }
+}

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{ArgAction, Args, Parser, Subcommand};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
 use super::duplicates::Policy;
 use super::output::Format;
@@ -54,7 +54,8 @@ pub struct RecognizeArgs {
     /// Region for every cloud API of the chain (otherwise the config file's or the spec's).
     #[arg(long)]
     pub region: Option<String>,
-    /// Output format [default: from the --output extension, else json].
+    /// Output format [default: from the --output extension; else table on a terminal, json
+    /// when piped].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
     /// Output file [default: stdout]. For json, csv, xlsx and table a journal
@@ -115,6 +116,18 @@ pub struct ApisArgs {
     /// Config file consulted for credentials (as for `recognize`).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// A table fitted to the terminal, or a JSON array for scripts.
+    #[arg(long, value_enum, default_value_t = ApisFormat::Table)]
+    pub format: ApisFormat,
+}
+
+/// How `fapiao apis` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ApisFormat {
+    /// Aligned columns.
+    Table,
+    /// One object per API.
+    Json,
 }
 
 /// `fapiao validate`.

@@ -1,5 +1,5 @@
 //! Progress on stderr: an indicatif bar with rate and ETA when stderr is a terminal (nothing
-//! otherwise), and the summary line at the end.
+//! otherwise), as wide as the terminal, and the summary line at the end.
 
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
@@ -39,8 +39,9 @@ impl Progress {
             return Progress { bar: None };
         }
         let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-        let style =
-            ProgressStyle::with_template("{bar:40} {pos}/{len} files  {per_sec}  ETA {eta}  {msg}");
+        let style = ProgressStyle::with_template(
+            "{wide_bar} {pos}/{len} files  {per_sec}  ETA {eta}  {msg}",
+        );
         if let Ok(style) = style {
             bar.set_style(style);
         }

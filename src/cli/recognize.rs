@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -39,7 +40,7 @@ pub fn run(runtime: &Runtime, args: RecognizeArgs) -> Result<ExitCode, CliError>
     let format = args
         .format
         .or_else(|| args.output.as_deref().and_then(Format::from_path))
-        .unwrap_or(Format::Json);
+        .unwrap_or_else(|| default_format(args.output.is_none()));
     check_output_options(format, &args)?;
     let chain = Arc::new(build_chain(&args)?);
     let targets = Targets::new(format, args.output.as_deref(), args.items.as_deref());
@@ -122,6 +123,16 @@ fn finish(stop: Stop, summary: &Summary, args: &RecognizeArgs) -> Result<ExitCod
                 },
             )
         }
+    }
+}
+
+/// Without `--format` or a telling `--output` extension: a table for a person at a terminal,
+/// JSON for a pipe, a file or a program.
+fn default_format(to_stdout: bool) -> Format {
+    if to_stdout && std::io::stdout().is_terminal() {
+        Format::Table
+    } else {
+        Format::Json
     }
 }
 
