@@ -628,6 +628,10 @@ fn usage_errors_print_one_line_and_exit_2() {
         .args(["recognize", "--api", "acme.ocr"])
         .arg(&scans));
     assert_usage_error(&unknown, "unknown API `acme.ocr`");
+    let typo = run(fapiao()
+        .args(["recognize", "--api", "tencent.vat_invoce_ocr"])
+        .arg(&scans));
+    assert_usage_error(&typo, "did you mean `tencent.vat_invoice_ocr`?");
     let missing = run(fapiao()
         .args(["recognize", "--api", "tencent.vat_invoice_ocr"])
         .arg(&scans));
@@ -1380,4 +1384,49 @@ fn the_table_fits_the_terminal_width() {
     for line in out.stdout.lines() {
         assert!(unicode_width::UnicodeWidthStr::width(line) <= 80, "{line}");
     }
+}
+
+#[test]
+fn completions_are_printed_for_each_shell() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = run(fapiao().args(["completions", shell]));
+        assert_eq!(out.code, 0, "{out:?}");
+        for word in ["recognize", "resume", "duplicates"] {
+            assert!(out.stdout.contains(word), "{shell}: {word}");
+        }
+    }
+}
+
+#[test]
+fn recognize_dash_reads_the_file_from_stdin() {
+    let mut child = fapiao()
+        .args(["recognize", "--format", "jsonl", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), &fixtures::einvoice_ofd()).unwrap();
+    let output = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(output.status.code(), Some(0), "{stdout}");
+    let record = &jsonl(&stdout)[0];
+    assert_eq!(str_at(record, "/path"), "-");
+    assert_eq!(str_at(record, "/invoices/0/number"), fixtures::NUMBER);
+}
+
+#[test]
+fn verbose_names_the_config_file_and_a_misspelled_section() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("fapiao.toml");
+    std::fs::write(&config, "[tencnet]\nregion = \"ap-beijing\"\n").unwrap();
+    let out = run(fapiao().args(["apis", "-v", "--config"]).arg(&config));
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stderr.contains("config file read"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&config.display().to_string()),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("[tencnet]"), "{}", out.stderr);
 }

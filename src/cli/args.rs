@@ -31,14 +31,25 @@ pub enum Command {
     Validate(ValidateArgs),
     /// Run the loopback sandbox that emulates every API.
     Sandbox(fapiao::sandbox::cli::Args),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish), e.g.
+    /// `fapiao completions bash > ~/.local/share/bash-completion/completions/fapiao`.
+    Completions(CompletionsArgs),
+}
+
+/// `fapiao completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `fapiao recognize`.
 #[derive(Debug, Args)]
 pub struct RecognizeArgs {
-    /// Files and folders. Folders are searched recursively, in sorted order; a file whose
-    /// extension no chosen API accepts gets a `skipped` record unread; hidden entries are
-    /// skipped; a folder without files is an error.
+    /// Files and folders; `-` reads one file from stdin. Folders are searched recursively,
+    /// in sorted order; a file whose extension no chosen API accepts gets a `skipped` record
+    /// unread; hidden entries are skipped; a folder without files is an error.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// The API to use (see `fapiao apis`) [default: local].

@@ -75,16 +75,47 @@ impl Backend {
         local.chain(api::registry().iter().map(|api| Backend::Cloud(*api)))
     }
 
-    /// The API with this id; a usage error listing the known ids otherwise.
+    /// The API with this id; a usage error suggesting the closest id and listing the known
+    /// ones otherwise.
     pub fn find(id: &str) -> Result<Backend, CliError> {
         Backend::all().find(|b| b.id() == id).ok_or_else(|| {
             let known: Vec<&str> = Backend::all().map(Backend::id).collect();
+            let suggestion = closest(id, &known)
+                .map(|near| format!("; did you mean `{near}`?"))
+                .unwrap_or_default();
             CliError::usage(format!(
-                "unknown API `{id}` (known: {}; see `fapiao apis`)",
+                "unknown API `{id}`{suggestion} (known: {}; see `fapiao apis`)",
                 known.join(", ")
             ))
         })
     }
+}
+
+/// The id of `known` nearest to `typed`: one that ends with it (`vat_invoice_ocr`), or within
+/// a third of its length in edits (a typo).
+fn closest<'a>(typed: &str, known: &[&'a str]) -> Option<&'a str> {
+    let suffix = format!(".{typed}");
+    let mut ending = known.iter().filter(|k| k.ends_with(&suffix));
+    if let (Some(only), None) = (ending.next(), ending.next()) {
+        return Some(only);
+    }
+    let (distance, nearest) = known.iter().map(|k| (edit_distance(typed, k), *k)).min()?;
+    (distance <= (typed.chars().count() / 3).max(1)).then_some(nearest)
+}
+
+/// Levenshtein distance, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = previous[j] + usize::from(ca != *cb);
+            current.push(substitute.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
 }
 
 impl std::fmt::Debug for Backend {
@@ -366,6 +397,24 @@ mod tests {
         };
         assert!(message.contains("unknown API `nope.api`"), "{message}");
         assert!(message.contains("local"), "{message}");
+        assert!(!message.contains("did you mean"), "{message}");
+    }
+
+    #[test]
+    fn a_typo_or_a_bare_api_name_gets_a_suggestion() {
+        let known = ["local", "tencent.vat_invoice_ocr", "tencent.invoice_legacy"];
+        assert_eq!(
+            closest("tencent.vat_invoce_ocr", &known),
+            Some("tencent.vat_invoice_ocr")
+        );
+        assert_eq!(
+            closest("vat_invoice_ocr", &known),
+            Some("tencent.vat_invoice_ocr")
+        );
+        assert_eq!(closest("lokal", &known), Some("local"));
+        assert_eq!(closest("aliyun", &known), None);
+        assert_eq!(edit_distance("发票", "发票"), 0);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! are walked recursively in sorted order; each of their files is an input, and one whose
 //! extension is no format of the chosen APIs is marked [`InputFile::unsupported`] (it gets a
 //! record, but is not read). Hidden entries (`.name`) and symbolic links to folders (which
-//! could loop) are skipped; a folder with no file at all is a usage error.
+//! could loop) are skipped; a folder with no file at all is a usage error. `-` is standard
+//! input, read as one file.
 
 use std::collections::{BTreeSet, HashSet};
 use std::fs;
@@ -15,6 +16,9 @@ use std::path::{Path, PathBuf};
 use fapiao::api::FileFormat;
 
 use super::CliError;
+
+/// The path that names standard input (`fapiao recognize -`).
+pub const STDIN: &str = "-";
 
 /// One input file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,6 +62,16 @@ pub fn discover(
     let mut seen = HashSet::new();
     let mut inputs = Vec::new();
     for path in paths {
+        if path.as_os_str() == STDIN {
+            if seen.insert(STDIN.to_owned()) {
+                inputs.push(InputFile {
+                    path: path.clone(),
+                    display: STDIN.to_owned(),
+                    unsupported: false,
+                });
+            }
+            continue;
+        }
         let path = fs::canonicalize(path).map_err(|e| unreadable(path, &e))?;
         let meta = fs::metadata(&path).map_err(|e| unreadable(&path, &e))?;
         let mut found = Vec::new();

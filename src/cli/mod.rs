@@ -5,7 +5,8 @@
 //! * `apis` — every registered API, its limits and whether its credentials are set ([`apis`]);
 //! * `validate FILE|-` — the findings of [`fapiao::Invoice::validate`] for recognised invoices
 //!   ([`validate`]);
-//! * `sandbox` — the loopback emulator of every API ([`fapiao::sandbox::cli`]).
+//! * `sandbox` — the loopback emulator of every API ([`fapiao::sandbox::cli`]);
+//! * `completions SHELL` — a shell completion script (clap_complete).
 //!
 //! Exit codes: 0 when everything succeeded, 1 when any input failed or was not sent for its
 //! format (or output could not be written, `--validate` found an error-level finding, or
@@ -86,12 +87,23 @@ pub fn main() -> ExitCode {
         Command::Recognize(args) => recognize::run(&runtime, args),
         Command::Apis(args) => apis::run(&args),
         Command::Validate(args) => validate::run(&args),
+        Command::Completions(args) => completions(args.shell),
         Command::Sandbox(args) => runtime
             .block_on(fapiao::sandbox::cli::run(args))
             .map(|()| ExitCode::SUCCESS)
             .map_err(CliError::usage),
     };
     result.unwrap_or_else(|err| report(&err))
+}
+
+/// Prints the completion script for `shell`.
+fn completions(shell: clap_complete::Shell) -> Result<ExitCode, CliError> {
+    use clap::CommandFactory;
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "fapiao", &mut script);
+    std::io::Write::write_all(&mut std::io::stdout(), &script)
+        .map_err(|e| CliError::write("stdout", &e))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Prints an error as one line on stderr and returns its exit code.

@@ -494,17 +494,24 @@ impl Unread {
     }
 }
 
-/// Reads `path` whole unless it holds more than `limit` bytes: the size is checked before
-/// anything is read, and reading stops one byte past the limit (for a file that grows).
+/// Reads `path` (standard input for `-`) whole unless it holds more than `limit` bytes: a
+/// file's size is checked before anything is read, and reading stops one byte past the limit
+/// (for a file that grows, and for stdin).
 fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, Unread> {
     use std::io::Read;
-    let file = std::fs::File::open(path).map_err(Unread::Io)?;
-    let size = file.metadata().map_err(Unread::Io)?.len();
+    let (source, size): (Box<dyn Read>, u64) = if path.as_os_str() == inputs::STDIN {
+        (Box::new(std::io::stdin().lock()), 0)
+    } else {
+        let file = std::fs::File::open(path).map_err(Unread::Io)?;
+        let size = file.metadata().map_err(Unread::Io)?.len();
+        (Box::new(file), size)
+    };
     if size > limit {
         return Err(Unread::TooLarge { size, limit });
     }
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or_default());
-    file.take(limit.saturating_add(1))
+    source
+        .take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(Unread::Io)?;
     let read = bytes.len() as u64;
