@@ -1430,3 +1430,43 @@ fn verbose_names_the_config_file_and_a_misspelled_section() {
     );
     assert!(out.stderr.contains("[tencnet]"), "{}", out.stderr);
 }
+
+#[test]
+fn validate_reads_the_csv_and_xlsx_recognize_wrote() {
+    let batch = Batch::new();
+    for (name, headers) in [("out.csv", "zh"), ("out.xlsx", "zh"), ("en.csv", "en")] {
+        let output = batch.path(name);
+        let written =
+            batch.recognize(&["--headers", headers, "--output", output.to_str().unwrap()]);
+        assert_eq!(written.code, 1, "{written:?}");
+        let checked = run(fapiao().arg("validate").arg(&output));
+        // The three invoices read back; the three files without one are counted apart.
+        assert!(
+            checked
+                .stdout
+                .contains("3 invoices: 0 errors, 0 warnings, 0 info; 3 error records"),
+            "{name}: {checked:?}"
+        );
+        assert_eq!(checked.code, 0, "{name}: {checked:?}");
+        assert!(
+            checked.stdout.contains("einvoice.ofd: no findings"),
+            "{name}: {checked:?}"
+        );
+    }
+
+    // A total edited by hand in the CSV is caught.
+    let csv = std::fs::read_to_string(batch.path("out.csv")).unwrap();
+    let edited = batch.path("edited.csv");
+    std::fs::write(
+        &edited,
+        csv.replacen(&format!(",{},", fixtures::TOTAL), ",107.00,", 1),
+    )
+    .unwrap();
+    let checked = run(fapiao().arg("validate").arg(&edited));
+    assert_eq!(checked.code, 1, "{checked:?}");
+    assert!(
+        checked.stdout.contains("error totals.sum"),
+        "{}",
+        checked.stdout
+    );
+}

@@ -27,7 +27,7 @@ pub enum Command {
     Recognize(RecognizeArgs),
     /// List every registered API: limits, auth, environment variables, credentials present.
     Apis(ApisArgs),
-    /// Validate invoices produced by `recognize` (json or jsonl) or bare Invoice JSON.
+    /// Validate invoices produced by `recognize` (json, jsonl, csv, xlsx) or bare Invoice JSON.
     Validate(ValidateArgs),
     /// Run the loopback sandbox that emulates every API.
     Sandbox(fapiao::sandbox::cli::Args),
@@ -144,8 +144,8 @@ pub enum ApisFormat {
 /// `fapiao validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// A `recognize` output (json or jsonl), an Invoice, or an array of Invoices; `-` reads
-    /// stdin.
+    /// A `recognize` output (json, jsonl, or by its extension csv or xlsx, where line items
+    /// are not checked), an Invoice, or an array of Invoices; `-` reads JSON from stdin.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
 }

@@ -3,8 +3,8 @@
 //! * `recognize PATH…` — files and folders through one API or a fallback chain, into JSON,
 //!   JSONL, CSV, xlsx or a table, with a crash-safe journal for `--resume` ([`recognize`]);
 //! * `apis` — every registered API, its limits and whether its credentials are set ([`apis`]);
-//! * `validate FILE|-` — the findings of [`fapiao::Invoice::validate`] for recognised invoices
-//!   ([`validate`]);
+//! * `validate FILE|-` — the findings of [`fapiao::Invoice::validate`] for recognised invoices,
+//!   from any output `recognize` writes ([`validate`], [`readback`]);
 //! * `sandbox` — the loopback emulator of every API ([`fapiao::sandbox::cli`]);
 //! * `completions SHELL` — a shell completion script (clap_complete).
 //!
@@ -25,6 +25,7 @@ mod journal;
 mod logging;
 mod output;
 mod progress;
+mod readback;
 mod recognize;
 mod record;
 mod targets;
