@@ -1470,3 +1470,50 @@ fn validate_reads_the_csv_and_xlsx_recognize_wrote() {
         checked.stdout
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fallback_shows_in_the_table_and_failures_worth_retrying_are_called_out() {
+    let sandbox = sandbox(FaultPlan::none()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("scan.png");
+    std::fs::write(&file, fixtures::distinct_png(1)).unwrap();
+    sandbox.push_fault(Fault::Http(503));
+    let mut command = fapiao_with_credentials();
+    command
+        .args(["recognize", "--format", "table", "--max-attempts", "1"])
+        .args(["--apis", "tencent.vat_invoice_ocr,icuapi.invoice"])
+        .args(["--endpoint", &sandbox.base_url()])
+        .arg(&file);
+    let out = run_beside_sandbox(command).await;
+    assert_eq!(out.code, 0, "{out:?}");
+    assert!(out.stdout.contains("fallbacks"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("tencent.vat_invoice_ocr (unavailable http_503)"),
+        "{}",
+        out.stdout
+    );
+
+    sandbox.push_fault(Fault::Http(503));
+    let mut command = fapiao_with_credentials();
+    command
+        .args([
+            "recognize",
+            "--max-attempts",
+            "1",
+            "--api",
+            "icuapi.invoice",
+        ])
+        .args(["--endpoint", &sandbox.base_url(), "--output"])
+        .arg(dir.path().join("out.csv"))
+        .arg(&file);
+    let out = run_beside_sandbox(command).await;
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stderr
+            .contains("1 file failed in a way that may pass later")
+            && out.stderr.contains("--resume"),
+        "{}",
+        out.stderr
+    );
+}

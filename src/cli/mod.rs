@@ -28,6 +28,7 @@ mod progress;
 mod readback;
 mod recognize;
 mod record;
+mod sink;
 mod targets;
 mod validate;
 

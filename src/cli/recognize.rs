@@ -3,12 +3,13 @@
 //!
 //! Before anything is read or sent, the run checks what would make every input fail the
 //! same way — an unknown API, missing credentials or other settings, an unreadable path, an
-//! output option that does not fit the format — and stops with a usage error (exit 2).
+//! output option that does not fit the format, an output that would replace an earlier
+//! run's — and stops with a usage error (exit 2).
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::task::Poll;
@@ -25,10 +26,10 @@ use super::args::RecognizeArgs;
 use super::backends::{self, Backend, CallError, Chain};
 use super::duplicates::{Hashes, Identities, Policy};
 use super::inputs::{self, InputFile};
-use super::journal::{self, Journal, Resumed};
-use super::output::{self, Format};
+use super::output::Format;
 use super::progress::{Progress, Summary};
 use super::record::{Failure, Outcome, Recognized, Record, Skip};
+use super::sink::Sink;
 use super::targets::{Existing, Targets};
 use super::validate;
 
@@ -85,8 +86,8 @@ pub fn run(runtime: &Runtime, args: RecognizeArgs) -> Result<ExitCode, CliError>
 /// The exit code, and what to do next when the batch did not finish.
 fn finish(stop: Stop, summary: &Summary, args: &RecognizeArgs) -> Result<ExitCode, CliError> {
     let rerun = match &args.output {
-        Some(output) => format!("rerun with --output {} --resume", output.display()),
-        None => "rerun with --output FILE to keep results across runs".to_owned(),
+        Some(_) => "run the same command with --resume",
+        None => "run it with --output FILE, then with --resume, to keep results across runs",
     };
     match stop {
         Stop::CredentialsRefused(failure) => Err(CliError::usage(format!(
@@ -226,130 +227,6 @@ fn concurrency(requested: Option<u32>, chain: &Chain) -> usize {
         }
         _ => wanted,
     }
-}
-
-/// Where records go while the batch runs.
-enum Sink {
-    /// JSONL on stdout, one line per record as it completes.
-    Stdout,
-    /// A journal: the output itself (jsonl), next to the output, or a temporary file for a
-    /// whole-file format rendered to stdout (removed when done).
-    Journal {
-        journal: Journal,
-        path: PathBuf,
-        temporary: bool,
-    },
-}
-
-impl Sink {
-    /// Opens the journal for `format` and `output`. With `resume` (the largest file the run
-    /// reads), compacts an existing one.
-    fn open(
-        format: Format,
-        output: Option<&Path>,
-        resume: Option<u64>,
-        inputs: &[InputFile],
-    ) -> Result<(Sink, Resumed), CliError> {
-        let (path, temporary) = match (format, output) {
-            (Format::Jsonl, None) => return Ok((Sink::Stdout, Resumed::default())),
-            (Format::Jsonl, Some(output)) => (output.to_path_buf(), false),
-            (_, Some(output)) => (journal::sibling(output, ".journal.jsonl"), false),
-            (_, None) => (temporary_journal(), true),
-        };
-        let cannot =
-            |e: std::io::Error| CliError::usage(format!("cannot write {}: {e}", path.display()));
-        let (journal, resumed) = match resume {
-            Some(max_file_bytes) => {
-                Journal::resume(&path, inputs, max_file_bytes).map_err(cannot)?
-            }
-            None => (Journal::create(&path).map_err(cannot)?, Resumed::default()),
-        };
-        let sink = Sink::Journal {
-            journal,
-            path,
-            temporary,
-        };
-        Ok((sink, resumed))
-    }
-
-    /// Records one completed input.
-    fn write(&mut self, record: &Record) -> std::io::Result<()> {
-        match self {
-            Sink::Stdout => {
-                use std::io::Write;
-                let mut out = std::io::stdout().lock();
-                out.write_all(&journal::line(record)?)?;
-                out.flush()
-            }
-            Sink::Journal { journal, .. } => journal.append(record),
-        }
-    }
-
-    /// Remembers the hashes and invoices of the journal's records, so files of this run that
-    /// repeat them are duplicates.
-    fn seed(&self, hashes: &Hashes, identities: &mut Identities) -> Result<(), CliError> {
-        let Sink::Journal { path, .. } = self else {
-            return Ok(());
-        };
-        let cannot =
-            |e: std::io::Error| CliError::fatal(format!("cannot read {}: {e}", path.display()));
-        for record in journal::sorted_records(path).map_err(cannot)? {
-            let mut record = record.map_err(cannot)?;
-            if let (Some(sha256), Some(_)) = (&record.sha256, record.recognized()) {
-                hashes.claim(sha256, &record.path);
-                identities.mark(&mut record);
-            }
-        }
-        Ok(())
-    }
-
-    /// Renders a whole-file format from the journal; with `--duplicates skip`, the rows of
-    /// duplicates are left out of the tabular formats.
-    fn render(&self, format: Format, args: &RecognizeArgs) -> Result<(), CliError> {
-        let Sink::Journal { path, .. } = self else {
-            return Ok(());
-        };
-        if format == Format::Jsonl {
-            return Ok(());
-        }
-        let output = args.output.as_deref();
-        let target = output.map_or_else(|| "stdout".to_owned(), |p| p.display().to_string());
-        let failed = |e: std::io::Error| CliError::write(&target, &e);
-        let skip = args.duplicates == Policy::Skip && format != Format::Json;
-        let records = journal::sorted_records(path)
-            .map_err(failed)?
-            .filter(|r| !(skip && r.as_ref().is_ok_and(|r| r.duplicate_of.is_some())));
-        let options = output::Options {
-            headers: args.headers,
-            bom: !args.no_bom,
-        };
-        output::render(format, records, options, output, args.items.as_deref()).map_err(failed)
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        if let Sink::Journal {
-            path,
-            temporary: true,
-            ..
-        } = self
-        {
-            // A leftover temporary journal is harmless; nothing to report.
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
-
-/// A fresh path in the temporary folder.
-fn temporary_journal() -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    std::env::temp_dir().join(format!(
-        "fapiao-{}-{nanos}.journal.jsonl",
-        std::process::id()
-    ))
 }
 
 /// One batch: the chain, how many files at once, whether to validate, and what was seen.

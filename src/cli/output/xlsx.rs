@@ -25,7 +25,7 @@ use unicode_width::UnicodeWidthStr;
 use super::Options;
 use super::columns::{self, Cell, Column, Headers, INVOICE_COLUMNS, ITEM_COLUMNS};
 use crate::cli::record::{Outcome, Record};
-use fapiao::TaxRate;
+use fapiao::{InvoiceKind, TaxRate};
 
 /// Narrowest and widest a column is made, in character widths.
 const WIDTH_BOUNDS: (usize, usize) = (6, 60);
@@ -282,11 +282,10 @@ impl Sums {
 #[derive(Debug, Default)]
 struct Summary {
     all: Sums,
-    by_kind: BTreeMap<&'static str, Sums>,
+    by_kind: BTreeMap<InvoiceKind, Sums>,
     by_seller: BTreeMap<String, Sums>,
     duplicates: usize,
     failures: BTreeMap<String, usize>,
-    kinds_zh: HashMap<&'static str, &'static str>,
 }
 
 impl Summary {
@@ -299,9 +298,7 @@ impl Summary {
             Outcome::Ok(ok) => {
                 for invoice in &ok.invoices {
                     self.all.add(invoice);
-                    let kind = invoice.kind.id();
-                    self.kinds_zh.insert(kind, invoice.kind.label_zh());
-                    self.by_kind.entry(kind).or_default().add(invoice);
+                    self.by_kind.entry(invoice.kind).or_default().add(invoice);
                     let seller = invoice.seller.name.clone().unwrap_or_default();
                     self.by_seller.entry(seller).or_default().add(invoice);
                 }
@@ -346,14 +343,10 @@ impl Summary {
         let zh = headers == Headers::Zh;
         let t = |zh_text: &'static str, en_text: &'static str| if zh { zh_text } else { en_text };
         let mut out = SummarySheet::new(name).map_err(other)?;
-        let kinds = self.by_kind.iter().map(|(kind, sums)| {
-            let label = if zh {
-                self.kinds_zh.get(kind).copied().unwrap_or(kind)
-            } else {
-                kind
-            };
-            (label.to_owned(), *sums)
-        });
+        let kinds = self
+            .by_kind
+            .iter()
+            .map(|(kind, sums)| (Cell::Kind(*kind).to_text(headers), *sums));
         let sellers = self.by_seller.iter().map(|(s, sums)| (s.clone(), *sums));
         let all = (
             t("合计（不含重复）", "all (duplicates excluded)").to_owned(),
