@@ -1517,3 +1517,19 @@ async fn a_fallback_shows_in_the_table_and_failures_worth_retrying_are_called_ou
         out.stderr
     );
 }
+
+#[test]
+fn a_table_written_to_a_file_is_not_cut_to_the_terminal() {
+    let batch = Batch::new();
+    let output = batch.path("out.txt");
+    let out = run(fapiao()
+        .env("COLUMNS", "40")
+        .arg("recognize")
+        .arg(batch.path("scans/einvoice.ofd"))
+        .arg("--output")
+        .arg(&output));
+    assert_eq!(out.code, 0, "{out:?}");
+    let text = std::fs::read_to_string(&output).unwrap();
+    assert!(text.contains(fixtures::BUYER), "{text}");
+    assert!(!text.contains('…'), "{text}");
+}

@@ -88,7 +88,11 @@ pub fn render(
         },
         Format::Json => to(output, |out| json::write_array(records, out)),
         Format::Jsonl => Ok(()),
-        Format::Table => to(output, |out| table::write_records(records, out)),
+        Format::Table => {
+            // A table in a file is not cut to the terminal it was made on.
+            let width = output.is_none().then(table::output_width).flatten();
+            to(output, |out| table::write_records(records, out, width))
+        }
     }
 }
 

@@ -40,10 +40,12 @@ const MIN_COLUMN_WIDTH: usize = 6;
 /// Columns between cells.
 const GAP: usize = 2;
 
-/// Writes one line per invoice of `records` (one per record without invoices).
+/// Writes one line per invoice of `records` (one per record without invoices), fitted to
+/// `width` columns when given.
 pub fn write_records(
     records: impl Iterator<Item = io::Result<Record>>,
     out: &mut dyn Write,
+    width: Option<usize>,
 ) -> io::Result<()> {
     let shown: Vec<usize> = SHOWN
         .iter()
@@ -67,12 +69,7 @@ pub fn write_records(
         rows,
         paths,
     };
-    out.write_all(
-        table
-            .without_empty_columns()
-            .render(output_width())
-            .as_bytes(),
-    )
+    out.write_all(table.without_empty_columns().render(width).as_bytes())
 }
 
 /// The width tables are fitted to: `$COLUMNS` when set, else the terminal's when stdout is
