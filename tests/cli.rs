@@ -1429,6 +1429,16 @@ fn verbose_names_the_config_file_and_a_misspelled_section() {
         out.stderr
     );
     assert!(out.stderr.contains("[tencnet]"), "{}", out.stderr);
+
+    // The misspelling is worth a warning without -v too; nothing else is logged then.
+    let quiet = run(fapiao().args(["apis", "--config"]).arg(&config));
+    assert_eq!(quiet.code, 0, "{quiet:?}");
+    assert!(quiet.stderr.contains("[tencnet]"), "{}", quiet.stderr);
+    assert!(
+        !quiet.stderr.contains("config file read"),
+        "{}",
+        quiet.stderr
+    );
 }
 
 #[test]
