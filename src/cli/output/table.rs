@@ -3,6 +3,7 @@
 //! with `…`.
 
 use std::io::{self, IsTerminal, Write};
+use std::path::Path;
 
 use unicode_width::UnicodeWidthStr;
 
@@ -53,13 +54,18 @@ pub fn write_records(
         .collect();
     let headers: Vec<&str> = shown.iter().map(|&i| INVOICE_COLUMNS[i].header).collect();
     let paths: Vec<bool> = headers.iter().map(|h| PATHS.contains(h)).collect();
+    let here = std::env::current_dir().and_then(std::fs::canonicalize).ok();
     let mut rows = Vec::new();
     for record in records {
         let record = record?;
         for row in columns::invoice_rows(&record) {
             let cells = columns::cells(INVOICE_COLUMNS, &row);
             let texts = shown.iter().zip(&paths).map(|(&i, &path)| {
-                cut(&flat(&cells[i].to_text(Headers::En)), MAX_CELL_WIDTH, path)
+                let mut text = flat(&cells[i].to_text(Headers::En));
+                if path {
+                    text = relative(text, here.as_deref());
+                }
+                cut(&text, MAX_CELL_WIDTH, path)
             });
             rows.push(texts.collect());
         }
@@ -70,6 +76,15 @@ pub fn write_records(
         paths,
     };
     out.write_all(table.without_empty_columns().render(width).as_bytes())
+}
+
+/// `path` relative to `here` (the current folder) when it lies below it: records carry
+/// canonical paths, a person reads the short ones they typed.
+fn relative(path: String, here: Option<&Path>) -> String {
+    match here.and_then(|here| Path::new(&path).strip_prefix(here).ok()) {
+        Some(below) => below.display().to_string(),
+        None => path,
+    }
 }
 
 /// The width tables are fitted to: `$COLUMNS` when set, else the terminal's when stdout is
@@ -239,6 +254,20 @@ mod tests {
         assert_eq!(cut("short", MAX_CELL_WIDTH, false), "short");
         assert_eq!(cut("/a/long/path/发票.pdf", 10, true), "…/发票.pdf");
         assert_eq!(flat("two\nlines"), "two lines");
+    }
+
+    #[test]
+    fn paths_below_the_current_folder_are_shown_relative() {
+        let here = Path::new("/work/scans");
+        assert_eq!(
+            relative("/work/scans/2024/a.pdf".into(), Some(here)),
+            "2024/a.pdf"
+        );
+        assert_eq!(
+            relative("/elsewhere/a.pdf".into(), Some(here)),
+            "/elsewhere/a.pdf"
+        );
+        assert_eq!(relative("-".into(), Some(here)), "-");
     }
 
     #[test]
