@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use fapiao::api::content_hash;
 
 use super::inputs::InputFile;
+use super::output::Format;
 use super::record::{Record, RecordKey};
 
 /// An open journal, appended to as records complete.
@@ -196,6 +197,15 @@ impl Iterator for SortedRecords {
             .seek(SeekFrom::Start(offset))
             .and_then(|_| self.reader.read_until(b'\n', &mut line));
         Some(read.and_then(|_| serde_json::from_slice(&line).map_err(io::Error::from)))
+    }
+}
+
+/// The journal of a run writing `format` to `output`: the output itself for jsonl (written
+/// record by record), else `OUTPUT.journal.jsonl` beside it.
+pub fn of_output(format: Format, output: &Path) -> PathBuf {
+    match format {
+        Format::Jsonl => output.to_path_buf(),
+        _ => sibling(output, ".journal.jsonl"),
     }
 }
 

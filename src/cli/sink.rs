@@ -36,8 +36,7 @@ impl Sink {
     ) -> Result<(Sink, Resumed), CliError> {
         let (path, temporary) = match (format, output) {
             (Format::Jsonl, None) => return Ok((Sink::Stdout, Resumed::default())),
-            (Format::Jsonl, Some(output)) => (output.to_path_buf(), false),
-            (_, Some(output)) => (journal::sibling(output, ".journal.jsonl"), false),
+            (_, Some(output)) => (journal::of_output(format, output), false),
             (_, None) => (temporary_journal(), true),
         };
         let cannot =

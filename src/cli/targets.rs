@@ -15,7 +15,7 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
 use super::CliError;
-use super::journal::sibling;
+use super::journal::{self, sibling};
 use super::output::Format;
 
 /// What a run writes besides stdout.
@@ -43,17 +43,11 @@ pub enum Existing {
 impl Targets {
     /// The targets of `format` written to `output` (stdout when `None`) and `items`.
     pub fn new(format: Format, output: Option<&Path>, items: Option<&Path>) -> Targets {
-        let (rendered, journal) = match (format, output) {
-            (_, None) => (None, None),
-            (Format::Jsonl, Some(output)) => (None, Some(output.to_path_buf())),
-            (_, Some(output)) => (
-                Some(output.to_path_buf()),
-                Some(sibling(output, ".journal.jsonl")),
-            ),
-        };
         Targets {
-            rendered,
-            journal,
+            rendered: output
+                .filter(|_| format != Format::Jsonl)
+                .map(Path::to_path_buf),
+            journal: output.map(|output| journal::of_output(format, output)),
             items: items.map(Path::to_path_buf),
         }
     }
