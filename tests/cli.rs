@@ -1543,3 +1543,28 @@ fn a_table_written_to_a_file_is_not_cut_to_the_terminal() {
     assert!(text.contains(fixtures::BUYER), "{text}");
     assert!(!text.contains('…'), "{text}");
 }
+
+#[test]
+fn of_identical_files_read_at_once_the_first_input_is_the_one_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    for n in 0..12 {
+        std::fs::write(
+            dir.path().join(format!("copy-{n:02}.ofd")),
+            fixtures::einvoice_ofd(),
+        )
+        .unwrap();
+    }
+    let out = run(fapiao()
+        .args(["recognize", "--format", "jsonl", "--concurrency", "8"])
+        .arg(dir.path()));
+    assert_eq!(out.code, 0, "{out:?}");
+    let records = jsonl(&out.stdout);
+    let first = records
+        .iter()
+        .find(|r| str_at(r, "/path").ends_with("copy-00.ofd"))
+        .unwrap();
+    assert_eq!(str_at(first, "/status"), "ok", "{first:#}");
+    for record in records.iter().filter(|r| r != &first) {
+        assert_eq!(str_at(record, "/duplicate_of"), str_at(first, "/path"));
+    }
+}

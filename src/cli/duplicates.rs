@@ -3,7 +3,8 @@
 //!
 //! * **Same bytes** — a file whose SHA-256 an earlier input already has is not sent again
 //!   (the answer would be the same, and paid twice): its record is `skipped` / `same_file`
-//!   with `duplicate_of`. The first file to claim a hash wins ([`Hashes`]).
+//!   with `duplicate_of`. Files claim their hash in input order, however many are read at
+//!   once, so the first input of identical files is the one sent ([`Hashes`]).
 //! * **Same invoice** — a result whose invoice an earlier result already has carries
 //!   `duplicate_of` with the earlier path ([`Identities`]). An invoice is identified by its
 //!   code and number (the 发票代码 encodes the kind, so the same paper invoice read by two
@@ -11,11 +12,12 @@
 //!   code, by its 20-digit number alone; any other invoice without a code by its kind and
 //!   number (tickets by their ticket number).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Mutex, PoisonError};
 
 use clap::ValueEnum;
 use fapiao::{Invoice, InvoiceKind};
+use tokio::sync::Notify;
 
 use super::record::Record;
 
@@ -31,14 +33,78 @@ pub enum Policy {
     Fail,
 }
 
-/// Content hashes claimed by the inputs read so far: hash → the first path.
+/// Content hashes claimed by the inputs read so far: hash → the first path; and whose turn
+/// it is to claim.
 #[derive(Debug, Default)]
-pub struct Hashes(Mutex<HashMap<String, String>>);
+pub struct Hashes {
+    claimed: Mutex<HashMap<String, String>>,
+    turns: Mutex<Turns>,
+    turn_passed: Notify,
+}
+
+/// Which inputs of the batch (by position) are past their turn to claim.
+#[derive(Debug, Default)]
+struct Turns {
+    /// Every input before this one is past its turn.
+    next: usize,
+    /// Inputs at or after `next` that are past their turn already.
+    passed: BTreeSet<usize>,
+}
+
+/// The turn of the input at one position; passed when claimed or dropped (a file that was
+/// not read, a task that ended early), so no later input waits for it forever.
+pub struct Turn<'a> {
+    hashes: &'a Hashes,
+    index: usize,
+}
+
+impl Turn<'_> {
+    /// Waits until every earlier input has had its turn, then claims `sha256` for `path`
+    /// (see [`Hashes::claim`]).
+    pub async fn claim(self, sha256: &str, path: &str) -> Option<String> {
+        loop {
+            let passed = self.hashes.turn_passed.notified();
+            tokio::pin!(passed);
+            // Registered before the check, so a turn passed in between still wakes us.
+            passed.as_mut().enable();
+            if self.hashes.lock_turns().next >= self.index {
+                break;
+            }
+            passed.await;
+        }
+        self.hashes.claim(sha256, path)
+    }
+}
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        let mut guard = self.hashes.lock_turns();
+        let turns = &mut *guard;
+        turns.passed.insert(self.index);
+        while turns.passed.remove(&turns.next) {
+            turns.next += 1;
+        }
+        drop(guard);
+        self.hashes.turn_passed.notify_waiters();
+    }
+}
 
 impl Hashes {
+    /// The turn of the input at `index` (0-based, in the order inputs are started).
+    pub fn turn(&self, index: usize) -> Turn<'_> {
+        Turn {
+            hashes: self,
+            index,
+        }
+    }
+
+    fn lock_turns(&self) -> std::sync::MutexGuard<'_, Turns> {
+        self.turns.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Claims `sha256` for `path`; the path that claimed it first when that was another.
     pub fn claim(&self, sha256: &str, path: &str) -> Option<String> {
-        let mut claimed = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut claimed = self.claimed.lock().unwrap_or_else(PoisonError::into_inner);
         match claimed.get(sha256) {
             Some(first) if first != path => Some(first.clone()),
             Some(_) => None,
@@ -51,7 +117,7 @@ impl Hashes {
 
     /// Gives a claim back: its file failed, so it stands for no other.
     pub fn release(&self, sha256: &str, path: &str) {
-        let mut claimed = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut claimed = self.claimed.lock().unwrap_or_else(PoisonError::into_inner);
         if claimed.get(sha256).is_some_and(|first| first == path) {
             claimed.remove(sha256);
         }
@@ -184,6 +250,30 @@ mod tests {
                 .iter()
                 .all(|r| r.duplicate_of.is_none())
         );
+    }
+
+    #[test]
+    fn identical_files_are_claimed_in_input_order_whichever_is_read_first() {
+        use std::sync::Arc;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let hashes = Arc::new(Hashes::default());
+            // Input 2 has read its file first; it waits for inputs 0 and 1.
+            let later = tokio::spawn({
+                let hashes = Arc::clone(&hashes);
+                async move { hashes.turn(2).claim("h", "c").await }
+            });
+            tokio::task::yield_now().await;
+            assert!(!later.is_finished());
+            // Input 0 ends without claiming (not read, or another hash).
+            drop(hashes.turn(0));
+            tokio::task::yield_now().await;
+            assert!(!later.is_finished());
+            assert_eq!(hashes.turn(1).claim("h", "b").await, None);
+            assert_eq!(later.await.unwrap().as_deref(), Some("b"));
+        });
     }
 
     #[test]

@@ -24,7 +24,7 @@ use super::CliError;
 use super::apis::{check_settings, client_builder};
 use super::args::RecognizeArgs;
 use super::backends::{self, Backend, CallError, Chain};
-use super::duplicates::{Hashes, Identities, Policy};
+use super::duplicates::{Hashes, Identities, Policy, Turn};
 use super::inputs::{self, InputFile};
 use super::output::Format;
 use super::progress::{Progress, Summary};
@@ -259,19 +259,23 @@ impl Batch {
         let apis: Vec<&str> = self.chain.backends().map(Backend::id).collect();
         tracing::info!(files = todo.len(), concurrency = self.concurrency, apis = ?apis, "batch starts");
         let progress = Progress::new(todo.len() as u64);
-        let mut pending = todo.into_iter();
+        let mut pending = todo.into_iter().enumerate();
         let mut running = JoinSet::new();
         // Which file each task works on, so even a task that panicked gets its record.
         let mut paths = HashMap::new();
         let mut interrupt = Some(Box::pin(tokio::signal::ctrl_c()));
         loop {
             while running.len() < self.concurrency {
-                let Some(input) = pending.next() else { break };
+                let Some((index, input)) = pending.next() else {
+                    break;
+                };
                 let display = input.display.clone();
                 let (chain, hashes) = (Arc::clone(&self.chain), Arc::clone(&self.hashes));
                 let validate = self.validate;
-                let task =
-                    running.spawn(async move { process(&chain, &hashes, input, validate).await });
+                let task = running.spawn(async move {
+                    let turn = hashes.turn(index);
+                    process(&chain, turn, &hashes, input, validate).await
+                });
                 paths.insert(task.id(), display);
             }
             // The next completed task, unless Ctrl-C comes first.
@@ -415,8 +419,15 @@ fn unsupported(chain: &Chain, file: InputFile) -> Record {
     Record::skipped(file.display, None, Skip::UNSUPPORTED, message)
 }
 
-/// Reads, hashes and recognises one file — unless another input has the same bytes.
-async fn process(chain: &Chain, hashes: &Hashes, file: InputFile, validate: bool) -> Record {
+/// Reads, hashes and recognises one file — unless an earlier input (claiming its hash in
+/// its `turn`) has the same bytes.
+async fn process(
+    chain: &Chain,
+    turn: Turn<'_>,
+    hashes: &Hashes,
+    file: InputFile,
+    validate: bool,
+) -> Record {
     if file.unsupported {
         return unsupported(chain, file);
     }
@@ -441,7 +452,7 @@ async fn process(chain: &Chain, hashes: &Hashes, file: InputFile, validate: bool
             );
         }
     };
-    if let Some(first) = hashes.claim(&sha256, &file.display) {
+    if let Some(first) = turn.claim(&sha256, &file.display).await {
         let message = format!("the same bytes as {first}, whose record stands for both; not sent");
         let mut record = Record::skipped(file.display, Some(sha256), Skip::SAME_FILE, message);
         record.duplicate_of = Some(first);
