@@ -270,11 +270,15 @@ struct Sums {
 }
 
 impl Sums {
+    /// Adds an invoice; sums saturate rather than overflow on absurd amounts.
     fn add(&mut self, invoice: &fapiao::Invoice) {
         self.count += 1;
-        self.amount += invoice.amount.unwrap_or_default();
-        self.tax += invoice.tax.unwrap_or_default();
-        self.total += invoice.total.unwrap_or_default();
+        let add = |sum: &mut Decimal, value: Option<Decimal>| {
+            *sum = sum.saturating_add(value.unwrap_or_default());
+        };
+        add(&mut self.amount, invoice.amount);
+        add(&mut self.tax, invoice.tax);
+        add(&mut self.total, invoice.total);
     }
 }
 
@@ -442,6 +446,19 @@ impl SummarySheet {
 mod tests {
     use super::*;
     use std::str::FromStr;
+
+    #[test]
+    fn sums_of_absurd_amounts_saturate_instead_of_panicking() {
+        let huge = fapiao::Invoice {
+            total: Some(Decimal::MAX),
+            ..fapiao::Invoice::default()
+        };
+        let mut sums = Sums::default();
+        sums.add(&huge);
+        sums.add(&huge);
+        assert_eq!(sums.total, Decimal::MAX);
+        assert_eq!(sums.count, 2);
+    }
 
     #[test]
     fn decimals_become_numbers_only_when_exact() {
