@@ -1454,7 +1454,7 @@ fn validate_reads_the_csv_and_xlsx_recognize_wrote() {
         assert!(
             checked
                 .stdout
-                .contains("3 invoices: 0 errors, 0 warnings, 0 info; 3 error records"),
+                .contains("3 invoices: 0 errors, 0 warnings, 0 info; 3 records without invoices"),
             "{name}: {checked:?}"
         );
         assert_eq!(checked.code, 0, "{name}: {checked:?}");

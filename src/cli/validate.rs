@@ -129,8 +129,8 @@ fn print_findings(subjects: &Subjects, out: &mut impl Write) -> std::io::Result<
     if subjects.error_records > 0 {
         write!(
             out,
-            "; {} error records without invoices skipped",
-            subjects.error_records
+            "; {} without invoices (failed or skipped) not checked",
+            counted(subjects.error_records as u64, "record")
         )?;
     }
     writeln!(out)?;
