@@ -1503,6 +1503,11 @@ async fn a_fallback_shows_in_the_table_and_failures_worth_retrying_are_called_ou
         "{}",
         out.stdout
     );
+    assert!(
+        out.stderr.contains("1 done by a fallback API"),
+        "{}",
+        out.stderr
+    );
 
     sandbox.push_fault(Fault::Http(503));
     let mut command = fapiao_with_credentials();

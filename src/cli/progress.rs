@@ -86,6 +86,8 @@ pub struct Summary {
     pub identical: u64,
     /// Inputs whose invoice (or bytes) an earlier input already had.
     pub duplicates: u64,
+    /// Results from an API after earlier ones of the chain failed.
+    pub fell_back: u64,
     /// Results with an error-level validation finding (`--validate`).
     pub invalid: u64,
     /// Failed inputs whose failure may pass on another try (unavailable, rate limit, …).
@@ -106,6 +108,7 @@ impl Summary {
             identical: 0,
             duplicates: 0,
             retryable: 0,
+            fell_back: 0,
             invalid: 0,
             invoices: 0,
         }
@@ -117,6 +120,9 @@ impl Summary {
             Outcome::Ok(recognized) => {
                 self.done += 1;
                 self.invoices += recognized.invoices.len() as u64;
+                if !record.fallbacks.is_empty() {
+                    self.fell_back += 1;
+                }
                 if recognized.findings.iter().any(|f| f.severity == "error") {
                     self.invalid += 1;
                 }
@@ -166,6 +172,9 @@ impl Summary {
                 .map(|(k, n)| format!("{k} {n}"))
                 .collect();
             line.push_str(&format!(" ({})", kinds.join(", ")));
+        }
+        if self.fell_back > 0 {
+            line.push_str(&format!(", {} done by a fallback API", self.fell_back));
         }
         if self.invalid > 0 {
             line.push_str(&format!(", {} with validation errors", self.invalid));
