@@ -189,7 +189,8 @@ impl Invoice {
                     "line.tax",
                     &[&format!("items[{i}].tax")],
                     format!(
-                        "line {i}: 金额 {amount} × 税率 {rate} differs from 税额 {tax} by {} (more than {LINE_TAX_TOLERANCE})",
+                        "line {}: 金额 {amount} × 税率 {rate} differs from 税额 {tax} by {} (more than {LINE_TAX_TOLERANCE})",
+                        i + 1,
                         shown(deviation)
                     ),
                 );
@@ -221,7 +222,8 @@ impl Invoice {
                     "line.price",
                     &[&format!("items[{i}].amount")],
                     format!(
-                        "line {i}: 单价 {price} × 数量 {quantity} = {}, but 金额 is {amount}",
+                        "line {}: 单价 {price} × 数量 {quantity} = {}, but 金额 is {amount}",
+                        i + 1,
                         shown(product)
                     ),
                 );
@@ -367,7 +369,7 @@ impl Invoice {
                 out.warning(
                     "rate.unknown",
                     &[&field],
-                    format!("line {i}: {percent}% is not a known VAT rate"),
+                    format!("line {}: {percent}% is not a known VAT rate", i + 1),
                 );
                 continue;
             };
@@ -385,7 +387,7 @@ impl Invoice {
                 "rate.date",
                 severity,
                 &[&field, "date"],
-                format!("line {i}: {percent}% was not a VAT rate on {date}"),
+                format!("line {}: {percent}% was not a VAT rate on {date}", i + 1),
             );
         }
     }
@@ -822,6 +824,14 @@ mod tests {
         let mut invoice = seed_invoice();
         invoice.items[0].unit_price = Some(dec("80.00"));
         assert_findings(&invoice, &[("line.price", Severity::Warning)]);
+        // Lines are counted from 1, as printed; the field path keeps the array index.
+        let found = invoice.validate();
+        assert!(
+            found[0].message.starts_with("line 1: "),
+            "{}",
+            found[0].message
+        );
+        assert_eq!(found[0].fields, ["items[0].amount"]);
         // 15-digit prices round to the amount within 0.01.
         invoice.items[0].unit_price = Some(dec("43.6400000000001"));
         invoice.items[0].quantity = Some(dec("2"));

@@ -425,14 +425,20 @@ fn recognize_runs(home: &Path, api: &ApiDescriptor, base_url: &str, out: &mut Ca
             &format!("{} {}", api.id, error.code),
             out,
         );
-        assert_eq!(code, Some(1), "{}", api.id);
+        // An authentication code stops the batch (exit 2); any other fails the file (exit 1).
+        let auth = matches!(
+            error.kind,
+            fapiao::api::ErrorKind::Auth | fapiao::api::ErrorKind::SignatureExpired
+        );
+        assert_eq!(code, Some(if auth { 2 } else { 1 }), "{}", api.id);
     }
+    // Refused credentials stop the batch with exit 2 (and the message must quote no secret).
     let code = run(
         &mut recognize(&home.join("wrong.toml")),
         &format!("{} wrong", api.id),
         out,
     );
-    assert_eq!(code, Some(1), "{}", api.id);
+    assert_eq!(code, Some(2), "{}", api.id);
 }
 
 /// Runs that stop on bad settings: an unparsable config file (which must quote no value), a

@@ -2,9 +2,11 @@
 
 use std::path::PathBuf;
 
-use clap::{ArgAction, Args, Parser, Subcommand};
+use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
 
+use super::duplicates::Policy;
 use super::output::Format;
+use super::output::columns::Headers;
 
 /// Chinese invoice (发票) recognition with any vendor API or offline.
 #[derive(Debug, Parser)]
@@ -25,17 +27,29 @@ pub enum Command {
     Recognize(RecognizeArgs),
     /// List every registered API: limits, auth, environment variables, credentials present.
     Apis(ApisArgs),
-    /// Validate invoices produced by `recognize` (json or jsonl) or bare Invoice JSON.
+    /// Validate invoices produced by `recognize` (json, jsonl, csv, xlsx) or bare Invoice JSON.
     Validate(ValidateArgs),
     /// Run the loopback sandbox that emulates every API.
     Sandbox(fapiao::sandbox::cli::Args),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish), e.g.
+    /// `fapiao completions bash > ~/.local/share/bash-completion/completions/fapiao`.
+    Completions(CompletionsArgs),
+}
+
+/// `fapiao completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `fapiao recognize`.
 #[derive(Debug, Args)]
 pub struct RecognizeArgs {
-    /// Files and folders. Folders are searched recursively, in sorted order, for files whose
-    /// extension is a format the chosen APIs accept; hidden entries are skipped.
+    /// Files and folders; `-` reads one file from stdin. Folders are searched recursively,
+    /// in sorted order; a file whose extension no chosen API accepts gets a `skipped` record
+    /// unread; hidden entries are skipped; a folder without files is an error.
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// The API to use (see `fapiao apis`) [default: local].
@@ -51,7 +65,8 @@ pub struct RecognizeArgs {
     /// Region for every cloud API of the chain (otherwise the config file's or the spec's).
     #[arg(long)]
     pub region: Option<String>,
-    /// Output format [default: from the --output extension, else json].
+    /// Output format [default: from the --output extension; else table on a terminal, json
+    /// when piped].
     #[arg(long, value_enum)]
     pub format: Option<Format>,
     /// Output file [default: stdout]. For json, csv, xlsx and table a journal
@@ -62,8 +77,16 @@ pub struct RecognizeArgs {
     /// With --format csv: also write the line items, one row per item, to this file.
     #[arg(long, value_name = "FILE")]
     pub items: Option<PathBuf>,
+    /// csv and xlsx headers and kind names: the Chinese labels printed on invoices, or stable
+    /// English ids for scripts.
+    #[arg(long, value_enum, default_value_t = Headers::Zh, value_name = "LANG")]
+    pub headers: Headers,
+    /// Leave out the UTF-8 byte-order mark csv files start with (Excel on Chinese Windows
+    /// needs it to read UTF-8).
+    #[arg(long)]
+    pub no_bom: bool,
     /// Attach validation findings; a cloud result is also cross-checked against the QR code
-    /// the local backend reads from the same file.
+    /// the local backend reads from the same file. Any error-level finding makes exit 1.
     #[arg(long)]
     pub validate: bool,
     /// Files in flight at once [default: CPU count for local, 4 for cloud APIs]; never more
@@ -71,9 +94,18 @@ pub struct RecognizeArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
     pub concurrency: Option<u32>,
     /// Skip files already recorded with a result in --output (same path and SHA-256); failed
-    /// files are tried again.
+    /// files are tried again. Without it (or --overwrite) an existing output or journal stops
+    /// the run before anything is sent.
     #[arg(long)]
     pub resume: bool,
+    /// What to do with a file whose invoice (same code and number) or bytes an earlier file
+    /// of this run or of the resumed journal already had: every such record carries
+    /// `duplicate_of`; files with the same bytes are never sent twice.
+    #[arg(long, value_enum, default_value_t = Policy::Flag, value_name = "POLICY")]
+    pub duplicates: Policy,
+    /// Replace an existing --output, its journal and --items file, discarding their records.
+    #[arg(long, conflicts_with = "resume")]
+    pub overwrite: bool,
     /// Attempts per API call, the first included; retryable failures (5xx, 429, resets,
     /// timeouts, codes the spec marks retryable) are retried with jittered backoff.
     #[arg(long, value_name = "N", default_value_t = 3,
@@ -95,13 +127,25 @@ pub struct ApisArgs {
     /// Config file consulted for credentials (as for `recognize`).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// A table fitted to the terminal, or a JSON array for scripts.
+    #[arg(long, value_enum, default_value_t = ApisFormat::Table)]
+    pub format: ApisFormat,
+}
+
+/// How `fapiao apis` prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ApisFormat {
+    /// Aligned columns.
+    Table,
+    /// One object per API.
+    Json,
 }
 
 /// `fapiao validate`.
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// A `recognize` output (json or jsonl), an Invoice, or an array of Invoices; `-` reads
-    /// stdin.
+    /// A `recognize` output (json, jsonl, or by its extension csv or xlsx, where line items
+    /// are not checked), an Invoice, or an array of Invoices; `-` reads JSON from stdin.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
 }

@@ -75,22 +75,77 @@ impl Backend {
         local.chain(api::registry().iter().map(|api| Backend::Cloud(*api)))
     }
 
-    /// The API with this id; a usage error listing the known ids otherwise.
+    /// The API with this id; a usage error suggesting the closest id and listing the known
+    /// ones otherwise.
     pub fn find(id: &str) -> Result<Backend, CliError> {
         Backend::all().find(|b| b.id() == id).ok_or_else(|| {
             let known: Vec<&str> = Backend::all().map(Backend::id).collect();
+            let suggestion = closest(id, &known)
+                .map(|near| format!("; did you mean `{near}`?"))
+                .unwrap_or_default();
             CliError::usage(format!(
-                "unknown API `{id}` (known: {}; see `fapiao apis`)",
+                "unknown API `{id}`{suggestion} (known: {}; see `fapiao apis`)",
                 known.join(", ")
             ))
         })
     }
 }
 
+/// The id of `known` nearest to `typed`: one that ends with it (`vat_invoice_ocr`), or within
+/// a third of its length in edits (a typo).
+fn closest<'a>(typed: &str, known: &[&'a str]) -> Option<&'a str> {
+    let suffix = format!(".{typed}");
+    let mut ending = known.iter().filter(|k| k.ends_with(&suffix));
+    if let (Some(only), None) = (ending.next(), ending.next()) {
+        return Some(only);
+    }
+    let (distance, nearest) = known.iter().map(|k| (edit_distance(typed, k), *k)).min()?;
+    (distance <= (typed.chars().count() / 3).max(1)).then_some(nearest)
+}
+
+/// Levenshtein distance, in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitute = previous[j] + usize::from(ca != *cb);
+            current.push(substitute.min(previous[j + 1] + 1).min(current[j] + 1));
+        }
+        previous = current;
+    }
+    previous[b.len()]
+}
+
 impl std::fmt::Debug for Backend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.id())
     }
+}
+
+/// Whether `failure` says its API refused the credentials: the kinds `auth` and
+/// `signature_expired`, or a code the API's spec lists under `auth.failures`. Every further
+/// file would meet the same refusal.
+pub fn refuses_credentials(failure: &Failure) -> bool {
+    let by_kind = matches!(
+        ErrorKind::from_id(&failure.kind),
+        Some(ErrorKind::Auth | ErrorKind::SignatureExpired)
+    );
+    let by_code = || {
+        let Ok(backend) = Backend::find(&failure.api) else {
+            return false;
+        };
+        let codes = backend.descriptor().auth.failures;
+        [
+            codes.bad_signature,
+            codes.expired,
+            codes.unknown_key,
+            codes.missing,
+        ]
+        .contains(&Some(failure.code.as_str()))
+    };
+    by_kind || by_code()
 }
 
 /// A failed call: its kind (which decides fallback) and the record of it.
@@ -154,6 +209,12 @@ impl Chain {
     /// The APIs, in order.
     pub fn backends(&self) -> impl Iterator<Item = Backend> + '_ {
         self.earlier.iter().copied().chain([self.last])
+    }
+
+    /// The file formats some API of the chain accepts.
+    pub fn formats(&self) -> impl Iterator<Item = api::FileFormat> + '_ {
+        self.backends()
+            .flat_map(|b| b.descriptor().limits.formats.iter().copied())
     }
 
     /// The largest file some API of the chain accepts; larger files are refused unread.
@@ -269,8 +330,27 @@ fn local_error(err: &LocalError) -> CallError {
     CallError::new("", kind, code, err)
 }
 
-/// The kind and code of a client error: the vendor's code, or where the failure arose.
+/// The kind and code of a client error: the vendor's code, or where the failure arose. An
+/// HTTP error status whose body is not the API's answer (a gateway's 503 page) is reported
+/// as that status, not as a malformed answer.
 fn client_error(api: &str, err: &Error) -> CallError {
+    if let Error::MalformedResponse {
+        decode,
+        http_status,
+        ..
+    } = err
+        && *http_status >= 400
+    {
+        let reason = reqwest::StatusCode::from_u16(*http_status)
+            .ok()
+            .and_then(|s| s.canonical_reason())
+            .unwrap_or("error");
+        let message = format!(
+            "{api}: HTTP {http_status} {reason} from the vendor (body: {:?})",
+            decode.snippet
+        );
+        return CallError::new(api, err.kind(), &format!("http_{http_status}"), message);
+    }
     let status_code;
     let code = match err {
         Error::Vendor(vendor) => vendor.code.as_str(),
@@ -317,6 +397,24 @@ mod tests {
         };
         assert!(message.contains("unknown API `nope.api`"), "{message}");
         assert!(message.contains("local"), "{message}");
+        assert!(!message.contains("did you mean"), "{message}");
+    }
+
+    #[test]
+    fn a_typo_or_a_bare_api_name_gets_a_suggestion() {
+        let known = ["local", "tencent.vat_invoice_ocr", "tencent.invoice_legacy"];
+        assert_eq!(
+            closest("tencent.vat_invoce_ocr", &known),
+            Some("tencent.vat_invoice_ocr")
+        );
+        assert_eq!(
+            closest("vat_invoice_ocr", &known),
+            Some("tencent.vat_invoice_ocr")
+        );
+        assert_eq!(closest("lokal", &known), Some("local"));
+        assert_eq!(closest("aliyun", &known), None);
+        assert_eq!(edit_distance("发票", "发票"), 0);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 
     #[test]
@@ -329,6 +427,26 @@ mod tests {
         let cloud = Backend::Cloud(fapiao::api::registry()[0]);
         assert!(!cloud.falls_back_on(ErrorKind::NotFound));
         assert!(cloud.falls_back_on(ErrorKind::Unavailable));
+    }
+
+    #[test]
+    fn an_http_error_page_is_reported_as_its_status() {
+        let err = Error::MalformedResponse {
+            decode: fapiao::api::DecodeError::new("a.b", "not JSON", b"<html>busy</html>"),
+            http_status: 503,
+            request_id: None,
+        };
+        let call = client_error("a.b", &err);
+        assert_eq!(call.failure.code, "http_503");
+        assert_eq!(call.kind, ErrorKind::Unavailable);
+        assert!(
+            call.failure
+                .message
+                .starts_with("a.b: HTTP 503 Service Unavailable from the vendor"),
+            "{}",
+            call.failure.message
+        );
+        assert!(!call.failure.message.contains("not JSON"));
     }
 
     #[test]

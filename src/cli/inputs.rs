@@ -1,9 +1,13 @@
-//! Which files a `recognize` run covers, and their content hashes.
+//! Which files a `recognize` run covers.
 //!
-//! A file named on the command line is always an input, whatever its extension (so a GIF
-//! named explicitly gets an error record). Folders are walked recursively in sorted order and
-//! contribute the files whose extension belongs to a format one of the chosen APIs accepts;
-//! hidden entries (`.name`) and symbolic links to folders (which could loop) are skipped.
+//! Every path is canonicalised first, so `./a/x.ofd` and `a/x.ofd` are one input and records
+//! name files the same way whatever the working folder. A file named on the command line is
+//! always sent, whatever its extension (the API's own check then explains a refusal). Folders
+//! are walked recursively in sorted order; each of their files is an input, and one whose
+//! extension is no format of the chosen APIs is marked [`InputFile::unsupported`] (it gets a
+//! record, but is not read). Hidden entries (`.name`) and symbolic links to folders (which
+//! could loop) are skipped; a folder with no file at all is a usage error. `-` is standard
+//! input, read as one file.
 
 use std::collections::{BTreeSet, HashSet};
 use std::fs;
@@ -13,13 +17,19 @@ use fapiao::api::FileFormat;
 
 use super::CliError;
 
+/// The path that names standard input (`fapiao recognize -`).
+pub const STDIN: &str = "-";
+
 /// One input file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputFile {
     /// Where to read it.
     pub path: PathBuf,
-    /// The path as records show it.
+    /// The path as records show it (canonical).
     pub display: String,
+    /// Found in a folder with an extension none of the chosen APIs accepts: recorded as
+    /// skipped, never read or sent.
+    pub unsupported: bool,
 }
 
 /// File-name extensions (lower case) of a format.
@@ -41,32 +51,60 @@ pub fn extensions_of(formats: impl IntoIterator<Item = FileFormat>) -> BTreeSet<
     formats.into_iter().flat_map(extensions).copied().collect()
 }
 
-/// Every input under `paths`, in argument order, each folder's files sorted, duplicates
-/// dropped. A path that does not exist or cannot be read is a usage error.
-pub fn discover(paths: &[PathBuf], wanted: &BTreeSet<&str>) -> Result<Vec<InputFile>, CliError> {
+/// Every input under `paths`, in argument order, each folder's files sorted, repeated paths
+/// dropped, and the run's own output files (`outputs`, canonical) left out of folders. A
+/// path that does not exist or cannot be read, and a folder without files, are usage errors.
+pub fn discover(
+    paths: &[PathBuf],
+    wanted: &BTreeSet<&str>,
+    outputs: &HashSet<PathBuf>,
+) -> Result<Vec<InputFile>, CliError> {
     let mut seen = HashSet::new();
     let mut inputs = Vec::new();
     for path in paths {
-        let meta = fs::metadata(path).map_err(|e| unreadable(path, &e))?;
+        if path.as_os_str() == STDIN {
+            if seen.insert(STDIN.to_owned()) {
+                inputs.push(InputFile {
+                    path: path.clone(),
+                    display: STDIN.to_owned(),
+                    unsupported: false,
+                });
+            }
+            continue;
+        }
+        let path = fs::canonicalize(path).map_err(|e| unreadable(path, &e))?;
+        let meta = fs::metadata(&path).map_err(|e| unreadable(&path, &e))?;
         let mut found = Vec::new();
         if meta.is_dir() {
-            walk(path, wanted, &mut found)?;
+            walk(&path, &mut found)?;
+            found.retain(|file| !outputs.contains(file));
+            if found.is_empty() {
+                return Err(CliError::usage(format!(
+                    "no files in {} (hidden files are not read)",
+                    path.display()
+                )));
+            }
             found.sort();
         } else {
-            fs::File::open(path).map_err(|e| unreadable(path, &e))?;
-            found.push(path.clone());
+            fs::File::open(&path).map_err(|e| unreadable(&path, &e))?;
+            found.push(path);
         }
-        for path in found {
-            let display = path.display().to_string();
+        for file in found {
+            let display = file.display().to_string();
             if seen.insert(display.clone()) {
-                inputs.push(InputFile { path, display });
+                let unsupported = meta.is_dir() && !has_extension(&file, wanted);
+                inputs.push(InputFile {
+                    path: file,
+                    display,
+                    unsupported,
+                });
             }
         }
     }
     Ok(inputs)
 }
 
-fn walk(dir: &Path, wanted: &BTreeSet<&str>, found: &mut Vec<PathBuf>) -> Result<(), CliError> {
+fn walk(dir: &Path, found: &mut Vec<PathBuf>) -> Result<(), CliError> {
     let entries = fs::read_dir(dir).map_err(|e| unreadable(dir, &e))?;
     for entry in entries {
         let entry = entry.map_err(|e| unreadable(dir, &e))?;
@@ -76,10 +114,8 @@ fn walk(dir: &Path, wanted: &BTreeSet<&str>, found: &mut Vec<PathBuf>) -> Result
         let path = entry.path();
         let kind = entry.file_type().map_err(|e| unreadable(&path, &e))?;
         if kind.is_dir() {
-            walk(&path, wanted, found)?;
-        } else if (kind.is_file() || (kind.is_symlink() && path.is_file()))
-            && has_extension(&path, wanted)
-        {
+            walk(&path, found)?;
+        } else if kind.is_file() || (kind.is_symlink() && path.is_file()) {
             found.push(path);
         }
     }
@@ -101,45 +137,75 @@ mod tests {
     use super::*;
 
     #[test]
-    fn folders_contribute_sorted_files_with_wanted_extensions() {
+    fn folders_contribute_every_file_sorted_and_mark_the_unsupported_ones() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        fs::create_dir_all(root.join("b/c")).unwrap();
+        fs::create_dir_all(root.join("in/b/c")).unwrap();
         for name in [
-            "b/c/z.PNG",
-            "b/a.ofd",
-            "a.pdf",
-            "notes.txt",
-            ".hidden.png",
+            "in/b/c/z.PNG",
+            "in/b/a.ofd",
+            "in/a.pdf",
+            "in/notes.txt",
+            "in/.hidden.png",
+            "in/y.gif",
+            "in/out.csv",
             "x.gif",
         ] {
             fs::write(root.join(name), b"x").unwrap();
         }
         let wanted = extensions_of([FileFormat::Png, FileFormat::Pdf, FileFormat::Ofd]);
         let gif = root.join("x.gif");
+        let outputs = HashSet::from([fs::canonicalize(root.join("in/out.csv")).unwrap()]);
         let found = discover(
-            &[root.to_path_buf(), gif.clone(), root.join("a.pdf")],
+            &[root.join("in"), gif, root.join("in/b/../a.pdf")],
             &wanted,
+            &outputs,
         )
         .unwrap();
+        let root = fs::canonicalize(root).unwrap();
         let names: Vec<_> = found
             .iter()
             .map(|f| {
-                f.path
-                    .strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned()
+                let name = f.path.strip_prefix(&root).unwrap().to_string_lossy();
+                (name.into_owned(), f.unsupported)
             })
             .collect();
-        // The explicit GIF is kept; the folder's GIF, text and hidden files are not; the
-        // second mention of a.pdf is a duplicate.
-        assert_eq!(names, ["a.pdf", "b/a.ofd", "b/c/z.PNG", "x.gif"]);
+        // Every file but the hidden one is an input; the folder's GIF and text file are
+        // unsupported, the GIF named explicitly is not; the second mention of a.pdf (spelled
+        // differently) is the same input.
+        let expected = [
+            ("in/a.pdf", false),
+            ("in/b/a.ofd", false),
+            ("in/b/c/z.PNG", false),
+            ("in/notes.txt", true),
+            ("in/y.gif", true),
+            ("x.gif", false),
+        ];
+        assert_eq!(names, expected.map(|(n, u)| (n.to_owned(), u)));
+    }
+
+    #[test]
+    fn a_folder_without_files_is_a_usage_error() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("empty")).unwrap();
+        fs::write(dir.path().join("empty/.hidden.png"), b"x").unwrap();
+        let err = discover(
+            &[dir.path().join("empty")],
+            &BTreeSet::new(),
+            &HashSet::new(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, CliError::Usage(m) if m.contains("no files in")));
     }
 
     #[test]
     fn a_missing_path_is_a_usage_error_naming_it() {
-        let err = discover(&[PathBuf::from("/no/such/file.png")], &BTreeSet::new()).unwrap_err();
+        let err = discover(
+            &[PathBuf::from("/no/such/file.png")],
+            &BTreeSet::new(),
+            &HashSet::new(),
+        )
+        .unwrap_err();
         match err {
             CliError::Usage(message) => assert!(message.contains("/no/such/file.png"), "{message}"),
             other => panic!("expected a usage error, got {other:?}"),

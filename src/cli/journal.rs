@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use fapiao::api::content_hash;
 
 use super::inputs::InputFile;
+use super::output::Format;
 use super::record::{Record, RecordKey};
 
 /// An open journal, appended to as records complete.
@@ -199,6 +200,15 @@ impl Iterator for SortedRecords {
     }
 }
 
+/// The journal of a run writing `format` to `output`: the output itself for jsonl (written
+/// record by record), else `OUTPUT.journal.jsonl` beside it.
+pub fn of_output(format: Format, output: &Path) -> PathBuf {
+    match format {
+        Format::Jsonl => output.to_path_buf(),
+        _ => sibling(output, ".journal.jsonl"),
+    }
+}
+
 /// `path` with `suffix` appended to its file name.
 pub fn sibling(path: &Path, suffix: &str) -> PathBuf {
     let mut name = path.file_name().unwrap_or_default().to_os_string();
@@ -230,6 +240,7 @@ mod tests {
         InputFile {
             display: path.display().to_string(),
             path,
+            unsupported: false,
         }
     }
 

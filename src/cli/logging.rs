@@ -1,5 +1,7 @@
-//! Tracing logs on stderr: off by default, `-v` info, `-vv` debug, `-vvv` trace; `RUST_LOG`,
-//! when set, wins. Lines are printed around the progress bar rather than through it.
+//! Tracing logs on stderr: off by default but for warnings about the config file (a
+//! misspelled section would otherwise be ignored without a word), `-v` info (which config
+//! file was read, one line per file), `-vv` debug, `-vvv` trace; `RUST_LOG`, when set, wins.
+//! Lines are printed around the progress bar rather than through it.
 
 use std::io::{self, Write};
 
@@ -11,7 +13,7 @@ use super::progress;
 /// Installs the subscriber for the whole process.
 pub fn init(verbose: u8) {
     let level = match verbose {
-        0 => "off",
+        0 => "fapiao::client::config=warn",
         1 => "info",
         2 => "debug",
         _ => "trace",

@@ -3,24 +3,33 @@
 //! * `recognize PATH…` — files and folders through one API or a fallback chain, into JSON,
 //!   JSONL, CSV, xlsx or a table, with a crash-safe journal for `--resume` ([`recognize`]);
 //! * `apis` — every registered API, its limits and whether its credentials are set ([`apis`]);
-//! * `validate FILE|-` — the findings of [`fapiao::Invoice::validate`] for recognised invoices
-//!   ([`validate`]);
-//! * `sandbox` — the loopback emulator of every API ([`fapiao::sandbox::cli`]).
+//! * `validate FILE|-` — the findings of [`fapiao::Invoice::validate`] for recognised invoices,
+//!   from any output `recognize` writes ([`validate`], [`readback`]);
+//! * `sandbox` — the loopback emulator of every API ([`fapiao::sandbox::cli`]);
+//! * `completions SHELL` — a shell completion script (clap_complete).
 //!
-//! Exit codes: 0 when everything succeeded, 1 when any input failed (or output could not be
-//! written), 2 for usage errors — an unknown API, missing credentials, an unreadable path —
-//! which print one line on stderr before anything is sent anywhere.
+//! Exit codes: 0 when everything succeeded, 1 when any input failed or was not sent for its
+//! format (or output could not be written, `--validate` found an error-level finding, or
+//! `--duplicates fail` a duplicate), 2 for usage
+//! errors — an unknown API, missing credentials, an unreadable path, an output that would
+//! destroy an earlier run's — which print one line on stderr before anything is sent
+//! anywhere, and for credentials an API refused (the batch stops at the first refusal); 130
+//! after Ctrl-C.
 
 mod apis;
 mod args;
 mod backends;
+mod duplicates;
 mod inputs;
 mod journal;
 mod logging;
 mod output;
 mod progress;
+mod readback;
 mod recognize;
 mod record;
+mod sink;
+mod targets;
 mod validate;
 
 use std::process::ExitCode;
@@ -80,12 +89,23 @@ pub fn main() -> ExitCode {
         Command::Recognize(args) => recognize::run(&runtime, args),
         Command::Apis(args) => apis::run(&args),
         Command::Validate(args) => validate::run(&args),
+        Command::Completions(args) => completions(args.shell),
         Command::Sandbox(args) => runtime
             .block_on(fapiao::sandbox::cli::run(args))
             .map(|()| ExitCode::SUCCESS)
             .map_err(CliError::usage),
     };
     result.unwrap_or_else(|err| report(&err))
+}
+
+/// Prints the completion script for `shell`.
+fn completions(shell: clap_complete::Shell) -> Result<ExitCode, CliError> {
+    use clap::CommandFactory;
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "fapiao", &mut script);
+    std::io::Write::write_all(&mut std::io::stdout(), &script)
+        .map_err(|e| CliError::write("stdout", &e))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Prints an error as one line on stderr and returns its exit code.

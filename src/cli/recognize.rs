@@ -3,12 +3,16 @@
 //!
 //! Before anything is read or sent, the run checks what would make every input fail the
 //! same way — an unknown API, missing credentials or other settings, an unreadable path, an
-//! output option that does not fit the format — and stops with a usage error (exit 2).
+//! output option that does not fit the format, an output that would replace an earlier
+//! run's — and stops with a usage error (exit 2).
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::future::Future;
+use std::io::IsTerminal;
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::task::Poll;
 
 use tokio::runtime::Runtime;
 use tokio::task::JoinSet;
@@ -19,12 +23,14 @@ use fapiao::client::{Client, RetryPolicy};
 use super::CliError;
 use super::apis::{check_settings, client_builder};
 use super::args::RecognizeArgs;
-use super::backends::{Backend, CallError, Chain};
+use super::backends::{self, Backend, CallError, Chain};
+use super::duplicates::{Hashes, Identities, Policy, Turn};
 use super::inputs::{self, InputFile};
-use super::journal::{self, Journal, Resumed};
-use super::output::{self, Format};
+use super::output::Format;
 use super::progress::{Progress, Summary};
-use super::record::{Outcome, Recognized, Record};
+use super::record::{Failure, Outcome, Recognized, Record, Skip};
+use super::sink::Sink;
+use super::targets::{Existing, Targets};
 use super::validate;
 
 /// Files in flight at once for cloud APIs when `--concurrency` is not given.
@@ -35,14 +41,18 @@ pub fn run(runtime: &Runtime, args: RecognizeArgs) -> Result<ExitCode, CliError>
     let format = args
         .format
         .or_else(|| args.output.as_deref().and_then(Format::from_path))
-        .unwrap_or(Format::Json);
+        .unwrap_or_else(|| default_format(args.output.is_none()));
     check_output_options(format, &args)?;
     let chain = Arc::new(build_chain(&args)?);
-    let formats = chain
-        .backends()
-        .flat_map(|b| b.descriptor().limits.formats.iter().copied());
-    let inputs = inputs::discover(&args.paths, &inputs::extensions_of(formats))?;
+    let targets = Targets::new(format, args.output.as_deref(), args.items.as_deref());
+    let wanted = inputs::extensions_of(chain.formats());
+    let inputs = inputs::discover(&args.paths, &wanted, &targets.files())?;
     let concurrency = concurrency(args.concurrency, &chain);
+    targets.check(match (args.resume, args.overwrite) {
+        (true, _) => Existing::Resume,
+        (false, true) => Existing::Overwrite,
+        (false, false) => Existing::Keep,
+    })?;
 
     let resume = args.resume.then_some(chain.max_file_bytes());
     let (mut sink, resumed) = Sink::open(format, args.output.as_deref(), resume, &inputs)?;
@@ -57,19 +67,74 @@ pub fn run(runtime: &Runtime, args: RecognizeArgs) -> Result<ExitCode, CliError>
         .filter(|i| !resumed.done.contains(&i.display))
         .collect();
     let mut summary = Summary::start(resumed.done.len() as u64);
-    let batch = Batch {
+    let mut batch = Batch {
         chain,
         concurrency,
         validate: args.validate,
+        hashes: Arc::default(),
+        identities: Identities::default(),
     };
-    runtime.block_on(batch.run(todo, &mut sink, &mut summary))?;
-    sink.render(format, args.output.as_deref(), args.items.as_deref())?;
+    if args.resume {
+        sink.seed(&batch.hashes, &mut batch.identities)?;
+    }
+    let stop = runtime.block_on(batch.run(todo, &mut sink, &mut summary))?;
+    sink.render(format, &args)?;
     eprintln!("{}", summary.line());
-    Ok(if summary.failed_count() > 0 {
-        ExitCode::FAILURE
+    finish(stop, &summary, &args)
+}
+
+/// The exit code, and what to do next when the batch did not finish.
+fn finish(stop: Stop, summary: &Summary, args: &RecognizeArgs) -> Result<ExitCode, CliError> {
+    let rerun = match &args.output {
+        Some(_) => "run the same command with --resume",
+        None => "run it with --output FILE, then with --resume, to keep results across runs",
+    };
+    match stop {
+        Stop::CredentialsRefused(failure) => Err(CliError::usage(format!(
+            "{} refused the credentials ({}: {}); the batch stopped after the first refusal \
+             so no more files are sent with them. Fix them (see `fapiao apis`), then {rerun}",
+            failure.api, failure.code, failure.message
+        ))),
+        Stop::Interrupted => {
+            eprintln!(
+                "fapiao: interrupted: {} recorded; {rerun} to continue",
+                super::counted(summary.recorded(), "file")
+            );
+            Ok(ExitCode::from(130))
+        }
+        Stop::Finished => {
+            if summary.retryable > 0 && args.output.is_some() {
+                eprintln!(
+                    "fapiao: note: {} failed in a way that may pass later; {rerun} to try them again",
+                    super::counted(summary.retryable, "file")
+                );
+            }
+            let duplicates_fail = args.duplicates == Policy::Fail && summary.duplicates > 0;
+            if duplicates_fail {
+                eprintln!(
+                    "fapiao: error: {} found (--duplicates fail)",
+                    super::counted(summary.duplicates, "duplicate")
+                );
+            }
+            Ok(
+                if summary.unrecognized() > 0 || summary.invalid > 0 || duplicates_fail {
+                    ExitCode::FAILURE
+                } else {
+                    ExitCode::SUCCESS
+                },
+            )
+        }
+    }
+}
+
+/// Without `--format` or a telling `--output` extension: a table for a person at a terminal,
+/// JSON for a pipe, a file or a program.
+fn default_format(to_stdout: bool) -> Format {
+    if to_stdout && std::io::stdout().is_terminal() {
+        Format::Table
     } else {
-        ExitCode::SUCCESS
-    })
+        Format::Json
+    }
 }
 
 /// Output options that cannot work together are refused up front.
@@ -164,142 +229,74 @@ fn concurrency(requested: Option<u32>, chain: &Chain) -> usize {
     }
 }
 
-/// Where records go while the batch runs.
-enum Sink {
-    /// JSONL on stdout, one line per record as it completes.
-    Stdout,
-    /// A journal: the output itself (jsonl), next to the output, or a temporary file for a
-    /// whole-file format rendered to stdout (removed when done).
-    Journal {
-        journal: Journal,
-        path: PathBuf,
-        temporary: bool,
-    },
-}
-
-impl Sink {
-    /// Opens the journal for `format` and `output`. With `resume` (the largest file the run
-    /// reads), compacts an existing one.
-    fn open(
-        format: Format,
-        output: Option<&Path>,
-        resume: Option<u64>,
-        inputs: &[InputFile],
-    ) -> Result<(Sink, Resumed), CliError> {
-        let (path, temporary) = match (format, output) {
-            (Format::Jsonl, None) => return Ok((Sink::Stdout, Resumed::default())),
-            (Format::Jsonl, Some(output)) => (output.to_path_buf(), false),
-            (_, Some(output)) => (journal::sibling(output, ".journal.jsonl"), false),
-            (_, None) => (temporary_journal(), true),
-        };
-        let cannot =
-            |e: std::io::Error| CliError::usage(format!("cannot write {}: {e}", path.display()));
-        let (journal, resumed) = match resume {
-            Some(max_file_bytes) => {
-                Journal::resume(&path, inputs, max_file_bytes).map_err(cannot)?
-            }
-            None => (Journal::create(&path).map_err(cannot)?, Resumed::default()),
-        };
-        let sink = Sink::Journal {
-            journal,
-            path,
-            temporary,
-        };
-        Ok((sink, resumed))
-    }
-
-    /// Records one completed input.
-    fn write(&mut self, record: &Record) -> std::io::Result<()> {
-        match self {
-            Sink::Stdout => {
-                use std::io::Write;
-                let mut out = std::io::stdout().lock();
-                out.write_all(&journal::line(record)?)?;
-                out.flush()
-            }
-            Sink::Journal { journal, .. } => journal.append(record),
-        }
-    }
-
-    /// Renders a whole-file format from the journal.
-    fn render(
-        &self,
-        format: Format,
-        output: Option<&Path>,
-        items: Option<&Path>,
-    ) -> Result<(), CliError> {
-        let Sink::Journal { path, .. } = self else {
-            return Ok(());
-        };
-        if format == Format::Jsonl {
-            return Ok(());
-        }
-        let target = output.map_or_else(|| "stdout".to_owned(), |p| p.display().to_string());
-        let failed = |e: std::io::Error| CliError::write(&target, &e);
-        let records = journal::sorted_records(path).map_err(failed)?;
-        output::render(format, records, output, items).map_err(failed)
-    }
-}
-
-impl Drop for Sink {
-    fn drop(&mut self) {
-        if let Sink::Journal {
-            path,
-            temporary: true,
-            ..
-        } = self
-        {
-            // A leftover temporary journal is harmless; nothing to report.
-            let _ = std::fs::remove_file(path);
-        }
-    }
-}
-
-/// A fresh path in the temporary folder.
-fn temporary_journal() -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    std::env::temp_dir().join(format!(
-        "fapiao-{}-{nanos}.journal.jsonl",
-        std::process::id()
-    ))
-}
-
-/// One batch: the chain, how many files at once, and whether to validate.
+/// One batch: the chain, how many files at once, whether to validate, and what was seen.
 struct Batch {
     chain: Arc<Chain>,
     concurrency: usize,
     validate: bool,
+    hashes: Arc<Hashes>,
+    identities: Identities,
+}
+
+/// Why a batch ended.
+enum Stop {
+    /// Every input has its record.
+    Finished,
+    /// An API refused the credentials; the inputs not yet recorded were not sent.
+    CredentialsRefused(Failure),
+    /// Ctrl-C; the inputs in flight were abandoned (resuming sends them again).
+    Interrupted,
 }
 
 impl Batch {
     /// Processes `todo`, writing each record to `sink` as it completes.
     async fn run(
-        &self,
+        &mut self,
         todo: Vec<InputFile>,
         sink: &mut Sink,
         summary: &mut Summary,
-    ) -> Result<(), CliError> {
+    ) -> Result<Stop, CliError> {
         let apis: Vec<&str> = self.chain.backends().map(Backend::id).collect();
         tracing::info!(files = todo.len(), concurrency = self.concurrency, apis = ?apis, "batch starts");
         let progress = Progress::new(todo.len() as u64);
-        let mut pending = todo.into_iter();
+        let mut pending = todo.into_iter().enumerate();
         let mut running = JoinSet::new();
         // Which file each task works on, so even a task that panicked gets its record.
         let mut paths = HashMap::new();
+        let mut interrupt = Some(Box::pin(tokio::signal::ctrl_c()));
         loop {
             while running.len() < self.concurrency {
-                let Some(input) = pending.next() else { break };
+                let Some((index, input)) = pending.next() else {
+                    break;
+                };
                 let display = input.display.clone();
-                let (chain, validate) = (Arc::clone(&self.chain), self.validate);
-                let task = running.spawn(async move { process(&chain, input, validate).await });
+                let (chain, hashes) = (Arc::clone(&self.chain), Arc::clone(&self.hashes));
+                let validate = self.validate;
+                let task = running.spawn(async move {
+                    let turn = hashes.turn(index);
+                    process(&chain, turn, &hashes, input, validate).await
+                });
                 paths.insert(task.id(), display);
             }
-            let Some(joined) = running.join_next_with_id().await else {
+            // The next completed task, unless Ctrl-C comes first.
+            let next = std::future::poll_fn(|cx| {
+                if let Some(signal) = &mut interrupt {
+                    match signal.as_mut().poll(cx) {
+                        Poll::Ready(Ok(())) => return Poll::Ready(None),
+                        // No signal handling here: Ctrl-C ends the process as usual.
+                        Poll::Ready(Err(_)) => interrupt = None,
+                        Poll::Pending => {}
+                    }
+                }
+                running.poll_join_next_with_id(cx).map(Some)
+            });
+            let Some(joined) = next.await else {
+                return Ok(Stop::Interrupted);
+            };
+            let Some(joined) = joined else {
                 break;
             };
-            let record = match joined {
+            let mut record = match joined {
                 Ok((id, record)) => {
                     paths.remove(&id);
                     record
@@ -310,14 +307,27 @@ impl Batch {
                     Record::error(path, None, failure)
                 }
             };
+            self.identities.mark(&mut record);
             log(&record);
             summary.add(&record);
-            progress.advance(summary.failed_count());
+            progress.advance(summary.unrecognized());
             sink.write(&record)
                 .map_err(|e| CliError::write("the output", &e))?;
+            if let Some(refusal) = refused_credentials(&record) {
+                return Ok(Stop::CredentialsRefused(refusal.clone()));
+            }
         }
-        Ok(())
+        Ok(Stop::Finished)
     }
+}
+
+/// The failure of `record` (or of an API it fell back from) that refused the credentials.
+fn refused_credentials(record: &Record) -> Option<&Failure> {
+    record
+        .failure()
+        .into_iter()
+        .chain(&record.fallbacks)
+        .find(|f| backends::refuses_credentials(f))
 }
 
 /// One log line per record: info for a result, warn for a failure.
@@ -334,6 +344,9 @@ fn log(record: &Record) {
             "failed: {}",
             error.message
         ),
+        Outcome::Skipped { skipped } => {
+            tracing::info!(file = %record.path, code = %skipped.code, "skipped: {}", skipped.message);
+        }
     }
 }
 
@@ -362,17 +375,24 @@ impl Unread {
     }
 }
 
-/// Reads `path` whole unless it holds more than `limit` bytes: the size is checked before
-/// anything is read, and reading stops one byte past the limit (for a file that grows).
+/// Reads `path` (standard input for `-`) whole unless it holds more than `limit` bytes: a
+/// file's size is checked before anything is read, and reading stops one byte past the limit
+/// (for a file that grows, and for stdin).
 fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, Unread> {
     use std::io::Read;
-    let file = std::fs::File::open(path).map_err(Unread::Io)?;
-    let size = file.metadata().map_err(Unread::Io)?.len();
+    let (source, size): (Box<dyn Read>, u64) = if path.as_os_str() == inputs::STDIN {
+        (Box::new(std::io::stdin().lock()), 0)
+    } else {
+        let file = std::fs::File::open(path).map_err(Unread::Io)?;
+        let size = file.metadata().map_err(Unread::Io)?.len();
+        (Box::new(file), size)
+    };
     if size > limit {
         return Err(Unread::TooLarge { size, limit });
     }
     let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or_default());
-    file.take(limit.saturating_add(1))
+    source
+        .take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(Unread::Io)?;
     let read = bytes.len() as u64;
@@ -382,8 +402,35 @@ fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, Unread> {
     Ok(bytes)
 }
 
-/// Reads, hashes and recognises one file.
-async fn process(chain: &Chain, file: InputFile, validate: bool) -> Record {
+/// The record of a file whose format no API of the chain accepts.
+fn unsupported(chain: &Chain, file: InputFile) -> Record {
+    let extension = file.path.extension().map_or_else(
+        || "(none)".to_owned(),
+        |e| format!(".{}", e.to_string_lossy()),
+    );
+    let apis: Vec<&str> = chain.backends().map(Backend::id).collect();
+    let accepted = inputs::extensions_of(chain.formats());
+    let accepted: Vec<&str> = accepted.into_iter().collect();
+    let message = format!(
+        "extension {extension} is not a format {} accepts ({}); the file was not read",
+        apis.join(" or "),
+        accepted.join(", ")
+    );
+    Record::skipped(file.display, None, Skip::UNSUPPORTED, message)
+}
+
+/// Reads, hashes and recognises one file — unless an earlier input (claiming its hash in
+/// its `turn`) has the same bytes.
+async fn process(
+    chain: &Chain,
+    turn: Turn<'_>,
+    hashes: &Hashes,
+    file: InputFile,
+    validate: bool,
+) -> Record {
+    if file.unsupported {
+        return unsupported(chain, file);
+    }
     let path = file.path.clone();
     let limit = chain.max_file_bytes();
     // Hashing up to the size limit is blocking work too, so it runs beside the read.
@@ -405,6 +452,12 @@ async fn process(chain: &Chain, file: InputFile, validate: bool) -> Record {
             );
         }
     };
+    if let Some(first) = turn.claim(&sha256, &file.display).await {
+        let message = format!("the same bytes as {first}, whose record stands for both; not sent");
+        let mut record = Record::skipped(file.display, Some(sha256), Skip::SAME_FILE, message);
+        record.duplicate_of = Some(first);
+        return record;
+    }
     let input = Arc::new(Input {
         file: Some(bytes),
         ..Input::default()
@@ -425,7 +478,10 @@ async fn process(chain: &Chain, file: InputFile, validate: bool) -> Record {
             };
             Record::ok(file.display, sha256, recognized)
         }
-        Err(err) => Record::error(file.display, Some(sha256), err.failure),
+        Err(err) => {
+            hashes.release(&sha256, &file.display);
+            Record::error(file.display, Some(sha256), err.failure)
+        }
     };
     record.fallbacks = outcome.fallbacks.into_iter().map(|e| e.failure).collect();
     record

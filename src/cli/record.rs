@@ -8,8 +8,14 @@
 //!  "error":{"api":"local","kind":"unsupported_format","code":"unsupported","message":"…"}}
 //! ```
 //!
+//! A file that was not sent has `"status":"skipped"` and a `skipped` reason: `unsupported_format`
+//! (found in a folder, with an extension no API of the chain accepts; not read) or `same_file`
+//! (the same bytes as the file in `duplicate_of`, whose result stands for both).
+//! `duplicate_of` on a result names the file where the same invoice was first found (same
+//! kind, code and number; see [`super::duplicates`]).
+//!
 //! `sha256` is the lowercase hex SHA-256 of the file's bytes (absent only when the file was
-//! not read: unreadable, or larger than any API of the chain accepts). `findings` (with
+//! not read: unreadable, unsupported, or larger than any API of the chain accepts). `findings` (with
 //! `--validate`) lists validation findings per invoice; `fallbacks` lists the failures of
 //! earlier APIs of a fallback chain. An error's `code` is the vendor's code, or where the
 //! failure arose for failures without one (`read`, `file_too_large`, `input_refused`,
@@ -33,6 +39,10 @@ pub struct Record {
     /// Failures of earlier APIs of the fallback chain, in the order they were tried.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fallbacks: Vec<Failure>,
+    /// The path of the earlier file with the same invoice (or, when skipped as `same_file`,
+    /// the same bytes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<String>,
 }
 
 /// A result or an error, tagged by `status`.
@@ -46,6 +56,27 @@ pub enum Outcome {
         /// Why.
         error: Failure,
     },
+    /// The file was not sent to any API.
+    Skipped {
+        /// Why.
+        skipped: Skip,
+    },
+}
+
+/// Why a file was not sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Skip {
+    /// [`Skip::UNSUPPORTED`] or [`Skip::SAME_FILE`].
+    pub code: String,
+    /// The explanation.
+    pub message: String,
+}
+
+impl Skip {
+    /// Found in a folder with an extension no API of the chain accepts.
+    pub const UNSUPPORTED: &str = "unsupported_format";
+    /// The same bytes as an earlier input.
+    pub const SAME_FILE: &str = "same_file";
 }
 
 /// A successful recognition.
@@ -112,6 +143,7 @@ impl Record {
             sha256: Some(sha256),
             outcome: Outcome::Ok(recognized),
             fallbacks: Vec::new(),
+            duplicate_of: None,
         }
     }
 
@@ -122,6 +154,23 @@ impl Record {
             sha256,
             outcome: Outcome::Error { error },
             fallbacks: Vec::new(),
+            duplicate_of: None,
+        }
+    }
+
+    /// A record of a file that was not sent.
+    pub fn skipped(path: String, sha256: Option<String>, code: &str, message: String) -> Record {
+        Record {
+            path,
+            sha256,
+            outcome: Outcome::Skipped {
+                skipped: Skip {
+                    code: code.to_owned(),
+                    message,
+                },
+            },
+            fallbacks: Vec::new(),
+            duplicate_of: None,
         }
     }
 
@@ -129,15 +178,32 @@ impl Record {
     pub fn recognized(&self) -> Option<&Recognized> {
         match &self.outcome {
             Outcome::Ok(recognized) => Some(recognized),
-            Outcome::Error { .. } => None,
+            _ => None,
         }
     }
 
     /// The error, when there is one.
     pub fn failure(&self) -> Option<&Failure> {
         match &self.outcome {
-            Outcome::Ok(_) => None,
             Outcome::Error { error } => Some(error),
+            _ => None,
+        }
+    }
+
+    /// Why the file was not sent, when it was not.
+    pub fn skip(&self) -> Option<&Skip> {
+        match &self.outcome {
+            Outcome::Skipped { skipped } => Some(skipped),
+            _ => None,
+        }
+    }
+
+    /// `ok`, `error` or `skipped`, as the `status` field says.
+    pub fn status(&self) -> &'static str {
+        match &self.outcome {
+            Outcome::Ok(_) => "ok",
+            Outcome::Error { .. } => "error",
+            Outcome::Skipped { .. } => "skipped",
         }
     }
 }
@@ -191,5 +257,20 @@ mod tests {
         assert_eq!(serde_json::from_str::<Record>(&line).unwrap(), err);
         let key: RecordKey = serde_json::from_str(&line).unwrap();
         assert!(!key.is_done());
+
+        let mut same = Record::skipped(
+            "c.png".into(),
+            Some("ab".into()),
+            Skip::SAME_FILE,
+            "m".into(),
+        );
+        same.duplicate_of = Some("a.png".into());
+        let line = serde_json::to_string(&same).unwrap();
+        assert!(
+            line.contains(r#""status":"skipped","skipped":{"code":"same_file""#),
+            "{line}"
+        );
+        assert!(line.contains(r#""duplicate_of":"a.png""#), "{line}");
+        assert_eq!(serde_json::from_str::<Record>(&line).unwrap(), same);
     }
 }

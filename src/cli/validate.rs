@@ -12,6 +12,7 @@ use serde_json::Value;
 
 use super::args::ValidateArgs;
 use super::backends::{Backend, read_locally};
+use super::readback;
 use super::record::{FindingRecord, Record};
 use super::{CliError, counted};
 
@@ -77,9 +78,17 @@ fn severity_id(severity: Severity) -> &'static str {
 /// `fapiao validate`: prints every finding, one per line; exit 1 when any is an error.
 pub fn run(args: &ValidateArgs) -> Result<ExitCode, CliError> {
     let source = args.file.display().to_string();
-    let text = read_source(&args.file)
-        .map_err(|e| CliError::usage(format!("cannot read {source}: {e}")))?;
-    let subjects = subjects(&text).map_err(|e| CliError::usage(format!("{source}: {e}")))?;
+    let cannot = |e: std::io::Error| CliError::usage(format!("cannot read {source}: {e}"));
+    let extension = args
+        .file
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    let subjects = match extension.as_deref() {
+        Some("xlsx") => readback::xlsx(&args.file),
+        Some("csv") => readback::csv(&read_source(&args.file).map_err(cannot)?),
+        _ => subjects(&read_source(&args.file).map_err(cannot)?),
+    }
+    .map_err(|e| CliError::usage(format!("{source}: {e}")))?;
     let counts = print_findings(&subjects, &mut std::io::stdout().lock())
         .map_err(|e| CliError::write("stdout", &e))?;
     Ok(if counts[Severity::Error as usize] > 0 {
@@ -120,8 +129,8 @@ fn print_findings(subjects: &Subjects, out: &mut impl Write) -> std::io::Result<
     if subjects.error_records > 0 {
         write!(
             out,
-            "; {} error records without invoices skipped",
-            subjects.error_records
+            "; {} without invoices (failed or skipped) not checked",
+            counted(subjects.error_records as u64, "record")
         )?;
     }
     writeln!(out)?;
@@ -140,9 +149,11 @@ fn read_source(path: &std::path::Path) -> std::io::Result<String> {
 
 /// The invoices found in a validate input, each with a label.
 #[derive(Debug, Default)]
-struct Subjects {
-    invoices: Vec<(String, Invoice)>,
-    error_records: usize,
+pub struct Subjects {
+    /// A label (`path`, `path #2`, `invoice 3`) and the invoice.
+    pub invoices: Vec<(String, Invoice)>,
+    /// Records (or rows) of files without invoices: failed or skipped.
+    pub error_records: usize,
 }
 
 /// Reads `recognize` json (an array of records) or jsonl (one per line), a bare Invoice, an

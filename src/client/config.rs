@@ -174,6 +174,21 @@ pub(crate) struct Settings {
 }
 
 impl Settings {
+    /// Scopes that are neither a registered vendor nor a registered API (a misspelling
+    /// would otherwise be ignored without a word).
+    fn unknown_scopes(&self) -> impl Iterator<Item = &str> {
+        let known = |scope: &str| {
+            crate::api::registry().iter().any(|api| {
+                let d = api.descriptor();
+                d.id == scope || d.vendor.id == scope
+            })
+        };
+        self.sections
+            .keys()
+            .map(String::as_str)
+            .filter(move |s| !known(s))
+    }
+
     /// The section for `scope`, created empty on first use.
     pub(crate) fn section(&mut self, scope: &str) -> &mut Section {
         self.sections.entry(scope.to_owned()).or_default()
@@ -336,8 +351,21 @@ pub(crate) fn load_config(path: &Path, required: bool) -> Result<Settings, Confi
         reason,
     };
     match std::fs::read_to_string(path) {
-        Ok(text) => parse_config(&text).map_err(fail),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(Settings::default()),
+        Ok(text) => {
+            let settings = parse_config(&text).map_err(fail)?;
+            tracing::info!(path = %path.display(), "config file read");
+            for scope in settings.unknown_scopes() {
+                tracing::warn!(
+                    path = %path.display(),
+                    "config section [{scope}] names no registered vendor or API; it is ignored"
+                );
+            }
+            Ok(settings)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+            tracing::info!(path = %path.display(), "no config file");
+            Ok(Settings::default())
+        }
         Err(e) => Err(fail(e.to_string())),
     }
 }

@@ -20,6 +20,7 @@ use clap::ValueEnum;
 
 use super::journal::sibling;
 use super::record::Record;
+use columns::Headers;
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -30,7 +31,7 @@ pub enum Format {
     Jsonl,
     /// One row per invoice (`--items FILE` adds one row per line item).
     Csv,
-    /// A workbook with an `invoices` and an `items` sheet.
+    /// A workbook: invoices with a totals row, line items, and a summary.
     Xlsx,
     /// An aligned text table for people.
     Table,
@@ -51,31 +52,47 @@ impl Format {
     }
 }
 
+/// How the tabular formats (csv, xlsx) are written.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// The language of headers and kind names.
+    pub headers: Headers,
+    /// Whether CSV files start with a UTF-8 byte-order mark.
+    pub bom: bool,
+}
+
 /// Renders `records` as `format` into `output` (stdout when `None`); `items` receives the
 /// line items of a CSV rendering. JSONL is not rendered: it is written record by record as
 /// inputs complete (it is the journal format), so there is nothing left to do.
 pub fn render(
     format: Format,
     records: impl Iterator<Item = io::Result<Record>>,
+    options: Options,
     output: Option<&Path>,
     items: Option<&Path>,
 ) -> io::Result<()> {
     match format {
         Format::Xlsx => {
             let path = output.ok_or_else(|| io::Error::other("xlsx needs an output file"))?;
-            replace_with(path, |temporary| xlsx::write(records, temporary))
+            replace_with(path, |temporary| xlsx::write(records, options, temporary))
         }
         Format::Csv => match items {
             Some(items) => replace_with(items, |items_file| {
                 let mut items_out = BufWriter::new(File::create(items_file)?);
-                to(output, |out| csv::write(records, out, Some(&mut items_out)))?;
+                to(output, |out| {
+                    csv::write(records, options, out, Some(&mut items_out))
+                })?;
                 items_out.flush()
             }),
-            None => to(output, |out| csv::write(records, out, None)),
+            None => to(output, |out| csv::write(records, options, out, None)),
         },
         Format::Json => to(output, |out| json::write_array(records, out)),
         Format::Jsonl => Ok(()),
-        Format::Table => to(output, |out| table::write_records(records, out)),
+        Format::Table => {
+            // A table in a file is not cut to the terminal it was made on.
+            let width = output.is_none().then(table::output_width).flatten();
+            to(output, |out| table::write_records(records, out, width))
+        }
     }
 }
 
