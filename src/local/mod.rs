@@ -1,14 +1,18 @@
 //! The offline `local` backend: reads electronic invoices exactly, with no key and no network.
 //!
 //! * **OFD** e-invoices: every field from the embedded `original_invoice.xml`, or — on 数电
-//!   invoices, which lack it — from `CustomTag.xml` references into the page text; plus the
-//!   `OFD.xml` custom data and the QR image.
+//!   invoices, which lack it — from `CustomTag.xml` references into the page text, or, when
+//!   neither is there, from the page text read by its layout; plus the `OFD.xml` custom data
+//!   and the QR image.
 //! * **PNG / JPEG**: the invoice QR code, found with the preprocessing photos and scans need.
-//! * **PDF**: the QR image XObject and the positioned text layer.
+//! * **PDF**: the QR code (images of every filter, inline images, vector drawings) and the
+//!   text layer read as a page by the layout reader (`layout`): labels paired with values
+//!   by position inside their cells, never by concatenating a row.
 //!
 //! Every returned [`Invoice`] has `api = "local"` and a provenance entry per filled field:
 //! `ofd-xml:<element>`, `ofd-tags:<tag>`, `ofd-custom:<name>` (`OFD.xml` custom data),
-//! `ofd-page:TextObject[<id>]` (title, 大写 total), `pdf-text:<label>`, `qr:<field>`, or
+//! `ofd-page:TextObject[<id>]` (title, 大写 total), `pdf-text:<label>` or `ofd-text:<label>`
+//! (found by the layout reader next to that label), `qr:<field>`, or
 //! `title` for a kind inferred from the printed title. When several sources give a field,
 //! the most exact wins (OFD XML, then OFD tags, then OFD custom data or PDF text, then the
 //! QR code); the QR text itself is always kept in [`Invoice::qr_payload`] so validation can

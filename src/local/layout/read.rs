@@ -51,6 +51,9 @@ const LABELS: &[&str] = &[
     "货物(劳务)名称",
 ];
 
+/// Checks and tidies a value for its field; `None` refuses it.
+type Clean = fn(&str) -> Option<String>;
+
 /// Occurrences of one label read per page.
 const MAX_OCCURRENCES: usize = 16;
 
@@ -290,7 +293,7 @@ impl Reader<'_> {
     }
 
     fn header_fields(&self, draft: &mut Draft) {
-        let simple: [(&[&str], Field, fn(&str) -> Option<String>); 5] = [
+        let simple: [(&[&str], Field, Clean); 5] = [
             (&["发票代码", "票据代码"], Field::Code, digits),
             (&["发票号码", "票据号码"], Field::Number, digits),
             (&["开票日期"], Field::Date, |s| Some(squeeze(s))),
@@ -309,7 +312,7 @@ impl Reader<'_> {
     /// Buyer and seller: name, tax ID, address and phone, bank and account.
     fn parties(&self, draft: &mut Draft) {
         use Field::*;
-        let fields: [(&[&str], Field, Field, fn(&str) -> Option<String>); 4] = [
+        let fields: [(&[&str], Field, Field, Clean); 4] = [
             (&["名称"], BuyerName, SellerName, name),
             (
                 &[

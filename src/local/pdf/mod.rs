@@ -3,10 +3,12 @@
 //! Per page, image XObjects (Flate gray/RGB/Indexed incl. 1-bit, with `/SMask` composited
 //! over white; DCT via the JPEG decoder; JBIG2 with its globals), then unfiltered inline
 //! images, then QR codes drawn as filled rectangles are searched for the invoice QR (a URL
-//! payload is read too), and the text layer
-//! is extracted with positions — through `/ToUnicode`, or as UCS-2 code units for legacy
-//! e-invoice fonts (`/Encoding /UniGB-UCS2-H`, no ToUnicode) — then grouped into lines and
-//! mapped by label (发票代码, 发票号码, …). Objects inside `/ObjStm` are resolved by lopdf when
+//! payload is read too). The content stream is interpreted glyph by glyph
+//! (`content`: positions from the font's widths, spacing and matrices; stroked and thin
+//! filled paths as rules), decoded through the font ([`font`]: ToUnicode, predefined CJK
+//! CMaps, the embedded cmap), and the page — flipped to y-down — is read by the layout reader
+//! (`local::layout`). A 销货清单 page or a further page of the same invoice continues the
+//! invoice before it. Objects inside `/ObjStm` are resolved by lopdf when
 //! the file is loaded. Form XObjects are followed with a visited set and a depth cap, so a
 //! self-referencing graph ends. A page without a usable text layer still yields its QR fields.
 //!
