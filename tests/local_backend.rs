@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use fapiao::InvoiceKind;
 use fapiao::invoice::Invoice;
 use fapiao::local::{LocalError, LocalLimits, decode_qr_image, recognize};
-use fixtures::{PAYLOADS, encode_jpeg, encode_png, render_qr, zip};
+use fixtures::{PAYLOADS, encode_jpeg, encode_png, jbig2_generic, render_qr, zip};
 use image::GrayImage;
 use lopdf::content::{Content, Operation};
 use lopdf::{Document, Object, Stream, StringFormat, dictionary};
@@ -642,9 +642,11 @@ enum PdfQr {
     },
     /// An unfiltered 8-bit gray inline image (`BI … ID … EI`).
     Inline,
-    /// A `/JBIG2Decode` image of `size` px square: embedded-organisation segments.
+    /// A `/JBIG2Decode` image of `size` px square: embedded-organisation segments, and
+    /// those of `/JBIG2Globals` when given.
     Jbig2 {
         data: Vec<u8>,
+        globals: Option<Vec<u8>>,
         size: u32,
     },
     None,
@@ -765,11 +767,20 @@ fn pdf(text: &[(f64, f64, f64, &str)], qr: PdfQr, object_streams: bool) -> Vec<u
             ops.push(Operation::new("Q", vec![]));
             None
         }
-        PdfQr::Jbig2 { data, size } => Some(Stream::new(
-            dictionary! { "Type" => "XObject", "Subtype" => "Image", "Width" => size, "Height" => size,
-            "BitsPerComponent" => 1, "ColorSpace" => "DeviceGray", "Filter" => "JBIG2Decode" },
+        PdfQr::Jbig2 {
             data,
-        )),
+            globals,
+            size,
+        } => {
+            let mut dict = dictionary! { "Type" => "XObject", "Subtype" => "Image", "Width" => size,
+            "Height" => size, "BitsPerComponent" => 1, "ColorSpace" => "DeviceGray",
+            "Filter" => "JBIG2Decode" };
+            if let Some(globals) = globals {
+                let id = doc.add_object(Stream::new(dictionary! {}, globals));
+                dict.set("DecodeParms", dictionary! { "JBIG2Globals" => id });
+            }
+            Some(Stream::new(dict, data))
+        }
         PdfQr::None => None,
     };
     if let Some(mut stream) = image_stream {
@@ -995,8 +1006,34 @@ fn jbig2_embedded(file: &[u8]) -> Vec<u8> {
     file[header..].to_vec()
 }
 
-/// No JBIG2 encoder is at hand to build a fixture, so the PDF path is checked on the real
-/// JBIG2 QR of an OFD sample, moved into a PDF image XObject.
+#[test]
+fn pdf_jbig2_qr_image_with_globals_is_read() {
+    let image = render_qr(PDF_QR, 2, 0);
+    let (page, region) = jbig2_generic(&image);
+    // The page segment moved to the globals only to prove they reach the decoder: without
+    // them the region has no page to land on.
+    let jbig2 = PdfQr::Jbig2 {
+        data: region,
+        globals: Some(page),
+        size: image.width(),
+    };
+    let inv = one(&pdf(&[], jbig2, true));
+    assert_eq!(inv.qr_payload.as_deref(), Some(PDF_QR));
+    assert_eq!(inv.extra["local:qr_source"], "pdf-image");
+
+    // Without its page segment the image does not decode: the file reads as one without
+    // a QR code, not as a broken PDF.
+    let (_, region) = jbig2_generic(&image);
+    let broken = PdfQr::Jbig2 {
+        data: region,
+        globals: None,
+        size: image.width(),
+    };
+    let e = err(&pdf(&[], broken, false), &LocalLimits::default());
+    assert_eq!(e.to_string(), "no invoice data found: no QR code found");
+}
+
+/// The same path on a real JBIG2 QR: an OFD sample's, moved into a PDF image XObject.
 #[test]
 fn pdf_jbig2_qr_image_is_read() {
     let Some(ofd) = sample("ofd-vat-special-guizhou-2022.ofd") else {
@@ -1010,7 +1047,12 @@ fn pdf_jbig2_qr_image_is_read() {
     )
     .unwrap();
     let data = jbig2_embedded(&file);
-    let inv = one(&pdf(&[], PdfQr::Jbig2 { data, size: 100 }, false));
+    let jbig2 = PdfQr::Jbig2 {
+        data,
+        globals: None,
+        size: 100,
+    };
+    let inv = one(&pdf(&[], jbig2, false));
     assert_eq!(
         inv.qr_payload.as_deref(),
         Some("01,20,052002100113,00008006,24519.05,20220505,18001801513030862041,88CD,")

@@ -114,7 +114,7 @@ impl PageReader<'_> {
             return Ok(qr_image::load_gray(&stream.content, self.limits).ok());
         }
         if filters.last() == Some(&&b"JBIG2Decode"[..]) {
-            return self.jbig2_to_gray(stream, filters.len()).map(Some);
+            return self.jbig2_to_gray(stream, filters.len());
         }
         if filters
             .iter()
@@ -135,8 +135,13 @@ impl PageReader<'_> {
         Ok(gray)
     }
 
-    /// A `/JBIG2Decode` image (possibly behind other filters), with its `/JBIG2Globals`.
-    fn jbig2_to_gray(&self, stream: &Stream, filters: usize) -> Result<GrayImage, LocalError> {
+    /// A `/JBIG2Decode` image (possibly behind other filters), with its `/JBIG2Globals`;
+    /// `None` when the JBIG2 data does not decode (like a corrupt JPEG: the page goes on).
+    fn jbig2_to_gray(
+        &self,
+        stream: &Stream,
+        filters: usize,
+    ) -> Result<Option<GrayImage>, LocalError> {
         let data = if filters == 1 {
             stream.content.clone()
         } else {
@@ -166,11 +171,13 @@ impl PageReader<'_> {
             data: &data,
             globals: globals.as_deref(),
         };
-        let mut gray = jbig2::decode_gray(&source, self.limits)?;
+        let Ok(mut gray) = jbig2::decode_gray(&source, self.limits) else {
+            return Ok(None);
+        };
         if decode_inverts(&stream.dict) {
             image::imageops::invert(&mut gray);
         }
-        Ok(gray)
+        Ok(Some(gray))
     }
 
     /// The `/SMask` of an image as alpha, when it has the image's size.
