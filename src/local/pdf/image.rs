@@ -136,7 +136,8 @@ impl PageReader<'_> {
     }
 
     /// A `/JBIG2Decode` image (possibly behind other filters), with its `/JBIG2Globals`;
-    /// `None` when the JBIG2 data does not decode (like a corrupt JPEG: the page goes on).
+    /// `None` when the JBIG2 data does not decode (like a corrupt JPEG: the page goes on),
+    /// an error when it declares more pixels than the limit (like any image XObject).
     fn jbig2_to_gray(
         &self,
         stream: &Stream,
@@ -171,8 +172,10 @@ impl PageReader<'_> {
             data: &data,
             globals: globals.as_deref(),
         };
-        let Ok(mut gray) = jbig2::decode_gray(&source, self.limits) else {
-            return Ok(None);
+        let mut gray = match jbig2::decode_gray(&source, self.limits) {
+            Ok(gray) => gray,
+            Err(e @ LocalError::ImageTooLarge { .. }) => return Err(e),
+            Err(_) => return Ok(None),
         };
         if decode_inverts(&stream.dict) {
             image::imageops::invert(&mut gray);
