@@ -4,7 +4,12 @@
 //!   invoices, which lack it — from `CustomTag.xml` references into the page text; plus the
 //!   `OFD.xml` custom data and the QR image.
 //! * **PNG / JPEG**: the invoice QR code, found with the preprocessing photos and scans need.
-//! * **PDF**: the QR image XObject and the positioned text layer.
+//! * **PDF**: the positioned text layer, and the QR code wherever it is: image XObjects
+//!   (Flate, DCT, JBIG2), unfiltered inline images, or filled rectangles drawn as vectors.
+//!
+//! QR payloads are read in every form known from real documents ([`crate::domain::qr::InvoiceQr`]):
+//! the comma-separated VAT payload (blank fields written as spaces too), the six-field
+//! railway pilot, and links (深圳区块链发票, 江苏 财政电子票据).
 //!
 //! Every returned [`Invoice`] has `api = "local"` and a provenance entry per filled field:
 //! `ofd-xml:<element>`, `ofd-tags:<tag>`, `ofd-custom:<name>` (`OFD.xml` custom data),
@@ -13,8 +18,9 @@
 //! the most exact wins (OFD XML, then OFD tags, then OFD custom data or PDF text, then the
 //! QR code); the QR text itself is always kept in [`Invoice::qr_payload`] so validation can
 //! cross-check it against the rest. `extra["local:qr_source"]` says where the QR reading
-//! came from (an image path, `pdf-image`, or `ofd-xml:GraphCode` when the image could not be
-//! decoded), and `extra["local:qr_image"]` why an image was skipped (e.g. JBIG2).
+//! came from (an image path, `pdf-image`, `pdf-vector`, or `ofd-xml:GraphCode` when the image
+//! could not be decoded), and `extra["local:qr_image"]` why an image was skipped (e.g. a
+//! corrupt JBIG2 resource).
 //!
 //! Untrusted input is bounded by [`LocalLimits`]: sizes are checked before anything is
 //! decompressed or decoded, and archives are read into memory only, never extracted.
