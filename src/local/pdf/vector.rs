@@ -33,6 +33,11 @@ const GRID_TOLERANCE: f64 = 0.2;
 const MAX_GAP_MODULES: f64 = 3.0;
 /// Groups tried per page, largest first.
 const MAX_GROUPS: usize = 3;
+/// Pairs of rectangles compared while grouping. A real code compares each module with those
+/// in a band a few modules wide (about 5 million pairs for version 40 drawn module by
+/// module); past this the page is no vector QR (e.g. a column of thousands of squares) and
+/// the search stops.
+const MAX_PAIR_CHECKS: usize = 8_000_000;
 
 impl PageReader<'_> {
     /// Texts of QR codes the page draws as filled rectangles (forms included).
@@ -106,11 +111,16 @@ fn groups(rects: &[Rect], module: f64) -> Vec<Rect> {
     let mut order: Vec<usize> = (0..rects.len()).collect();
     order.sort_by(|a, b| rects[*a].x0.total_cmp(&rects[*b].x0));
     let mut sets = DisjointSets::new(rects.len());
+    let mut checks = 0;
     // Sweep by left edge: only rectangles starting within `gap` of one's right edge can touch it.
     for (i, &a) in order.iter().enumerate() {
         for &b in &order[i + 1..] {
             if rects[b].x0 > rects[a].x1 + gap {
                 break;
+            }
+            checks += 1;
+            if checks > MAX_PAIR_CHECKS {
+                return Vec::new();
             }
             if rects[b].y0 <= rects[a].y1 + gap && rects[a].y0 <= rects[b].y1 + gap {
                 sets.union(a, b);
@@ -294,5 +304,15 @@ mod tests {
         assert!(decode_fills(&squares).is_empty());
         assert!(decode_fills(&squares[..500]).is_empty());
         assert!(decode_fills(&[]).is_empty());
+        // One column of touching squares: every pair is within reach of the sweep.
+        let column: Vec<Fill> = (0..MAX_CANDIDATES)
+            .map(|i| Fill {
+                rect: Rect::spanning(0.0, i as f64, 1.0, i as f64 + 1.0),
+                dark: true,
+            })
+            .collect();
+        let started = std::time::Instant::now();
+        assert!(decode_fills(&column).is_empty());
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
     }
 }
