@@ -66,7 +66,10 @@ fn decode_fills(fills: &[Fill]) -> Vec<String> {
     if candidates.len() < MIN_CANDIDATES || candidates.len() > MAX_CANDIDATES {
         return Vec::new();
     }
-    for bounds in groups(&candidates, module).into_iter().take(MAX_GROUPS) {
+    let Some(groups) = groups(&candidates, module) else {
+        return Vec::new();
+    };
+    for bounds in groups.into_iter().take(MAX_GROUPS) {
         if let Some(bitmap) = rebuild(fills, bounds, module) {
             let texts = qr_image::decode_gray(&bitmap);
             if !texts.is_empty() {
@@ -105,8 +108,9 @@ fn on_grid(length: f64, module: f64) -> bool {
         && (modules - modules.round()).abs() <= GRID_TOLERANCE
 }
 
-/// Bounds of the groups of nearby rectangles that could be a QR, largest group first.
-fn groups(rects: &[Rect], module: f64) -> Vec<Rect> {
+/// Bounds of the groups of nearby rectangles that could be a QR, largest group first;
+/// `None` when grouping would take more than [`MAX_PAIR_CHECKS`].
+fn groups(rects: &[Rect], module: f64) -> Option<Vec<Rect>> {
     let gap = MAX_GAP_MODULES * module;
     let mut order: Vec<usize> = (0..rects.len()).collect();
     order.sort_by(|a, b| rects[*a].x0.total_cmp(&rects[*b].x0));
@@ -120,7 +124,7 @@ fn groups(rects: &[Rect], module: f64) -> Vec<Rect> {
             }
             checks += 1;
             if checks > MAX_PAIR_CHECKS {
-                return Vec::new();
+                return None;
             }
             if rects[b].y0 <= rects[a].y1 + gap && rects[a].y0 <= rects[b].y1 + gap {
                 sets.union(a, b);
@@ -151,7 +155,7 @@ fn groups(rects: &[Rect], module: f64) -> Vec<Rect> {
             && (w - h).abs() <= 1.5
     });
     bounds.sort_by_key(|(count, _)| std::cmp::Reverse(*count));
-    bounds.into_iter().map(|(_, b)| b).collect()
+    Some(bounds.into_iter().map(|(_, b)| b).collect())
 }
 
 /// Repaints every fill over `bounds` onto its module grid, with a quiet zone.
@@ -305,14 +309,10 @@ mod tests {
         assert!(decode_fills(&squares[..500]).is_empty());
         assert!(decode_fills(&[]).is_empty());
         // One column of touching squares: every pair is within reach of the sweep.
-        let column: Vec<Fill> = (0..MAX_CANDIDATES)
-            .map(|i| Fill {
-                rect: Rect::spanning(0.0, i as f64, 1.0, i as f64 + 1.0),
-                dark: true,
-            })
+        let column: Vec<Rect> = (0..MAX_CANDIDATES)
+            .map(|i| Rect::spanning(0.0, i as f64, 1.0, i as f64 + 1.0))
             .collect();
-        let started = std::time::Instant::now();
-        assert!(decode_fills(&column).is_empty());
-        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        assert_eq!(groups(&column, 1.0), None, "the sweep gives up");
+        assert!(groups(&column[..100], 1.0).is_some());
     }
 }
