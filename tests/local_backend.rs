@@ -636,9 +636,11 @@ enum PdfQr {
     /// DeviceRGB drawn black everywhere, the code shape in its `/SMask`.
     RgbWithSoftMask,
     /// Drawn as filled rectangles: one `re` per dark module under a single `f`, or (`runs`)
-    /// one `re f` per horizontal run of dark modules, as generators merge them.
+    /// one `re f` per horizontal run of dark modules, as generators merge them; with
+    /// `decoy`, a gray image XObject of a QR that is no invoice (a shop link) too.
     Vector {
         runs: bool,
+        decoy: bool,
     },
     /// An unfiltered 8-bit gray inline image (`BI … ID … EI`).
     Inline,
@@ -738,7 +740,7 @@ fn pdf(text: &[(f64, f64, f64, &str)], qr: PdfQr, object_streams: bool) -> Vec<u
                 vec![0u8; (w * h * 3) as usize],
             ))
         }
-        PdfQr::Vector { runs } => {
+        PdfQr::Vector { runs, decoy } => {
             ops.extend(vector_qr_ops(
                 &render_qr(PDF_QR, 1, 0),
                 30.0,
@@ -746,7 +748,15 @@ fn pdf(text: &[(f64, f64, f64, &str)], qr: PdfQr, object_streams: bool) -> Vec<u
                 1.7,
                 runs,
             ));
-            None
+            decoy.then(|| {
+                let shop = render_qr("https://example.com/shop", 2, 4);
+                let (w, h) = shop.dimensions();
+                Stream::new(
+                    dictionary! { "Type" => "XObject", "Subtype" => "Image", "Width" => w,
+                    "Height" => h, "BitsPerComponent" => 8, "ColorSpace" => "DeviceGray" },
+                    shop.into_raw(),
+                )
+            })
         }
         PdfQr::Inline => {
             let inline = Stream::new(
@@ -908,12 +918,16 @@ fn pdf_with_object_streams_and_soft_masked_qr_is_read() {
 
 #[test]
 fn pdf_qr_drawn_as_rectangles_is_rebuilt_and_read() {
-    for runs in [false, true] {
-        let inv = one(&pdf(PDF_TEXT, PdfQr::Vector { runs }, false));
-        assert_eq!(inv.qr_payload.as_deref(), Some(PDF_QR), "runs: {runs}");
+    for (runs, decoy) in [(false, false), (true, false), (true, true)] {
+        let inv = one(&pdf(PDF_TEXT, PdfQr::Vector { runs, decoy }, false));
+        assert_eq!(inv.qr_payload.as_deref(), Some(PDF_QR), "{runs} {decoy}");
         assert_eq!(inv.extra["local:qr_source"], "pdf-vector");
     }
-    let inv = one(&pdf(&[], PdfQr::Vector { runs: true }, true));
+    let vector = PdfQr::Vector {
+        runs: true,
+        decoy: false,
+    };
+    let inv = one(&pdf(&[], vector, true));
     assert_eq!(inv.number.as_deref(), Some("12345678"));
     assert_eq!(source(&inv, "number"), "qr:f3");
 }

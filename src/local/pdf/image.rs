@@ -8,47 +8,52 @@ use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 use super::super::jbig2::{self, Jbig2Source};
 use super::super::{LocalError, check_ratio, qr_image};
 use super::{MAX_FORM_DEPTH, PageReader, deref_dict, stream_limit};
+use crate::domain::qr::InvoiceQr;
 
 impl PageReader<'_> {
-    /// The page's QR texts and where they were found: images first, then vector drawings.
+    /// The page's QR texts and where the invoice one was found: images first, then vector
+    /// drawings. Searching goes on past QR codes that are no invoice payload (a shop's
+    /// WeChat code), which stay in the list ahead of it.
     pub(super) fn page_qr(&self) -> Result<(&'static str, Vec<String>), LocalError> {
-        let texts = self.qr_texts()?;
-        if !texts.is_empty() {
+        let mut texts = self.image_qr_texts()?;
+        if has_invoice_payload(&texts) {
             return Ok(("pdf-image", texts));
         }
-        Ok(("pdf-vector", self.vector_qr_texts()))
+        texts.extend(self.vector_qr_texts());
+        Ok(("pdf-vector", texts))
     }
 
-    /// The texts of the QR codes in the page's image XObjects (forms followed), else in
-    /// its inline images.
-    fn qr_texts(&self) -> Result<Vec<String>, LocalError> {
+    /// The texts of the QR codes in the page's image XObjects (forms followed), then in its
+    /// inline images, until one is an invoice payload.
+    fn image_qr_texts(&self) -> Result<Vec<String>, LocalError> {
         let mut seen = HashSet::new();
         let mut texts = Vec::new();
         for resources in &self.resources {
             self.collect_image_qr(resources, 0, &mut seen, &mut texts)?;
-            if !texts.is_empty() {
+            if has_invoice_payload(&texts) {
                 return Ok(texts);
             }
         }
-        self.inline_image_qr()
+        self.collect_inline_qr(&mut texts)?;
+        Ok(texts)
     }
 
     /// Inline images (`BI … ID … EI`) of the page content. lopdf hands over unfiltered ones
     /// only (it skips the data of filtered ones); those in forms are not searched.
-    fn inline_image_qr(&self) -> Result<Vec<String>, LocalError> {
+    fn collect_inline_qr(&self, texts: &mut Vec<String>) -> Result<(), LocalError> {
         for op in self.content.iter().filter(|op| op.operator == "BI") {
             let Some(Object::Stream(image)) = op.operands.first() else {
                 continue;
             };
             let image = Stream::new(expand_inline_dict(&image.dict), image.content.clone());
             if let Some(gray) = self.image_to_gray(&image)? {
-                let texts = qr_image::decode_gray(&gray);
-                if !texts.is_empty() {
-                    return Ok(texts);
+                texts.extend(qr_image::decode_gray(&gray));
+                if has_invoice_payload(texts) {
+                    break;
                 }
             }
         }
-        Ok(Vec::new())
+        Ok(())
     }
 
     fn collect_image_qr(
@@ -83,7 +88,7 @@ impl PageReader<'_> {
                 }
                 _ => {}
             }
-            if !texts.is_empty() {
+            if has_invoice_payload(texts) {
                 return Ok(());
             }
         }
@@ -221,6 +226,11 @@ impl PageReader<'_> {
         )?;
         Ok(data)
     }
+}
+
+/// True when one of `texts` reads as an invoice QR payload.
+fn has_invoice_payload(texts: &[String]) -> bool {
+    texts.iter().any(|t| InvoiceQr::parse(t).is_ok())
 }
 
 /// An inline image's dictionary with its abbreviated keys and names (`/W`, `/CS /G`, `/F
