@@ -7,9 +7,9 @@
 //! * **PDF**: the positioned text layer, and the QR code wherever it is: image XObjects
 //!   (Flate, DCT, JBIG2), unfiltered inline images, or filled rectangles drawn as vectors.
 //!
-//! QR payloads are read in every form known from real documents ([`crate::domain::qr::InvoiceQr`]):
-//! the comma-separated VAT payload (blank fields written as spaces too), the six-field
-//! railway pilot, and links (深圳区块链发票, 江苏 财政电子票据).
+//! QR payloads are read in every form known from real documents
+//! ([`crate::domain::qr::InvoiceQr`]): the comma-separated VAT payload (blank fields written
+//! as spaces too), the six-field railway pilot, and links (深圳区块链发票, 江苏 财政电子票据).
 //!
 //! Every returned [`Invoice`] has `api = "local"` and a provenance entry per filled field:
 //! `ofd-xml:<element>`, `ofd-tags:<tag>`, `ofd-custom:<name>` (`OFD.xml` custom data),

@@ -203,10 +203,7 @@ impl<'a> PageReader<'a> {
             let xobjects = deref_dict(self.doc, res.get(b"XObject").ok())?;
             match self.doc.dereference(xobjects.get(name).ok()?).ok()? {
                 (id, Object::Stream(s))
-                    if matches!(
-                        s.dict.get(b"Subtype").and_then(Object::as_name),
-                        Ok(b"Form")
-                    ) =>
+                    if matches!(s.dict.get(b"Subtype").and_then(Object::as_name), Ok(b"Form")) =>
                 {
                     Some((id, s))
                 }
@@ -231,15 +228,7 @@ impl<'a> PageReader<'a> {
             let scope: &[&'a Dictionary] = if inner.is_empty() { resources } else { &inner };
             let fonts = self.fonts(scope);
             let matrix = form_matrix(&form.dict).multiply(&ctm);
-            self.walk(
-                &content.operations,
-                scope,
-                &fonts,
-                matrix,
-                depth + 1,
-                seen,
-                out,
-            );
+            self.walk(&content.operations, scope, &fonts, matrix, depth + 1, seen, out);
         }
         if let Some(id) = id {
             seen.remove(&id);
@@ -327,8 +316,7 @@ impl<'f, 'a> Walker<'f, 'a> {
             }
             "Tf" => {
                 let name = args.first().and_then(|n| n.as_name().ok());
-                s.font =
-                    name.and_then(|n| self.fonts.get_key_value(n).map(|(k, f)| (k.as_slice(), f)));
+                s.font = name.and_then(|n| self.fonts.get_key_value(n).map(|(k, f)| (k.as_slice(), f)));
                 s.size = num(1);
             }
             "Tc" => s.char_spacing = num(0),
@@ -393,17 +381,10 @@ impl<'f, 'a> Walker<'f, 'a> {
             let trm = Matrix([s.size * s.h_scale, 0.0, 0.0, s.size, 0.0, s.rise])
                 .multiply(&self.tm)
                 .multiply(&s.ctm);
-            let spacing = s.char_spacing
-                + if glyph.word_space {
-                    s.word_spacing
-                } else {
-                    0.0
-                };
+            let spacing = s.char_spacing + if glyph.word_space { s.word_spacing } else { 0.0 };
             let tx = (glyph.width / 1000.0 * s.size + spacing) * s.h_scale;
             let (x, y) = trm.apply(0.0, 0.0);
-            let end = Matrix::translate(tx, 0.0)
-                .multiply(&self.tm)
-                .multiply(&s.ctm);
+            let end = Matrix::translate(tx, 0.0).multiply(&self.tm).multiply(&s.ctm);
             let (x_end, _) = end.apply(0.0, s.rise);
             if !glyph.text.is_empty() {
                 out.glyphs.push(PlacedGlyph {
@@ -549,10 +530,7 @@ mod tests {
     #[test]
     fn only_axis_aligned_quadrilaterals_are_boxes() {
         let square = [(0.0, 0.0), (2.0, 0.0), (2.0, 3.0), (0.0, 3.0), (0.0, 0.0)];
-        assert_eq!(
-            axis_aligned_box(&square),
-            Some(Rect::spanning(0.0, 0.0, 2.0, 3.0))
-        );
+        assert_eq!(axis_aligned_box(&square), Some(Rect::spanning(0.0, 0.0, 2.0, 3.0)));
         let diamond = [(1.0, 0.0), (2.0, 1.0), (1.0, 2.0), (0.0, 1.0)];
         assert_eq!(axis_aligned_box(&diamond), None);
     }

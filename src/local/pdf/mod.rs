@@ -30,6 +30,7 @@ use lopdf::{DecompressError, Dictionary, Document, LoadOptions, Object, ObjectId
 
 use crate::invoice::Invoice;
 
+
 use self::text::{Line, Run, apply_text, lines_from_runs};
 use super::fields::Draft;
 use super::{LocalError, LocalLimits, qr_image};
@@ -210,3 +211,5 @@ fn pdf_error(e: &lopdf::Error) -> LocalError {
 fn deref_dict<'a>(doc: &'a Document, object: Option<&'a Object>) -> Option<&'a Dictionary> {
     doc.dereference(object?).ok()?.1.as_dict().ok()
 }
+
+
