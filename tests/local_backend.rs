@@ -635,11 +635,10 @@ enum PdfQr {
     IndexedOneBit,
     /// DeviceRGB drawn black everywhere, the code shape in its `/SMask`.
     RgbWithSoftMask,
-    /// Drawn as filled rectangles: one `re` per dark module under a single `f`, or (`runs`)
-    /// one `re f` per horizontal run of dark modules, as generators merge them; with
-    /// `decoy`, a gray image XObject of a QR that is no invoice (a shop link) too.
+    /// Drawn as vector paths in the given style; with `decoy`, a gray image XObject of a QR
+    /// that is no invoice (a shop link) too.
     Vector {
-        runs: bool,
+        style: VectorStyle,
         decoy: bool,
     },
     /// An unfiltered 8-bit gray inline image (`BI … ID … EI`).
@@ -654,12 +653,31 @@ enum PdfQr {
     None,
 }
 
-/// Operators drawing `image` (1 px a module) as dark rectangles of `module` units, top-left
+/// How a generator draws a QR as vectors.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum VectorStyle {
+    /// One `re` per dark module, all filled by a single `f`.
+    Squares,
+    /// One `re f` per horizontal run of dark modules.
+    Runs,
+    /// Each run stroked as a line one module wide through the row's middle (node-qrcode).
+    Lines,
+}
+
+/// Operators drawing `image` (1 px a module) in `style`, `module` units a module, top-left
 /// module at (`x`, `top`) in user space (y up).
-fn vector_qr_ops(image: &GrayImage, x: f64, top: f64, module: f64, runs: bool) -> Vec<Operation> {
+fn vector_qr_ops(
+    image: &GrayImage,
+    x: f64,
+    top: f64,
+    module: f64,
+    style: VectorStyle,
+) -> Vec<Operation> {
     let mut ops = vec![
         Operation::new("q", vec![]),
         Operation::new("g", vec![0.into()]),
+        Operation::new("G", vec![0.into()]),
+        Operation::new("w", vec![module.into()]),
     ];
     let (w, h) = image.dimensions();
     let dark = |col: u32, row: u32| col < w && image.get_pixel(col, row).0[0] < 128;
@@ -672,20 +690,30 @@ fn vector_qr_ops(image: &GrayImage, x: f64, top: f64, module: f64, runs: bool) -
             }
             let start = col;
             col += 1;
-            while runs && dark(col, row) {
+            while style != VectorStyle::Squares && dark(col, row) {
                 col += 1;
             }
             let y = top - f64::from(row + 1) * module;
             let left = x + f64::from(start) * module;
-            let width = f64::from(col - start) * module;
-            let rect = vec![left.into(), y.into(), width.into(), module.into()];
-            ops.push(Operation::new("re", rect));
-            if runs {
-                ops.push(Operation::new("f", vec![]));
+            let right = x + f64::from(col) * module;
+            match style {
+                VectorStyle::Squares | VectorStyle::Runs => {
+                    let rect = vec![left.into(), y.into(), (right - left).into(), module.into()];
+                    ops.push(Operation::new("re", rect));
+                    if style == VectorStyle::Runs {
+                        ops.push(Operation::new("f", vec![]));
+                    }
+                }
+                VectorStyle::Lines => {
+                    let middle = y + module / 2.0;
+                    ops.push(Operation::new("m", vec![left.into(), middle.into()]));
+                    ops.push(Operation::new("l", vec![right.into(), middle.into()]));
+                    ops.push(Operation::new("S", vec![]));
+                }
             }
         }
     }
-    if !runs {
+    if style == VectorStyle::Squares {
         ops.push(Operation::new("f", vec![]));
     }
     ops.push(Operation::new("Q", vec![]));
@@ -740,13 +768,13 @@ fn pdf(text: &[(f64, f64, f64, &str)], qr: PdfQr, object_streams: bool) -> Vec<u
                 vec![0u8; (w * h * 3) as usize],
             ))
         }
-        PdfQr::Vector { runs, decoy } => {
+        PdfQr::Vector { style, decoy } => {
             ops.extend(vector_qr_ops(
                 &render_qr(PDF_QR, 1, 0),
                 30.0,
                 390.0,
                 1.7,
-                runs,
+                style,
             ));
             decoy.then(|| {
                 let shop = render_qr("https://example.com/shop", 2, 4);
@@ -918,13 +946,19 @@ fn pdf_with_object_streams_and_soft_masked_qr_is_read() {
 
 #[test]
 fn pdf_qr_drawn_as_rectangles_is_rebuilt_and_read() {
-    for (runs, decoy) in [(false, false), (true, false), (true, true)] {
-        let inv = one(&pdf(PDF_TEXT, PdfQr::Vector { runs, decoy }, false));
-        assert_eq!(inv.qr_payload.as_deref(), Some(PDF_QR), "{runs} {decoy}");
+    use VectorStyle::{Lines, Runs, Squares};
+    for (style, decoy) in [
+        (Squares, false),
+        (Runs, false),
+        (Lines, false),
+        (Runs, true),
+    ] {
+        let inv = one(&pdf(PDF_TEXT, PdfQr::Vector { style, decoy }, false));
+        assert_eq!(inv.qr_payload.as_deref(), Some(PDF_QR), "{style:?} {decoy}");
         assert_eq!(inv.extra["local:qr_source"], "pdf-vector");
     }
     let vector = PdfQr::Vector {
-        runs: true,
+        style: Runs,
         decoy: false,
     };
     let inv = one(&pdf(&[], vector, true));

@@ -1,8 +1,9 @@
-//! QR codes drawn as vector paths: dark filled rectangles on a module grid, rebuilt into a
-//! small bitmap for the decoder (no rasteriser).
+//! QR codes drawn as vector paths: dark filled rectangles (or stroked lines) on a module
+//! grid, rebuilt into a small bitmap for the decoder (no rasteriser).
 //!
 //! Generators fill each dark module as a square, or merge a row's run of modules into one
-//! rectangle (some merge larger blocks, or draw a finder as nested squares). So: the module
+//! rectangle (some merge larger blocks, or draw a finder as nested squares); others stroke
+//! each run as a line one module wide, which paints the same rectangle. So: the module
 //! size is the most common short side among dark fills; dark fills whose sides are whole
 //! multiples of it are grouped by proximity; each group about the size of a QR is
 //! repainted, every fill over it in drawing order (light ones too), onto a module matrix
@@ -46,10 +47,13 @@ impl PageReader<'_> {
         // walk gets the same budget again (each walk's memory is freed when it ends).
         let (left, over) = (self.budget.get(), self.over_budget.get());
         self.budget.set(self.form_budget);
-        let fills = self.page_content().fills;
+        let content = self.page_content();
         self.budget.set(left);
         self.over_budget.set(over);
-        decode_fills(&fills)
+        // Strokes after fills: a generator draws its background before the modules.
+        let mut painted = content.fills;
+        painted.extend(content.strokes);
+        decode_fills(&painted)
     }
 }
 
