@@ -38,14 +38,24 @@ impl PageReader<'_> {
         Ok(texts)
     }
 
-    /// Inline images (`BI … ID … EI`) of the page content. lopdf hands over unfiltered ones
-    /// only (it skips the data of filtered ones); those in forms are not searched.
+    /// Inline images (`BI … ID … EI`) of the page content: unfiltered ones as lopdf parsed
+    /// them, filtered ones (whose data lopdf skips) cut from the raw content. Those in forms
+    /// are not searched.
     fn collect_inline_qr(&self, texts: &mut Vec<String>) -> Result<(), LocalError> {
-        for op in self.content.iter().filter(|op| op.operator == "BI") {
-            let Some(Object::Stream(image)) = op.operands.first() else {
-                continue;
-            };
-            let image = Stream::new(expand_inline_dict(&image.dict), image.content.clone());
+        let inline = self.content.iter().filter(|op| op.operator == "BI");
+        let parsed = inline.clone().filter_map(|op| match op.operands.first() {
+            Some(Object::Stream(image)) => Some(image.clone()),
+            _ => None,
+        });
+        // A `BI` without its image is one lopdf skipped.
+        let skipped = inline.clone().any(|op| op.operands.is_empty());
+        let filtered = if skipped {
+            super::inline::filtered_inline_images(&self.raw)
+        } else {
+            Vec::new()
+        };
+        for image in parsed.chain(filtered) {
+            let image = Stream::new(expand_inline_dict(&image.dict), image.content);
             if let Some(gray) = self.image_to_gray(&image)? {
                 texts.extend(qr_image::decode_gray(&gray));
                 if has_invoice_payload(texts) {

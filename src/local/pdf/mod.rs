@@ -20,6 +20,7 @@
 mod content;
 mod font;
 mod image;
+mod inline;
 mod text;
 mod vector;
 
@@ -112,6 +113,8 @@ struct PageReader<'a> {
     form_budget: usize,
     /// Set when some content was left unparsed for exceeding [`MAX_PAGE_CONTENT_BYTES`].
     over_budget: Cell<bool>,
+    /// The page content as bytes: filtered inline images are read from it (lopdf skips them).
+    raw: Vec<u8>,
 }
 
 impl<'a> PageReader<'a> {
@@ -141,6 +144,7 @@ impl<'a> PageReader<'a> {
             budget: Cell::new(MAX_PAGE_CONTENT_BYTES.saturating_sub(raw.len())),
             form_budget: MAX_PAGE_CONTENT_BYTES.saturating_sub(raw.len()),
             over_budget: Cell::new(over_budget),
+            raw,
         })
     }
 
