@@ -5,7 +5,7 @@
 //!   `OFD.xml` custom data and the QR image.
 //! * **PNG / JPEG**: the invoice QR code, found with the preprocessing photos and scans need.
 //! * **PDF**: the positioned text layer, and the QR code wherever it is: image XObjects
-//!   (Flate, DCT, JBIG2), unfiltered inline images, or filled rectangles drawn as vectors.
+//!   (Flate, DCT, JBIG2), inline images, or rectangles filled or stroked as vectors.
 //!
 //! QR payloads are read in every form known from real documents
 //! ([`crate::domain::qr::InvoiceQr`]): the comma-separated VAT payload (blank fields written

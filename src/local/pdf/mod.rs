@@ -1,8 +1,8 @@
 //! PDF invoices: the QR image XObject and the positioned text layer.
 //!
 //! Per page, image XObjects (Flate gray/RGB/Indexed incl. 1-bit, with `/SMask` composited
-//! over white; DCT via the JPEG decoder; JBIG2 with its globals), then unfiltered inline
-//! images, then QR codes drawn as filled rectangles are searched for the invoice QR (a URL
+//! over white; DCT via the JPEG decoder; JBIG2 with its globals), then inline images,
+//! then QR codes drawn as filled or stroked rectangles are searched for the invoice QR (a URL
 //! payload is read too), and the text layer
 //! is extracted with positions — through `/ToUnicode`, or as UCS-2 code units for legacy
 //! e-invoice fonts (`/Encoding /UniGB-UCS2-H`, no ToUnicode) — then grouped into lines and
