@@ -25,6 +25,10 @@
 //! | `qr.kind` / `qr.code` / `qr.number` / `qr.date` / `qr.check_code` | error | QR agrees with the fields |
 //! | `qr.amount` | error (warning when the kind's amount meaning is unknown) | QR amount = 合计金额 or 价税合计 per kind |
 //!
+//! A link payload ([`crate::domain::qr::UrlQr`]) is checked on the fields it carries. Every
+//! `qr.*` message names both values; the fields keep what the document printed and the
+//! payload stays in [`Invoice::qr_payload`], so neither side of a disagreement is lost.
+//!
 //! Red-letter invoices (all amounts negative) and discount lines (negative amount and tax at
 //! the goods line's rate) satisfy the same arithmetic with signed values.
 
@@ -80,8 +84,7 @@ impl Invoice {
         self.check_fields(&mut out);
         if let Some(raw) = self.qr_payload.as_deref().filter(|r| !r.trim().is_empty()) {
             match InvoiceQr::parse(raw) {
-                Ok(InvoiceQr::Vat(qr)) => self.check_qr(&qr, &mut out),
-                Ok(InvoiceQr::Url(qr)) => self.check_url_qr(&qr, &mut out),
+                Ok(qr) => self.check_any_qr(&qr, &mut out),
                 Err(err) => out.warning("qr.unreadable", &["qr_payload"], err.to_string()),
             }
         }
@@ -90,11 +93,18 @@ impl Invoice {
 
     /// Runs every check and cross-checks the fields against `qr` (a QR decoded separately,
     /// e.g. from the image), instead of against [`Invoice::qr_payload`].
-    pub fn validate_with_qr(&self, qr: &QrPayload) -> Vec<Finding> {
+    pub fn validate_with_qr(&self, qr: &InvoiceQr) -> Vec<Finding> {
         let mut out = Findings::default();
         self.check_fields(&mut out);
-        self.check_qr(qr, &mut out);
+        self.check_any_qr(qr, &mut out);
         out.0
+    }
+
+    fn check_any_qr(&self, qr: &InvoiceQr, out: &mut Findings) {
+        match qr {
+            InvoiceQr::Vat(qr) => self.check_qr(qr, out),
+            InvoiceQr::Url(qr) => self.check_url_qr(qr, out),
+        }
     }
 
     fn check_fields(&self, out: &mut Findings) {
@@ -735,7 +745,7 @@ mod tests {
     fn clean_invoices_have_no_findings() {
         assert_eq!(seed_invoice().validate(), vec![]);
         assert_eq!(digital_invoice().validate(), vec![]);
-        let qr = QrPayload::parse(SEED_QR).unwrap();
+        let qr = InvoiceQr::parse(SEED_QR).unwrap();
         let without_payload = Invoice {
             qr_payload: None,
             ..seed_invoice()
@@ -1031,7 +1041,7 @@ mod tests {
             let mut invoice = seed_invoice();
             invoice.qr_payload = Some(payload.into());
             assert_findings(&invoice, &[(code, Severity::Error)]);
-            let qr = QrPayload::parse(payload).unwrap();
+            let qr = InvoiceQr::parse(payload).unwrap();
             invoice.qr_payload = None;
             assert_eq!(codes(&invoice.validate_with_qr(&qr)), [code]);
         }

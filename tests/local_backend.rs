@@ -12,7 +12,7 @@ use chrono::NaiveDate;
 use fapiao::InvoiceKind;
 use fapiao::invoice::Invoice;
 use fapiao::local::{LocalError, LocalLimits, decode_qr_image, recognize};
-use fixtures::{PAYLOADS, encode_jpeg, encode_png, render_qr, zip};
+use fixtures::{PAYLOADS, encode_jpeg, encode_png, jbig2_generic, render_qr, zip};
 use image::GrayImage;
 use lopdf::content::{Content, Operation};
 use lopdf::{Document, Object, Stream, StringFormat, dictionary};
@@ -635,27 +635,51 @@ enum PdfQr {
     IndexedOneBit,
     /// DeviceRGB drawn black everywhere, the code shape in its `/SMask`.
     RgbWithSoftMask,
-    /// Drawn as filled rectangles: one `re` per dark module under a single `f`, or (`runs`)
-    /// one `re f` per horizontal run of dark modules, as generators merge them.
+    /// Drawn as vector paths in the given style; with `decoy`, a gray image XObject of a QR
+    /// that is no invoice (a shop link) too.
     Vector {
-        runs: bool,
+        style: VectorStyle,
+        decoy: bool,
     },
-    /// An unfiltered 8-bit gray inline image (`BI … ID … EI`).
-    Inline,
-    /// A `/JBIG2Decode` image of `size` px square: embedded-organisation segments.
+    /// An 8-bit gray inline image (`BI … ID … EI`), Flate-compressed (`/F /Fl`) or not.
+    Inline {
+        flate: bool,
+    },
+    /// A `/JBIG2Decode` image of `size` px square: embedded-organisation segments, and
+    /// those of `/JBIG2Globals` when given.
     Jbig2 {
         data: Vec<u8>,
+        globals: Option<Vec<u8>>,
         size: u32,
     },
     None,
 }
 
-/// Operators drawing `image` (1 px a module) as dark rectangles of `module` units, top-left
+/// How a generator draws a QR as vectors.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum VectorStyle {
+    /// One `re` per dark module, all filled by a single `f`.
+    Squares,
+    /// One `re f` per horizontal run of dark modules.
+    Runs,
+    /// Each run stroked as a line one module wide through the row's middle (node-qrcode).
+    Lines,
+}
+
+/// Operators drawing `image` (1 px a module) in `style`, `module` units a module, top-left
 /// module at (`x`, `top`) in user space (y up).
-fn vector_qr_ops(image: &GrayImage, x: f64, top: f64, module: f64, runs: bool) -> Vec<Operation> {
+fn vector_qr_ops(
+    image: &GrayImage,
+    x: f64,
+    top: f64,
+    module: f64,
+    style: VectorStyle,
+) -> Vec<Operation> {
     let mut ops = vec![
         Operation::new("q", vec![]),
         Operation::new("g", vec![0.into()]),
+        Operation::new("G", vec![0.into()]),
+        Operation::new("w", vec![module.into()]),
     ];
     let (w, h) = image.dimensions();
     let dark = |col: u32, row: u32| col < w && image.get_pixel(col, row).0[0] < 128;
@@ -668,20 +692,30 @@ fn vector_qr_ops(image: &GrayImage, x: f64, top: f64, module: f64, runs: bool) -
             }
             let start = col;
             col += 1;
-            while runs && dark(col, row) {
+            while style != VectorStyle::Squares && dark(col, row) {
                 col += 1;
             }
             let y = top - f64::from(row + 1) * module;
             let left = x + f64::from(start) * module;
-            let width = f64::from(col - start) * module;
-            let rect = vec![left.into(), y.into(), width.into(), module.into()];
-            ops.push(Operation::new("re", rect));
-            if runs {
-                ops.push(Operation::new("f", vec![]));
+            let right = x + f64::from(col) * module;
+            match style {
+                VectorStyle::Squares | VectorStyle::Runs => {
+                    let rect = vec![left.into(), y.into(), (right - left).into(), module.into()];
+                    ops.push(Operation::new("re", rect));
+                    if style == VectorStyle::Runs {
+                        ops.push(Operation::new("f", vec![]));
+                    }
+                }
+                VectorStyle::Lines => {
+                    let middle = y + module / 2.0;
+                    ops.push(Operation::new("m", vec![left.into(), middle.into()]));
+                    ops.push(Operation::new("l", vec![right.into(), middle.into()]));
+                    ops.push(Operation::new("S", vec![]));
+                }
             }
         }
     }
-    if !runs {
+    if style == VectorStyle::Squares {
         ops.push(Operation::new("f", vec![]));
     }
     ops.push(Operation::new("Q", vec![]));
@@ -746,21 +780,35 @@ fn pdf_pages(
                 vec![0u8; (w * h * 3) as usize],
             ))
         }
-        PdfQr::Vector { runs } => {
+        PdfQr::Vector { style, decoy } => {
             ops.extend(vector_qr_ops(
                 &render_qr(PDF_QR, 1, 0),
                 30.0,
                 390.0,
                 1.7,
-                runs,
+                style,
             ));
-            None
+            decoy.then(|| {
+                let shop = render_qr("https://example.com/shop", 2, 4);
+                let (w, h) = shop.dimensions();
+                Stream::new(
+                    dictionary! { "Type" => "XObject", "Subtype" => "Image", "Width" => w,
+                    "Height" => h, "BitsPerComponent" => 8, "ColorSpace" => "DeviceGray" },
+                    shop.into_raw(),
+                )
+            })
         }
-        PdfQr::Inline => {
-            let inline = Stream::new(
+        PdfQr::Inline { flate } => {
+            let mut inline = Stream::new(
                 dictionary! { "W" => w, "H" => h, "BPC" => 8, "CS" => "G" },
                 image.as_raw().clone(),
             );
+            if flate {
+                let mut packed = inline.clone();
+                packed.compress().unwrap();
+                inline.dict.set("F", "Fl");
+                inline.set_content(packed.content);
+            }
             ops.push(Operation::new("q", vec![]));
             let place = vec![
                 60.into(),
@@ -775,11 +823,20 @@ fn pdf_pages(
             ops.push(Operation::new("Q", vec![]));
             None
         }
-        PdfQr::Jbig2 { data, size } => Some(Stream::new(
-            dictionary! { "Type" => "XObject", "Subtype" => "Image", "Width" => size, "Height" => size,
-            "BitsPerComponent" => 1, "ColorSpace" => "DeviceGray", "Filter" => "JBIG2Decode" },
+        PdfQr::Jbig2 {
             data,
-        )),
+            globals,
+            size,
+        } => {
+            let mut dict = dictionary! { "Type" => "XObject", "Subtype" => "Image", "Width" => size,
+            "Height" => size, "BitsPerComponent" => 1, "ColorSpace" => "DeviceGray",
+            "Filter" => "JBIG2Decode" };
+            if let Some(globals) = globals {
+                let id = doc.add_object(Stream::new(dictionary! {}, globals));
+                dict.set("DecodeParms", dictionary! { "JBIG2Globals" => id });
+            }
+            Some(Stream::new(dict, data))
+        }
         PdfQr::None => None,
     };
     if let Some(mut stream) = image_stream {
@@ -1001,22 +1058,35 @@ fn pdf_with_object_streams_and_soft_masked_qr_is_read() {
 
 #[test]
 fn pdf_qr_drawn_as_rectangles_is_rebuilt_and_read() {
-    for runs in [false, true] {
-        let inv = one(&pdf(PDF_TEXT, PdfQr::Vector { runs }, false));
-        assert_eq!(inv.qr_payload.as_deref(), Some(PDF_QR), "runs: {runs}");
+    use VectorStyle::{Lines, Runs, Squares};
+    for (style, decoy) in [
+        (Squares, false),
+        (Runs, false),
+        (Lines, false),
+        (Runs, true),
+    ] {
+        let inv = one(&pdf(PDF_TEXT, PdfQr::Vector { style, decoy }, false));
+        assert_eq!(inv.qr_payload.as_deref(), Some(PDF_QR), "{style:?} {decoy}");
         assert_eq!(inv.extra["local:qr_source"], "pdf-vector");
     }
-    let inv = one(&pdf(&[], PdfQr::Vector { runs: true }, true));
+    let vector = PdfQr::Vector {
+        style: Runs,
+        decoy: false,
+    };
+    let inv = one(&pdf(&[], vector, true));
     assert_eq!(inv.number.as_deref(), Some("12345678"));
     assert_eq!(source(&inv, "number"), "qr:f3");
 }
 
 #[test]
 fn pdf_inline_image_qr_is_read() {
-    let inv = one(&pdf(&[], PdfQr::Inline, false));
+    let inv = one(&pdf(&[], PdfQr::Inline { flate: false }, false));
     assert_eq!(inv.qr_payload.as_deref(), Some(PDF_QR));
     assert_eq!(inv.extra["local:qr_source"], "pdf-image");
     assert_eq!(inv.amount, Some(dec("200.00")));
+    // Filtered: lopdf skips the data, the raw content still has it.
+    let inv = one(&pdf(&[], PdfQr::Inline { flate: true }, false));
+    assert_eq!(inv.qr_payload.as_deref(), Some(PDF_QR));
 }
 
 #[test]
@@ -1099,8 +1169,34 @@ fn jbig2_embedded(file: &[u8]) -> Vec<u8> {
     file[header..].to_vec()
 }
 
-/// No JBIG2 encoder is at hand to build a fixture, so the PDF path is checked on the real
-/// JBIG2 QR of an OFD sample, moved into a PDF image XObject.
+#[test]
+fn pdf_jbig2_qr_image_with_globals_is_read() {
+    let image = render_qr(PDF_QR, 2, 0);
+    let (page, region) = jbig2_generic(&image);
+    // The page segment moved to the globals only to prove they reach the decoder: without
+    // them the region has no page to land on.
+    let jbig2 = PdfQr::Jbig2 {
+        data: region,
+        globals: Some(page),
+        size: image.width(),
+    };
+    let inv = one(&pdf(&[], jbig2, true));
+    assert_eq!(inv.qr_payload.as_deref(), Some(PDF_QR));
+    assert_eq!(inv.extra["local:qr_source"], "pdf-image");
+
+    // Without its page segment the image does not decode: the file reads as one without
+    // a QR code, not as a broken PDF.
+    let (_, region) = jbig2_generic(&image);
+    let broken = PdfQr::Jbig2 {
+        data: region,
+        globals: None,
+        size: image.width(),
+    };
+    let e = err(&pdf(&[], broken, false), &LocalLimits::default());
+    assert_eq!(e.to_string(), "no invoice data found: no QR code found");
+}
+
+/// The same path on a real JBIG2 QR: an OFD sample's, moved into a PDF image XObject.
 #[test]
 fn pdf_jbig2_qr_image_is_read() {
     let Some(ofd) = sample("ofd-vat-special-guizhou-2022.ofd") else {
@@ -1114,7 +1210,12 @@ fn pdf_jbig2_qr_image_is_read() {
     )
     .unwrap();
     let data = jbig2_embedded(&file);
-    let inv = one(&pdf(&[], PdfQr::Jbig2 { data, size: 100 }, false));
+    let jbig2 = PdfQr::Jbig2 {
+        data,
+        globals: None,
+        size: 100,
+    };
+    let inv = one(&pdf(&[], jbig2, false));
     assert_eq!(
         inv.qr_payload.as_deref(),
         Some("01,20,052002100113,00008006,24519.05,20220505,18001801513030862041,88CD,")

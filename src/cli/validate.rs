@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use fapiao::Invoice;
 use fapiao::api::Input;
-use fapiao::domain::qr::QrPayload;
+use fapiao::domain::qr::InvoiceQr;
 use fapiao::validate::{Finding, Severity};
 use serde_json::Value;
 
@@ -47,13 +47,13 @@ pub async fn findings(
 }
 
 /// The QR payloads the local backend reads from `input` (none when it cannot read it).
-async fn local_qr_payloads(input: &Arc<Input>, name: &str) -> Vec<QrPayload> {
+async fn local_qr_payloads(input: &Arc<Input>, name: &str) -> Vec<InvoiceQr> {
     let Ok(invoices) = read_locally(input, name).await else {
         return Vec::new();
     };
     invoices
         .iter()
-        .filter_map(|i| QrPayload::parse(i.qr_payload.as_deref()?).ok())
+        .filter_map(|i| InvoiceQr::parse(i.qr_payload.as_deref()?).ok())
         .collect()
 }
 

@@ -13,6 +13,11 @@
 //! Usually a trailing comma ends the string; some issuers omit it, and some omit f7 entirely.
 //! Some renderers write an empty field as a single space (`01,32, ,2344…,7894.25,20230207, ,2889`).
 //!
+//! The 2022 railway e-ticket pilot printed six fields, without 发票代码 and 校验码:
+//! `01,10,22119130671000000049,166.05,20220317,b2b2` — version, kind code `10` (not meaning
+//! 电子普票 here), 20-digit 发票号码, the amount excluding tax, date, four hex characters
+//! ([`QrLayout::RailwayPilot`]).
+//!
 //! Some documents print a link instead (深圳区块链发票, 财政电子票据): see [`UrlQr`]. [`InvoiceQr`]
 //! reads either form.
 
@@ -50,6 +55,18 @@ pub struct QrPayload {
     pub tail: Option<String>,
     /// The payload with surrounding whitespace and byte-order mark removed.
     pub raw: String,
+    /// Which field layout the payload has.
+    pub layout: QrLayout,
+}
+
+/// The field layout of a comma-separated payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum QrLayout {
+    /// Seven or eight fields, f0 … f7 as in the module docs.
+    Standard,
+    /// Six fields of the 2022 railway e-ticket pilot: version, kind, 发票号码, amount
+    /// excluding tax, date, tail.
+    RailwayPilot,
 }
 
 /// What the QR amount field (f4) stands for.
@@ -66,8 +83,8 @@ pub enum AmountMeaning {
 /// Why a string is not an invoice QR payload.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QrPayloadError {
-    /// The string does not split into 7 or 8 comma-separated fields.
-    #[error("invoice QR payload has {found} comma-separated fields; expected 7 or 8")]
+    /// The string does not split into 6 (railway pilot), 7 or 8 comma-separated fields.
+    #[error("invoice QR payload has {found} comma-separated fields; expected 6, 7 or 8")]
     FieldCount {
         /// Number of fields found (after dropping one trailing empty field).
         found: usize,
@@ -97,6 +114,9 @@ impl QrPayload {
         if fields.len() == 9 && fields.last() == Some(&"") {
             fields.pop();
         }
+        if let &[f0, f1, number, amount, date, tail] = fields.as_slice() {
+            return Self::parse_railway_pilot(raw, [f0, f1, number, amount, date, tail]);
+        }
         let &[f0, f1, f2, f3, f4, f5, f6, ref rest @ ..] = fields.as_slice() else {
             return Err(QrPayloadError::FieldCount {
                 found: fields.len(),
@@ -124,15 +144,7 @@ impl QrPayload {
         let check_code = optional(f6)
             .map(|c| digits_field(6, "校验码", c, &[20], "20 digits, or empty"))
             .transpose()?;
-        let tail = optional(f7)
-            .map(|t| {
-                if t.len() == 4 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    Ok(t.to_owned())
-                } else {
-                    Err(invalid(7, "防伪码", t, "4 hex characters, or empty"))
-                }
-            })
-            .transpose()?;
+        let tail = parse_tail(7, f7)?;
 
         Ok(QrPayload {
             version,
@@ -144,6 +156,25 @@ impl QrPayload {
             check_code,
             tail,
             raw: raw.to_owned(),
+            layout: QrLayout::Standard,
+        })
+    }
+
+    /// The six fields of [`QrLayout::RailwayPilot`].
+    fn parse_railway_pilot(raw: &str, fields: [&str; 6]) -> Result<QrPayload, QrPayloadError> {
+        let [f0, f1, f2, f3, f4, f5] = fields;
+        Ok(QrPayload {
+            version: digits_field(0, "版本", f0, &[2], "2 digits")?,
+            kind_code: digits_field(1, "发票种类代码", f1, &[2], "2 digits")?,
+            code: None,
+            number: digits_field(2, "发票号码", f2, &[20], "20 digits in a six-field payload")?,
+            amount: parse_amount(f3).ok_or_else(|| invalid(3, "金额", f3, "a decimal amount"))?,
+            date: parse_yyyymmdd(f4)
+                .ok_or_else(|| invalid(4, "开票日期", f4, "a valid YYYYMMDD date"))?,
+            check_code: None,
+            tail: parse_tail(5, f5)?,
+            raw: raw.to_owned(),
+            layout: QrLayout::RailwayPilot,
         })
     }
 
@@ -153,6 +184,9 @@ impl QrPayload {
     /// 数电 form when f2 is empty and the paper form when a 发票代码 is present.
     pub fn kind(&self) -> InvoiceKind {
         use InvoiceKind::*;
+        if self.layout == QrLayout::RailwayPilot {
+            return DigitalTrainTicket;
+        }
         let digital = self.code.is_none();
         match self.kind_code.as_str() {
             "01" => VatSpecial,
@@ -183,6 +217,9 @@ impl QrPayload {
     /// Established from real samples and verification-API rules: excluding tax for `01`,
     /// `03`, `04`, `10`, `20`; including tax for the 数电 codes `31`, `32`, `51`, `61`.
     pub fn amount_meaning(&self) -> AmountMeaning {
+        if self.layout == QrLayout::RailwayPilot {
+            return AmountMeaning::ExcludingTax;
+        }
         match self.kind_code.as_str() {
             "01" | "03" | "04" | "10" | "20" => AmountMeaning::ExcludingTax,
             "31" | "32" | "51" | "61" => AmountMeaning::IncludingTax,
@@ -197,6 +234,7 @@ impl QrPayload {
     /// [`Invoice::extra`] under `qr:f4`. f7 is kept in `extra` under `qr:f7`. Provenance
     /// names the QR field each value came from (`qr:f3`).
     pub fn to_invoice(&self) -> Invoice {
+        let [number_at, amount_at, date_at, tail_at] = self.field_labels();
         let mut invoice = Invoice {
             kind: self.kind(),
             code: self.code.clone(),
@@ -220,33 +258,41 @@ impl QrPayload {
         if self.code.is_some() {
             from("code", "qr:f2");
         }
-        from("number", "qr:f3");
-        from("date", "qr:f5");
+        from("number", number_at);
+        from("date", date_at);
         if self.check_code.is_some() {
             from("check_code", "qr:f6");
         }
         from("qr_payload", "qr");
         match self.amount_meaning() {
             AmountMeaning::ExcludingTax => {
-                from("amount", "qr:f4");
+                from("amount", amount_at);
                 invoice.amount = Some(self.amount);
             }
             AmountMeaning::IncludingTax => {
-                from("total", "qr:f4");
+                from("total", amount_at);
                 invoice.total = Some(self.amount);
             }
             AmountMeaning::Unknown => {
                 invoice
                     .extra
-                    .insert("qr:f4".to_owned(), self.amount.to_string().into());
+                    .insert(amount_at.to_owned(), self.amount.to_string().into());
             }
         }
         if let Some(tail) = &self.tail {
             invoice
                 .extra
-                .insert("qr:f7".to_owned(), tail.clone().into());
+                .insert(tail_at.to_owned(), tail.clone().into());
         }
         invoice
+    }
+
+    /// Where the number, amount, date and tail sit in this payload's layout.
+    fn field_labels(&self) -> [&'static str; 4] {
+        match self.layout {
+            QrLayout::Standard => ["qr:f3", "qr:f4", "qr:f5", "qr:f7"],
+            QrLayout::RailwayPilot => ["qr:f2", "qr:f3", "qr:f4", "qr:f5"],
+        }
     }
 }
 
@@ -320,6 +366,19 @@ fn invalid(
         value: value.to_owned(),
         expected,
     }
+}
+
+/// The four hex characters at `index`, or `None` when empty.
+fn parse_tail(index: usize, field: &str) -> Result<Option<String>, QrPayloadError> {
+    optional(field)
+        .map(|t| {
+            if t.len() == 4 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
+                Ok(t.to_owned())
+            } else {
+                Err(invalid(index, "防伪码", t, "4 hex characters, or empty"))
+            }
+        })
+        .transpose()
 }
 
 /// A field, or `None` when empty or blank (some renderers write an empty field as a space).
@@ -434,6 +493,21 @@ mod tests {
     }
 
     #[test]
+    fn railway_pilot_six_field_payload() {
+        let qr = QrPayload::parse("01,10,22119130671000000049,166.05,20220317,b2b2").unwrap();
+        assert_eq!(qr.layout, QrLayout::RailwayPilot);
+        assert_eq!(qr.number, "22119130671000000049");
+        assert_eq!((&qr.code, &qr.check_code), (&None, &None));
+        assert_eq!(qr.amount, dec("166.05"));
+        assert_eq!(qr.date, date(2022, 3, 17));
+        assert_eq!(qr.kind(), InvoiceKind::DigitalTrainTicket);
+        let invoice = qr.to_invoice();
+        assert_eq!(invoice.amount, Some(dec("166.05")));
+        assert_eq!(invoice.provenance["number"].field, "qr:f2");
+        assert_eq!(invoice.extra["qr:f5"], "b2b2");
+    }
+
+    #[test]
     fn invoice_qr_reads_either_form() {
         let link = "HTTP://einvoice.jsczt.cn/page/32020124/0007445174/RolVjv";
         let InvoiceQr::Url(url) = InvoiceQr::parse(link).unwrap() else {
@@ -474,7 +548,9 @@ mod tests {
         let cases = [
             ("", None),
             ("hello", None),
-            ("01,10,042002200411,51596863,176.99,20230326", None),
+            ("01,10,042002200411,51596863,176.99", None),
+            ("01,10,042002200411,51596863,176.99,20230326", Some(2)),
+            ("01,10,22119130671000000049,166.05,20220317,b2b2x", Some(5)),
             (
                 "01,10,042002200411,51596863,176.99,20230326,85843253062804096561,3D56,x,",
                 None,

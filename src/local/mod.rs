@@ -9,6 +9,10 @@
 //!   text layer read as a page by the layout reader (`layout`): labels paired with values
 //!   by position inside their cells, never by concatenating a row.
 //!
+//! QR payloads are read in every form known from real documents
+//! ([`crate::domain::qr::InvoiceQr`]): the comma-separated VAT payload (blank fields written
+//! as spaces too), the six-field railway pilot, and links (深圳区块链发票, 江苏 财政电子票据).
+//!
 //! Every returned [`Invoice`] has `api = "local"` and a provenance entry per filled field:
 //! `ofd-xml:<element>`, `ofd-tags:<tag>`, `ofd-custom:<name>` (`OFD.xml` custom data),
 //! `ofd-page:TextObject[<id>]` (title, 大写 total), `pdf-text:<label>` or `ofd-text:<label>`
@@ -17,8 +21,9 @@
 //! the most exact wins (OFD XML, then OFD tags, then OFD custom data or PDF text, then the
 //! QR code); the QR text itself is always kept in [`Invoice::qr_payload`] so validation can
 //! cross-check it against the rest. `extra["local:qr_source"]` says where the QR reading
-//! came from (an image path, `pdf-image`, or `ofd-xml:GraphCode` when the image could not be
-//! decoded), and `extra["local:qr_image"]` why an image was skipped (e.g. JBIG2).
+//! came from (an image path, `pdf-image`, `pdf-vector`, or `ofd-xml:GraphCode` when the image
+//! could not be decoded), and `extra["local:qr_image"]` why an image was skipped (e.g. a
+//! corrupt JBIG2 resource).
 //!
 //! Untrusted input is bounded by [`LocalLimits`]: sizes are checked before anything is
 //! decompressed or decoded, and archives are read into memory only, never extracted.

@@ -267,3 +267,177 @@ pub fn zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
     }
     writer.finish().expect("zip finish").into_inner()
 }
+
+/// `image` (dark pixels black) as JBIG2 in the embedded organisation PDF uses: the
+/// page-information segment and an immediate generic-region segment (template 0, default
+/// adaptive pixels, arithmetic coding by [`MqEncoder`]), returned apart so a test can put the
+/// first in `/JBIG2Globals`.
+pub fn jbig2_generic(image: &GrayImage) -> (Vec<u8>, Vec<u8>) {
+    let (w, h) = image.dimensions();
+    let black = |x: i64, y: i64| -> usize {
+        let inside = x >= 0 && y >= 0 && x < i64::from(w) && y < i64::from(h);
+        usize::from(inside && image.get_pixel(x as u32, y as u32).0[0] < 128)
+    };
+    // Context bits as T.88 6.2.5.3 numbers them for template 0 (adaptive pixels at (3,-1),
+    // (-3,-1), (2,-2), (-2,-2)).
+    const NEIGHBOURS: [(i64, i64); 16] = [
+        (-1, 0),
+        (-2, 0),
+        (-3, 0),
+        (-4, 0),
+        (3, -1),
+        (2, -1),
+        (1, -1),
+        (0, -1),
+        (-1, -1),
+        (-2, -1),
+        (-3, -1),
+        (2, -2),
+        (1, -2),
+        (0, -2),
+        (-1, -2),
+        (-2, -2),
+    ];
+    let mut encoder = MqEncoder::new();
+    let mut contexts = vec![(0usize, 0usize); 1 << 16];
+    for y in 0..i64::from(h) {
+        for x in 0..i64::from(w) {
+            let context = NEIGHBOURS
+                .iter()
+                .enumerate()
+                .fold(0, |cx, (bit, (dx, dy))| cx | black(x + dx, y + dy) << bit);
+            encoder.encode(&mut contexts[context], black(x, y));
+        }
+    }
+    let coded = encoder.finish();
+    let segment = |number: u32, kind: u8, data: &[u8]| {
+        let mut out = number.to_be_bytes().to_vec();
+        out.extend([kind, 0, 1]); // type; no referred segments; page 1
+        out.extend((data.len() as u32).to_be_bytes());
+        out.extend(data);
+        out
+    };
+    let mut page = [w.to_be_bytes(), h.to_be_bytes(), [0; 4], [0; 4]].concat();
+    page.extend([0, 0, 0]); // flags, no striping
+    let mut region = [w.to_be_bytes(), h.to_be_bytes(), [0; 4], [0; 4]].concat();
+    region.push(0); // combination operator OR
+    region.push(0); // arithmetic coding, template 0, no typical prediction
+    region.extend([3, -1, -3, -1, 2, -2, -2, -2].map(|v: i8| v as u8));
+    region.extend(coded);
+    (segment(0, 48, &page), segment(1, 38, &region))
+}
+
+/// The MQ arithmetic encoder of T.88 Annex E, for building JBIG2 fixtures.
+struct MqEncoder {
+    a: u32,
+    c: u32,
+    ct: u32,
+    /// Bytes out; the last is the byte being built (`B`), the first a discarded `BP - 1`.
+    out: Vec<u8>,
+}
+
+/// Table E.1: Qe, next index after an MPS, after an LPS, and whether an LPS switches MPS.
+#[rustfmt::skip]
+const QE: [(u32, usize, usize, bool); 47] = [
+    (0x5601, 1, 1, true), (0x3401, 2, 6, false), (0x1801, 3, 9, false), (0x0AC1, 4, 12, false),
+    (0x0521, 5, 29, false), (0x0221, 38, 33, false), (0x5601, 7, 6, true), (0x5401, 8, 14, false),
+    (0x4801, 9, 14, false), (0x3801, 10, 14, false), (0x3001, 11, 17, false), (0x2401, 12, 18, false),
+    (0x1C01, 13, 20, false), (0x1601, 29, 21, false), (0x5601, 15, 14, true), (0x5401, 16, 14, false),
+    (0x5101, 17, 15, false), (0x4801, 18, 16, false), (0x3801, 19, 17, false), (0x3401, 20, 18, false),
+    (0x3001, 21, 19, false), (0x2801, 22, 19, false), (0x2401, 23, 20, false), (0x2201, 24, 21, false),
+    (0x1C01, 25, 22, false), (0x1801, 26, 23, false), (0x1601, 27, 24, false), (0x1401, 28, 25, false),
+    (0x1201, 29, 26, false), (0x1101, 30, 27, false), (0x0AC1, 31, 28, false), (0x09C1, 32, 29, false),
+    (0x08A1, 33, 30, false), (0x0521, 34, 31, false), (0x0441, 35, 32, false), (0x02A1, 36, 33, false),
+    (0x0221, 37, 34, false), (0x0141, 38, 35, false), (0x0111, 39, 36, false), (0x0085, 40, 37, false),
+    (0x0049, 41, 38, false), (0x0025, 42, 39, false), (0x0015, 43, 40, false), (0x0009, 44, 41, false),
+    (0x0005, 45, 42, false), (0x0001, 45, 43, false), (0x5601, 46, 46, false),
+];
+
+impl MqEncoder {
+    fn new() -> Self {
+        MqEncoder {
+            a: 0x8000,
+            c: 0,
+            ct: 12,
+            out: vec![0],
+        }
+    }
+
+    /// Codes `bit` in the context `(state index, MPS)`.
+    fn encode(&mut self, context: &mut (usize, usize), bit: usize) {
+        let (qe, nmps, nlps, switch) = QE[context.0];
+        self.a -= qe;
+        if bit == context.1 {
+            if self.a & 0x8000 != 0 {
+                self.c += qe;
+                return;
+            }
+            if self.a < qe {
+                self.a = qe;
+            } else {
+                self.c += qe;
+            }
+            context.0 = nmps;
+        } else {
+            if self.a < qe {
+                self.c += qe;
+            } else {
+                self.a = qe;
+            }
+            if switch {
+                context.1 = 1 - context.1;
+            }
+            context.0 = nlps;
+        }
+        while self.a & 0x8000 == 0 {
+            self.a <<= 1;
+            self.c <<= 1;
+            self.ct -= 1;
+            if self.ct == 0 {
+                self.byte_out();
+            }
+        }
+    }
+
+    fn byte_out(&mut self) {
+        let b = self.out.last_mut().expect("never empty");
+        if *b == 0xFF {
+            self.emit(20);
+        } else if self.c < 0x800_0000 {
+            self.emit(19);
+        } else {
+            *b += 1;
+            if *b == 0xFF {
+                self.c &= 0x7FF_FFFF;
+                self.emit(20);
+            } else {
+                self.emit(19);
+            }
+        }
+    }
+
+    fn emit(&mut self, shift: u32) {
+        self.out.push((self.c >> shift) as u8);
+        self.c &= (1 << shift) - 1;
+        self.ct = if shift == 20 { 7 } else { 8 };
+    }
+
+    /// Flushes the coder and appends the `0xFF 0xAC` end marker.
+    fn finish(mut self) -> Vec<u8> {
+        let top = self.c + self.a;
+        self.c |= 0xFFFF;
+        if self.c >= top {
+            self.c -= 0x8000;
+        }
+        self.c <<= self.ct;
+        self.byte_out();
+        self.c <<= self.ct;
+        self.byte_out();
+        if self.out.last() != Some(&0xFF) {
+            self.out.push(0xFF);
+        }
+        self.out.push(0xAC);
+        self.out.remove(0);
+        self.out
+    }
+}

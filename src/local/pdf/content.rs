@@ -110,6 +110,9 @@ pub(super) struct PageContent {
     pub rules: Vec<Rect>,
     /// Filled axis-aligned rectangles.
     pub fills: Vec<Fill>,
+    /// Stroked horizontal and vertical segments as the boxes they paint, with the darkness
+    /// of the stroke (QR generators that draw each row's runs as lines, e.g. node-qrcode).
+    pub strokes: Vec<Fill>,
     /// Show operations seen so far (the next glyph group).
     shows: u32,
 }
@@ -166,6 +169,7 @@ struct State<'f, 'a> {
     rise: f64,
     line_width: f64,
     fill_dark: bool,
+    stroke_dark: bool,
 }
 
 /// Walks one content stream (and the forms it invokes).
@@ -325,6 +329,7 @@ impl<'f, 'a> Walker<'f, 'a> {
                 rise: 0.0,
                 line_width: 1.0,
                 fill_dark: true,
+                stroke_dark: true,
             },
             saved: Vec::new(),
             tm: Matrix::IDENTITY,
@@ -350,15 +355,16 @@ impl<'f, 'a> Walker<'f, 'a> {
                 }
             }
             "w" => s.line_width = num(0).abs(),
-            "g" => s.fill_dark = num(0) < 0.5,
-            "rg" => s.fill_dark = luminance(num(0), num(1), num(2)) < 0.5,
-            "k" => s.fill_dark = cmyk_luminance(num(0), num(1), num(2), num(3)) < 0.5,
-            "sc" | "scn" => match args.iter().filter_map(number).collect::<Vec<_>>()[..] {
-                [g] => s.fill_dark = g < 0.5,
-                [r, g, b] => s.fill_dark = luminance(r, g, b) < 0.5,
-                [c, m, y, k] => s.fill_dark = cmyk_luminance(c, m, y, k) < 0.5,
-                _ => {}
-            },
+            "g" | "rg" | "k" | "sc" | "scn" => {
+                if let Some(dark) = color_is_dark(args) {
+                    s.fill_dark = dark;
+                }
+            }
+            "G" | "RG" | "K" | "SC" | "SCN" => {
+                if let Some(dark) = color_is_dark(args) {
+                    s.stroke_dark = dark;
+                }
+            }
             "BT" => {
                 self.tm = Matrix::IDENTITY;
                 self.line = Matrix::IDENTITY;
@@ -513,11 +519,18 @@ impl<'f, 'a> Walker<'f, 'a> {
                     continue;
                 }
                 // Only horizontal and vertical segments bound cells.
-                if dy <= dx * 0.02 {
-                    out.rules.push(Rect::spanning(ax, ay - half, bx, by + half));
+                let rect = if dy <= dx * 0.02 {
+                    Rect::spanning(ax, ay - half, bx, by + half)
                 } else if dx <= dy * 0.02 {
-                    out.rules.push(Rect::spanning(ax - half, ay, bx + half, by));
-                }
+                    Rect::spanning(ax - half, ay, bx + half, by)
+                } else {
+                    continue;
+                };
+                out.rules.push(rect);
+                out.strokes.push(Fill {
+                    rect,
+                    dark: self.state.stroke_dark,
+                });
             }
         }
     }
@@ -562,6 +575,16 @@ fn axis_aligned_box(points: &[(f64, f64)]) -> Option<Rect> {
         (near(x, rect.x0) || near(x, rect.x1)) && (near(y, rect.y0) || near(y, rect.y1))
     };
     corners.iter().all(|p| on_edge(*p)).then_some(rect)
+}
+
+/// Whether a gray, RGB or CMYK color operand list (by its length) is dark.
+fn color_is_dark(args: &[Object]) -> Option<bool> {
+    match args.iter().filter_map(number).collect::<Vec<_>>()[..] {
+        [g] => Some(g < 0.5),
+        [r, g, b] => Some(luminance(r, g, b) < 0.5),
+        [c, m, y, k] => Some(cmyk_luminance(c, m, y, k) < 0.5),
+        _ => None,
+    }
 }
 
 fn luminance(r: f64, g: f64, b: f64) -> f64 {

@@ -8,47 +8,62 @@ use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 use super::super::jbig2::{self, Jbig2Source};
 use super::super::{LocalError, check_ratio, qr_image};
 use super::{MAX_FORM_DEPTH, PageReader, deref_dict, stream_limit};
+use crate::domain::qr::InvoiceQr;
 
 impl PageReader<'_> {
-    /// The page's QR texts and where they were found: images first, then vector drawings.
+    /// The page's QR texts and where the invoice one was found: images first, then vector
+    /// drawings. Searching goes on past QR codes that are no invoice payload (a shop's
+    /// WeChat code), which stay in the list ahead of it.
     pub(super) fn page_qr(&self) -> Result<(&'static str, Vec<String>), LocalError> {
-        let texts = self.qr_texts()?;
-        if !texts.is_empty() {
+        let mut texts = self.image_qr_texts()?;
+        if has_invoice_payload(&texts) {
             return Ok(("pdf-image", texts));
         }
-        Ok(("pdf-vector", self.vector_qr_texts()))
+        texts.extend(self.vector_qr_texts());
+        Ok(("pdf-vector", texts))
     }
 
-    /// The texts of the QR codes in the page's image XObjects (forms followed), else in
-    /// its inline images.
-    fn qr_texts(&self) -> Result<Vec<String>, LocalError> {
+    /// The texts of the QR codes in the page's image XObjects (forms followed), then in its
+    /// inline images, until one is an invoice payload.
+    fn image_qr_texts(&self) -> Result<Vec<String>, LocalError> {
         let mut seen = HashSet::new();
         let mut texts = Vec::new();
         for resources in &self.resources {
             self.collect_image_qr(resources, 0, &mut seen, &mut texts)?;
-            if !texts.is_empty() {
+            if has_invoice_payload(&texts) {
                 return Ok(texts);
             }
         }
-        self.inline_image_qr()
+        self.collect_inline_qr(&mut texts)?;
+        Ok(texts)
     }
 
-    /// Inline images (`BI … ID … EI`) of the page content. lopdf hands over unfiltered ones
-    /// only (it skips the data of filtered ones); those in forms are not searched.
-    fn inline_image_qr(&self) -> Result<Vec<String>, LocalError> {
-        for op in self.content.iter().filter(|op| op.operator == "BI") {
-            let Some(Object::Stream(image)) = op.operands.first() else {
-                continue;
-            };
-            let image = Stream::new(expand_inline_dict(&image.dict), image.content.clone());
+    /// Inline images (`BI … ID … EI`) of the page content: unfiltered ones as lopdf parsed
+    /// them, filtered ones (whose data lopdf skips) cut from the raw content. Those in forms
+    /// are not searched.
+    fn collect_inline_qr(&self, texts: &mut Vec<String>) -> Result<(), LocalError> {
+        let inline = self.content.iter().filter(|op| op.operator == "BI");
+        let parsed = inline.clone().filter_map(|op| match op.operands.first() {
+            Some(Object::Stream(image)) => Some(image.clone()),
+            _ => None,
+        });
+        // A `BI` without its image is one lopdf skipped.
+        let skipped = inline.clone().any(|op| op.operands.is_empty());
+        let filtered = if skipped {
+            super::inline::filtered_inline_images(&self.raw)
+        } else {
+            Vec::new()
+        };
+        for image in parsed.chain(filtered) {
+            let image = Stream::new(expand_inline_dict(&image.dict), image.content);
             if let Some(gray) = self.image_to_gray(&image)? {
-                let texts = qr_image::decode_gray(&gray);
-                if !texts.is_empty() {
-                    return Ok(texts);
+                texts.extend(qr_image::decode_gray(&gray));
+                if has_invoice_payload(texts) {
+                    break;
                 }
             }
         }
-        Ok(Vec::new())
+        Ok(())
     }
 
     fn collect_image_qr(
@@ -83,7 +98,7 @@ impl PageReader<'_> {
                 }
                 _ => {}
             }
-            if !texts.is_empty() {
+            if has_invoice_payload(texts) {
                 return Ok(());
             }
         }
@@ -114,7 +129,7 @@ impl PageReader<'_> {
             return Ok(qr_image::load_gray(&stream.content, self.limits).ok());
         }
         if filters.last() == Some(&&b"JBIG2Decode"[..]) {
-            return self.jbig2_to_gray(stream, filters.len()).map(Some);
+            return self.jbig2_to_gray(stream, filters.len());
         }
         if filters
             .iter()
@@ -135,8 +150,14 @@ impl PageReader<'_> {
         Ok(gray)
     }
 
-    /// A `/JBIG2Decode` image (possibly behind other filters), with its `/JBIG2Globals`.
-    fn jbig2_to_gray(&self, stream: &Stream, filters: usize) -> Result<GrayImage, LocalError> {
+    /// A `/JBIG2Decode` image (possibly behind other filters), with its `/JBIG2Globals`;
+    /// `None` when the JBIG2 data does not decode (like a corrupt JPEG: the page goes on),
+    /// an error when it declares more pixels than the limit (like any image XObject).
+    fn jbig2_to_gray(
+        &self,
+        stream: &Stream,
+        filters: usize,
+    ) -> Result<Option<GrayImage>, LocalError> {
         let data = if filters == 1 {
             stream.content.clone()
         } else {
@@ -166,11 +187,15 @@ impl PageReader<'_> {
             data: &data,
             globals: globals.as_deref(),
         };
-        let mut gray = jbig2::decode_gray(&source, self.limits)?;
+        let mut gray = match jbig2::decode_gray(&source, self.limits) {
+            Ok(gray) => gray,
+            Err(e @ LocalError::ImageTooLarge { .. }) => return Err(e),
+            Err(_) => return Ok(None),
+        };
         if decode_inverts(&stream.dict) {
             image::imageops::invert(&mut gray);
         }
-        Ok(gray)
+        Ok(Some(gray))
     }
 
     /// The `/SMask` of an image as alpha, when it has the image's size.
@@ -211,6 +236,11 @@ impl PageReader<'_> {
         )?;
         Ok(data)
     }
+}
+
+/// True when one of `texts` reads as an invoice QR payload.
+fn has_invoice_payload(texts: &[String]) -> bool {
+    texts.iter().any(|t| InvoiceQr::parse(t).is_ok())
 }
 
 /// An inline image's dictionary with its abbreviated keys and names (`/W`, `/CS /G`, `/F

@@ -22,6 +22,7 @@
 mod content;
 mod font;
 mod image;
+mod inline;
 mod vector;
 
 use std::cell::Cell;
@@ -168,6 +169,8 @@ struct PageReader<'a> {
     form_budget: usize,
     /// Set when some content was left unparsed for exceeding [`MAX_PAGE_CONTENT_BYTES`].
     over_budget: Cell<bool>,
+    /// The page content as bytes: filtered inline images are read from it (lopdf skips them).
+    raw: Vec<u8>,
 }
 
 impl<'a> PageReader<'a> {
@@ -198,6 +201,7 @@ impl<'a> PageReader<'a> {
             budget: Cell::new(MAX_PAGE_CONTENT_BYTES.saturating_sub(raw.len())),
             form_budget: MAX_PAGE_CONTENT_BYTES.saturating_sub(raw.len()),
             over_budget: Cell::new(over_budget),
+            raw,
         })
     }
 

@@ -1,8 +1,9 @@
-//! QR codes drawn as vector paths: dark filled rectangles on a module grid, rebuilt into a
-//! small bitmap for the decoder (no rasteriser).
+//! QR codes drawn as vector paths: dark filled rectangles (or stroked lines) on a module
+//! grid, rebuilt into a small bitmap for the decoder (no rasteriser).
 //!
 //! Generators fill each dark module as a square, or merge a row's run of modules into one
-//! rectangle (some merge larger blocks, or draw a finder as nested squares). So: the module
+//! rectangle (some merge larger blocks, or draw a finder as nested squares); others stroke
+//! each run as a line one module wide, which paints the same rectangle. So: the module
 //! size is the most common short side among dark fills; dark fills whose sides are whole
 //! multiples of it are grouped by proximity; each group about the size of a QR is
 //! repainted, every fill over it in drawing order (light ones too), onto a module matrix
@@ -33,6 +34,11 @@ const GRID_TOLERANCE: f64 = 0.2;
 const MAX_GAP_MODULES: f64 = 3.0;
 /// Groups tried per page, largest first.
 const MAX_GROUPS: usize = 3;
+/// Pairs of rectangles compared while grouping. A real code compares each module with those
+/// in a band a few modules wide (about 5 million pairs for version 40 drawn module by
+/// module); past this the page is no vector QR (e.g. a column of thousands of squares) and
+/// the search stops.
+const MAX_PAIR_CHECKS: usize = 8_000_000;
 
 impl PageReader<'_> {
     /// Texts of QR codes the page draws as filled rectangles (forms included).
@@ -41,10 +47,13 @@ impl PageReader<'_> {
         // walk gets the same budget again (each walk's memory is freed when it ends).
         let (left, over) = (self.budget.get(), self.over_budget.get());
         self.budget.set(self.form_budget);
-        let fills = self.page_content().fills;
+        let content = self.page_content();
         self.budget.set(left);
         self.over_budget.set(over);
-        decode_fills(&fills)
+        // Strokes after fills: a generator draws its background before the modules.
+        let mut painted = content.fills;
+        painted.extend(content.strokes);
+        decode_fills(&painted)
     }
 }
 
@@ -61,7 +70,10 @@ fn decode_fills(fills: &[Fill]) -> Vec<String> {
     if candidates.len() < MIN_CANDIDATES || candidates.len() > MAX_CANDIDATES {
         return Vec::new();
     }
-    for bounds in groups(&candidates, module).into_iter().take(MAX_GROUPS) {
+    let Some(groups) = groups(&candidates, module) else {
+        return Vec::new();
+    };
+    for bounds in groups.into_iter().take(MAX_GROUPS) {
         if let Some(bitmap) = rebuild(fills, bounds, module) {
             let texts = qr_image::decode_gray(&bitmap);
             if !texts.is_empty() {
@@ -100,17 +112,23 @@ fn on_grid(length: f64, module: f64) -> bool {
         && (modules - modules.round()).abs() <= GRID_TOLERANCE
 }
 
-/// Bounds of the groups of nearby rectangles that could be a QR, largest group first.
-fn groups(rects: &[Rect], module: f64) -> Vec<Rect> {
+/// Bounds of the groups of nearby rectangles that could be a QR, largest group first;
+/// `None` when grouping would take more than [`MAX_PAIR_CHECKS`].
+fn groups(rects: &[Rect], module: f64) -> Option<Vec<Rect>> {
     let gap = MAX_GAP_MODULES * module;
     let mut order: Vec<usize> = (0..rects.len()).collect();
     order.sort_by(|a, b| rects[*a].x0.total_cmp(&rects[*b].x0));
     let mut sets = DisjointSets::new(rects.len());
+    let mut checks = 0;
     // Sweep by left edge: only rectangles starting within `gap` of one's right edge can touch it.
     for (i, &a) in order.iter().enumerate() {
         for &b in &order[i + 1..] {
             if rects[b].x0 > rects[a].x1 + gap {
                 break;
+            }
+            checks += 1;
+            if checks > MAX_PAIR_CHECKS {
+                return None;
             }
             if rects[b].y0 <= rects[a].y1 + gap && rects[a].y0 <= rects[b].y1 + gap {
                 sets.union(a, b);
@@ -141,7 +159,7 @@ fn groups(rects: &[Rect], module: f64) -> Vec<Rect> {
             && (w - h).abs() <= 1.5
     });
     bounds.sort_by_key(|(count, _)| std::cmp::Reverse(*count));
-    bounds.into_iter().map(|(_, b)| b).collect()
+    Some(bounds.into_iter().map(|(_, b)| b).collect())
 }
 
 /// Repaints every fill over `bounds` onto its module grid, with a quiet zone.
@@ -294,5 +312,11 @@ mod tests {
         assert!(decode_fills(&squares).is_empty());
         assert!(decode_fills(&squares[..500]).is_empty());
         assert!(decode_fills(&[]).is_empty());
+        // One column of touching squares: every pair is within reach of the sweep.
+        let column: Vec<Rect> = (0..MAX_CANDIDATES)
+            .map(|i| Rect::spanning(0.0, i as f64, 1.0, i as f64 + 1.0))
+            .collect();
+        assert_eq!(groups(&column, 1.0), None, "the sweep gives up");
+        assert!(groups(&column[..100], 1.0).is_some());
     }
 }
