@@ -10,6 +10,10 @@ use super::super::{LocalError, check_ratio, qr_image};
 use super::{MAX_FORM_DEPTH, PageReader, deref_dict, stream_limit};
 use crate::domain::qr::InvoiceQr;
 
+/// Images of one page searched for the QR code; invoice pages hold a handful (QR, seals,
+/// logos), so more are a hostile file's, not an invoice's.
+const MAX_PAGE_IMAGES: usize = 32;
+
 impl PageReader<'_> {
     /// The page's QR texts and where the invoice one was found: images first, then vector
     /// drawings. Searching goes on past QR codes that are no invoice payload (a shop's
@@ -23,25 +27,22 @@ impl PageReader<'_> {
         Ok(("pdf-vector", texts))
     }
 
-    /// The texts of the QR codes in the page's image XObjects (forms followed), then in its
-    /// inline images, until one is an invoice payload.
+    /// The texts of the QR codes in the page's images — XObjects (forms followed) and
+    /// inline images — searched most QR-like first, until one is an invoice payload.
     fn image_qr_texts(&self) -> Result<Vec<String>, LocalError> {
+        let mut images = Vec::new();
         let mut seen = HashSet::new();
-        let mut texts = Vec::new();
         for resources in &self.resources {
-            self.collect_image_qr(resources, 0, &mut seen, &mut texts)?;
-            if has_invoice_payload(&texts) {
-                return Ok(texts);
-            }
+            self.collect_images(resources, 0, &mut seen, &mut images)?;
         }
-        self.collect_inline_qr(&mut texts)?;
-        Ok(texts)
+        self.collect_inline_images(&mut images)?;
+        Ok(qr_image::decode_best_first(&images, has_invoice_payload))
     }
 
     /// Inline images (`BI … ID … EI`) of the page content: unfiltered ones as lopdf parsed
     /// them, filtered ones (whose data lopdf skips) cut from the raw content. Those in forms
     /// are not searched.
-    fn collect_inline_qr(&self, texts: &mut Vec<String>) -> Result<(), LocalError> {
+    fn collect_inline_images(&self, images: &mut Vec<GrayImage>) -> Result<(), LocalError> {
         let inline = self.content.iter().filter(|op| op.operator == "BI");
         let parsed = inline.clone().filter_map(|op| match op.operands.first() {
             Some(Object::Stream(image)) => Some(image.clone()),
@@ -55,28 +56,30 @@ impl PageReader<'_> {
             Vec::new()
         };
         for image in parsed.chain(filtered) {
-            let image = Stream::new(expand_inline_dict(&image.dict), image.content);
-            if let Some(gray) = self.image_to_gray(&image)? {
-                texts.extend(qr_image::decode_gray(&gray));
-                if has_invoice_payload(texts) {
-                    break;
-                }
+            if images.len() >= MAX_PAGE_IMAGES {
+                break;
             }
+            let image = Stream::new(expand_inline_dict(&image.dict), image.content);
+            images.extend(self.image_to_gray(&image)?);
         }
         Ok(())
     }
 
-    fn collect_image_qr(
+    /// The page's image XObjects as grayscale, forms followed, at most [`MAX_PAGE_IMAGES`].
+    fn collect_images(
         &self,
         resources: &Dictionary,
         depth: usize,
         seen: &mut HashSet<ObjectId>,
-        texts: &mut Vec<String>,
+        images: &mut Vec<GrayImage>,
     ) -> Result<(), LocalError> {
         let Some(xobjects) = deref_dict(self.doc, resources.get(b"XObject").ok()) else {
             return Ok(());
         };
         for (_, entry) in xobjects.iter() {
+            if images.len() >= MAX_PAGE_IMAGES {
+                break;
+            }
             let Ok((id, Object::Stream(stream))) = self.doc.dereference(entry) else {
                 continue;
             };
@@ -86,20 +89,13 @@ impl PageReader<'_> {
                 continue;
             }
             match stream.dict.get(b"Subtype").and_then(Object::as_name) {
-                Ok(b"Image") => {
-                    if let Some(gray) = self.image_to_gray(stream)? {
-                        texts.extend(qr_image::decode_gray(&gray));
-                    }
-                }
+                Ok(b"Image") => images.extend(self.image_to_gray(stream)?),
                 Ok(b"Form") if depth < MAX_FORM_DEPTH => {
                     if let Some(inner) = deref_dict(self.doc, stream.dict.get(b"Resources").ok()) {
-                        self.collect_image_qr(inner, depth + 1, seen, texts)?;
+                        self.collect_images(inner, depth + 1, seen, images)?;
                     }
                 }
                 _ => {}
-            }
-            if has_invoice_payload(texts) {
-                return Ok(());
             }
         }
         Ok(())
