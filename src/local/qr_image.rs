@@ -114,12 +114,17 @@ fn image_error(e: &dyn std::fmt::Display) -> LocalError {
 /// Runs the attempt ladder over a grayscale image; returns the texts of the first attempt
 /// that decodes anything.
 pub(super) fn decode_gray(image: &GrayImage) -> Vec<String> {
-    decode_best_first(std::slice::from_ref(image), |texts| !texts.is_empty())
+    decode_best_first(std::slice::from_ref(image), Effort::Thorough, |texts| {
+        !texts.is_empty()
+    })
 }
 
 /// One attempt of the ladder: how the image is prepared before the decoder sees it.
 #[derive(Debug, Clone, Copy)]
 enum Rung {
+    /// A code rendered pixel-exact (the bitmaps PDF and OFD invoices embed) is sampled
+    /// module by module, without detection.
+    Exact,
     AsIs,
     Adaptive,
     Otsu,
@@ -127,12 +132,31 @@ enum Rung {
 }
 
 /// The ladder, cheapest and most often enough first.
-const LADDER: [Rung; 4] = [
+const LADDER: [Rung; 5] = [
+    Rung::Exact,
     Rung::AsIs,
     Rung::Adaptive,
     Rung::Otsu,
     Rung::BlurredAdaptive,
 ];
+
+/// How far down the ladder a search goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Effort {
+    /// The pixel-exact read and the image as it is: enough for the bitmaps e-invoices embed.
+    Quick,
+    /// Every rung, for photos, scans and whatever else a page holds.
+    Thorough,
+}
+
+impl Effort {
+    fn rungs(self) -> &'static [Rung] {
+        match self {
+            Effort::Quick => &LADDER[..2],
+            Effort::Thorough => &LADDER,
+        }
+    }
+}
 
 /// Searches several images for QR codes (the images of a PDF page): the most QR-like
 /// first, and each rung of the ladder across all of them before the next rung, so a clean
@@ -140,6 +164,7 @@ const LADDER: [Rung; 4] = [
 /// Stops when `enough` accepts what was found so far.
 pub(super) fn decode_best_first(
     images: &[GrayImage],
+    effort: Effort,
     enough: impl Fn(&[String]) -> bool,
 ) -> Vec<String> {
     let mut ranked: Vec<(f64, GrayImage)> = images
@@ -149,7 +174,7 @@ pub(super) fn decode_best_first(
         .collect();
     ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
     let mut texts: Vec<String> = Vec::new();
-    for rung in LADDER {
+    for &rung in effort.rungs() {
         for (_, base) in &ranked {
             for text in try_rung(base, rung) {
                 if !texts.contains(&text) {
@@ -181,6 +206,7 @@ fn qr_likeness(image: &GrayImage) -> f64 {
 /// One rung on one (already size-fitted) image, upscaled too when small.
 fn try_rung(base: &GrayImage, rung: Rung) -> Vec<String> {
     let source = match rung {
+        Rung::Exact => return decode_exact(base).into_iter().collect(),
         Rung::AsIs => None,
         Rung::Adaptive => Some(adaptive_binarize(base)),
         Rung::Otsu => Some(otsu_binarize(base)),
@@ -196,6 +222,38 @@ fn try_rung(base: &GrayImage, rung: Rung) -> Vec<String> {
         }
     }
     Vec::new()
+}
+
+/// Reads a code that fills the image's dark area exactly: the dark pixels' bounding box is
+/// square, its top-left finder pattern's top edge (7 modules) gives the module size, and
+/// the module count is a QR size (21 + 4k). Each module is sampled at its centre and the
+/// grid decoded directly. Anything else — photos, scans, codes beside other marks — is
+/// `None`, for the detecting rungs to try.
+fn decode_exact(image: &GrayImage) -> Option<String> {
+    let dark = |x: u32, y: u32| image.get_pixel_checked(x, y).is_some_and(|p| p.0[0] < 128);
+    let (w, h) = image.dimensions();
+    let rows: Vec<u32> = (0..h).filter(|&y| (0..w).any(|x| dark(x, y))).collect();
+    let (top, bottom) = (*rows.first()?, *rows.last()?);
+    let left = (0..w).find(|&x| (top..=bottom).any(|y| dark(x, y)))?;
+    let right = (0..w).rev().find(|&x| (top..=bottom).any(|y| dark(x, y)))?;
+    let (side_x, side_y) = (f64::from(right - left + 1), f64::from(bottom - top + 1));
+    if (side_x - side_y).abs() > (side_x * 0.02).max(2.0) {
+        return None;
+    }
+    let edge = (left..=right).take_while(|&x| dark(x, top)).count();
+    let module = edge as f64 / 7.0;
+    let count = (side_x / module).round();
+    let valid = (21.0..=177.0).contains(&count) && (count as usize - 17) % 4 == 0;
+    if module < 1.0 || !valid || (count * module - side_x).abs() > module / 2.0 {
+        return None;
+    }
+    let size = count as usize;
+    let at = |i: usize, origin: u32| (f64::from(origin) + (i as f64 + 0.5) * module) as u32;
+    let grid = rqrr::SimpleGrid::from_func(size, |x, y| dark(at(x, left), at(y, top)));
+    catch_unwind(AssertUnwindSafe(|| rqrr::Grid::new(grid).decode().ok()))
+        .ok()
+        .flatten()
+        .map(|(_, text)| text)
 }
 
 /// Downscales images whose longest side exceeds [`MAX_SEARCH_SIDE`].

@@ -120,13 +120,12 @@ pub(super) struct PageContent {
 impl PageReader<'_> {
     /// The page as the layout reader takes it: y flipped to grow downwards from the top of
     /// the visible box, glyph boxes from the baseline up one em.
-    pub(super) fn layout_page(&self) -> Page {
-        let content = self.page_content();
+    pub(super) fn layout_page(&self, content: &PageContent) -> Page {
         let [x0, _, x1, top] = self.page_box;
         let flip = |r: Rect| Rect::spanning(r.x0 - x0, top - r.y0, r.x1 - x0, top - r.y1);
         let text = content
             .glyphs
-            .into_iter()
+            .iter()
             .map(|g| TextBox {
                 rect: Rect::spanning(
                     g.x - x0,
@@ -136,14 +135,14 @@ impl PageReader<'_> {
                 ),
                 size: g.size,
                 group: g.group,
-                text: g.text,
+                text: g.text.clone(),
             })
             .collect();
         Page {
             width: x1 - x0,
             height: top - self.page_box[1],
             text,
-            rules: content.rules.into_iter().map(flip).collect(),
+            rules: content.rules.iter().copied().map(flip).collect(),
         }
     }
 }

@@ -1,48 +1,81 @@
 //! Image XObjects as grayscale, searched for the invoice QR.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
 
 use image::{GrayImage, Luma};
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 
 use super::super::jbig2::{self, Jbig2Source};
-use super::super::{LocalError, check_ratio, qr_image};
+use super::super::qr_image::{self, Effort};
+use super::super::{LocalError, check_ratio};
+use super::content::PageContent;
+use super::vector::vector_qr_texts;
 use super::{MAX_FORM_DEPTH, PageReader, deref_dict, stream_limit};
 use crate::domain::qr::InvoiceQr;
+
+/// Appends the texts not already listed.
+fn add_new(texts: &mut Vec<String>, more: Vec<String>) {
+    for text in more {
+        if !texts.contains(&text) {
+            texts.push(text);
+        }
+    }
+}
+
+/// True when an image's declared width and height are within 5 % of each other.
+fn is_square(stream: &Stream) -> bool {
+    let side = |key: &[u8]| stream.dict.get(key).and_then(Object::as_i64).unwrap_or(0);
+    let (w, h) = (side(b"Width"), side(b"Height"));
+    w > 0 && h > 0 && (w - h).abs() * 20 <= w.max(h)
+}
 
 /// Images of one page searched for the QR code; invoice pages hold a handful (QR, seals,
 /// logos), so more are a hostile file's, not an invoice's.
 const MAX_PAGE_IMAGES: usize = 32;
 
 impl PageReader<'_> {
-    /// The page's QR texts and where the invoice one was found: images first, then vector
-    /// drawings. Searching goes on past QR codes that are no invoice payload (a shop's
-    /// WeChat code), which stay in the list ahead of it.
-    pub(super) fn page_qr(&self) -> Result<(&'static str, Vec<String>), LocalError> {
-        let mut texts = self.image_qr_texts()?;
+    /// The page's QR texts and where the invoice one was found. Cheapest first: square
+    /// images (a QR code's own bitmap) read as they are, then codes drawn as vectors, then
+    /// every image through the whole ladder. Searching goes on past QR codes that are no
+    /// invoice payload (a shop's WeChat code), which stay in the list ahead of it.
+    pub(super) fn page_qr(
+        &self,
+        content: &PageContent,
+    ) -> Result<(&'static str, Vec<String>), LocalError> {
+        let mut streams = Vec::new();
+        let mut seen = HashSet::new();
+        for resources in &self.resources {
+            self.collect_images(resources, 0, &mut seen, &mut streams);
+        }
+        self.collect_inline_images(&mut streams);
+        let (square, other): (Vec<_>, Vec<_>) = streams.into_iter().partition(|s| is_square(s));
+        let mut images = Vec::new();
+        for stream in &square {
+            images.extend(self.image_to_gray(stream)?);
+        }
+        let mut texts = qr_image::decode_best_first(&images, Effort::Quick, has_invoice_payload);
         if has_invoice_payload(&texts) {
             return Ok(("pdf-image", texts));
         }
-        texts.extend(self.vector_qr_texts());
-        Ok(("pdf-vector", texts))
-    }
-
-    /// The texts of the QR codes in the page's images — XObjects (forms followed) and
-    /// inline images — searched most QR-like first, until one is an invoice payload.
-    fn image_qr_texts(&self) -> Result<Vec<String>, LocalError> {
-        let mut images = Vec::new();
-        let mut seen = HashSet::new();
-        for resources in &self.resources {
-            self.collect_images(resources, 0, &mut seen, &mut images)?;
+        add_new(&mut texts, vector_qr_texts(content));
+        if has_invoice_payload(&texts) {
+            return Ok(("pdf-vector", texts));
         }
-        self.collect_inline_images(&mut images)?;
-        Ok(qr_image::decode_best_first(&images, has_invoice_payload))
+        for stream in &other {
+            images.extend(self.image_to_gray(stream)?);
+        }
+        add_new(
+            &mut texts,
+            qr_image::decode_best_first(&images, Effort::Thorough, has_invoice_payload),
+        );
+        Ok(("pdf-image", texts))
     }
 
     /// Inline images (`BI … ID … EI`) of the page content: unfiltered ones as lopdf parsed
     /// them, filtered ones (whose data lopdf skips) cut from the raw content. Those in forms
     /// are not searched.
-    fn collect_inline_images(&self, images: &mut Vec<GrayImage>) -> Result<(), LocalError> {
+    fn collect_inline_images(&self, streams: &mut Vec<Cow<'_, Stream>>) {
         let inline = self.content.iter().filter(|op| op.operator == "BI");
         let parsed = inline.clone().filter_map(|op| match op.operands.first() {
             Some(Object::Stream(image)) => Some(image.clone()),
@@ -55,29 +88,28 @@ impl PageReader<'_> {
         } else {
             Vec::new()
         };
-        for image in parsed.chain(filtered) {
-            if images.len() >= MAX_PAGE_IMAGES {
-                break;
-            }
-            let image = Stream::new(expand_inline_dict(&image.dict), image.content);
-            images.extend(self.image_to_gray(&image)?);
+        for image in parsed
+            .chain(filtered)
+            .take(MAX_PAGE_IMAGES.saturating_sub(streams.len()))
+        {
+            let dict = expand_inline_dict(&image.dict);
+            streams.push(Cow::Owned(Stream::new(dict, image.content)));
         }
-        Ok(())
     }
 
-    /// The page's image XObjects as grayscale, forms followed, at most [`MAX_PAGE_IMAGES`].
-    fn collect_images(
-        &self,
-        resources: &Dictionary,
+    /// The page's image XObjects, forms followed, at most [`MAX_PAGE_IMAGES`].
+    fn collect_images<'s>(
+        &'s self,
+        resources: &'s Dictionary,
         depth: usize,
         seen: &mut HashSet<ObjectId>,
-        images: &mut Vec<GrayImage>,
-    ) -> Result<(), LocalError> {
+        streams: &mut Vec<Cow<'s, Stream>>,
+    ) {
         let Some(xobjects) = deref_dict(self.doc, resources.get(b"XObject").ok()) else {
-            return Ok(());
+            return;
         };
         for (_, entry) in xobjects.iter() {
-            if images.len() >= MAX_PAGE_IMAGES {
+            if streams.len() >= MAX_PAGE_IMAGES {
                 break;
             }
             let Ok((id, Object::Stream(stream))) = self.doc.dereference(entry) else {
@@ -89,16 +121,15 @@ impl PageReader<'_> {
                 continue;
             }
             match stream.dict.get(b"Subtype").and_then(Object::as_name) {
-                Ok(b"Image") => images.extend(self.image_to_gray(stream)?),
+                Ok(b"Image") => streams.push(Cow::Borrowed(stream)),
                 Ok(b"Form") if depth < MAX_FORM_DEPTH => {
                     if let Some(inner) = deref_dict(self.doc, stream.dict.get(b"Resources").ok()) {
-                        self.collect_images(inner, depth + 1, seen, images)?;
+                        self.collect_images(inner, depth + 1, seen, streams);
                     }
                 }
                 _ => {}
             }
         }
-        Ok(())
     }
 
     /// An image (XObject or inline) as grayscale; `None` for encodings not worth decoding

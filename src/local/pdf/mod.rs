@@ -63,7 +63,8 @@ pub(super) fn recognize(bytes: &[u8], limits: &LocalLimits) -> Result<Vec<Invoic
     for (number, page) in doc.get_pages().into_iter().take(MAX_PAGES) {
         let reader = PageReader::new(&doc, page, limits)?;
         let mut draft = Draft::new();
-        read_page(&reader.layout_page(), &mut draft, "pdf-text");
+        let content = reader.page_content();
+        read_page(&reader.layout_page(&content), &mut draft, "pdf-text");
         if reader.over_budget.get() {
             let note = format!("not read: its content exceeds {MAX_PAGE_CONTENT_BYTES} bytes");
             draft.extra("local:pdf_text".to_owned(), &note);
@@ -72,7 +73,7 @@ pub(super) fn recognize(bytes: &[u8], limits: &LocalLimits) -> Result<Vec<Invoic
                 limit: MAX_PAGE_CONTENT_BYTES as u64,
             });
         }
-        let (qr_source, texts) = reader.page_qr()?;
+        let (qr_source, texts) = reader.page_qr(&content)?;
         match qr_image::first_invoice_payload(&texts) {
             Ok(payload) => {
                 draft.extra("local:qr_source".to_owned(), qr_source);
@@ -165,8 +166,6 @@ struct PageReader<'a> {
     limits: &'a LocalLimits,
     /// Content bytes the page's forms may still have parsed.
     budget: Cell<usize>,
-    /// The budget before any form was read: each walk of the page may spend it.
-    form_budget: usize,
     /// Set when some content was left unparsed for exceeding [`MAX_PAGE_CONTENT_BYTES`].
     over_budget: Cell<bool>,
     /// The page content as bytes: filtered inline images are read from it (lopdf skips them).
@@ -199,7 +198,6 @@ impl<'a> PageReader<'a> {
             content,
             limits,
             budget: Cell::new(MAX_PAGE_CONTENT_BYTES.saturating_sub(raw.len())),
-            form_budget: MAX_PAGE_CONTENT_BYTES.saturating_sub(raw.len()),
             over_budget: Cell::new(over_budget),
             raw,
         })

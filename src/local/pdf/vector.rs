@@ -12,8 +12,7 @@
 use image::{GrayImage, Luma};
 
 use super::super::qr_image;
-use super::PageReader;
-use super::content::Fill;
+use super::content::{Fill, PageContent};
 use crate::local::layout::Rect;
 
 /// Modules a side of the smallest QR (version 1).
@@ -40,21 +39,13 @@ const MAX_GROUPS: usize = 3;
 /// the search stops.
 const MAX_PAIR_CHECKS: usize = 8_000_000;
 
-impl PageReader<'_> {
-    /// Texts of QR codes the page draws as filled rectangles (forms included).
-    pub(super) fn vector_qr_texts(&self) -> Vec<String> {
-        // The text reader walked the page already and spent the form budget; this second
-        // walk gets the same budget again (each walk's memory is freed when it ends).
-        let (left, over) = (self.budget.get(), self.over_budget.get());
-        self.budget.set(self.form_budget);
-        let content = self.page_content();
-        self.budget.set(left);
-        self.over_budget.set(over);
-        // Strokes after fills: a generator draws its background before the modules.
-        let mut painted = content.fills;
-        painted.extend(content.strokes);
-        decode_fills(&painted)
-    }
+/// Texts of QR codes the page draws as filled rectangles or stroked lines (forms
+/// included); strokes are painted after fills, as a generator draws its background before
+/// the modules.
+pub(super) fn vector_qr_texts(content: &PageContent) -> Vec<String> {
+    let mut painted = content.fills.clone();
+    painted.extend(content.strokes.iter().copied());
+    decode_fills(&painted)
 }
 
 /// Finds and decodes QR codes drawn by `fills` (user space, y up, in drawing order).
