@@ -471,3 +471,275 @@ fn simple_encoding<'a>(
         Ok(encoding) => Some(encoding),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use lopdf::{Dictionary, Document, Object, ObjectId, Stream, dictionary};
+
+    use super::{Font, Glyph};
+
+    /// A descendant CIDFontType2 with the given collection ordering and extra entries.
+    fn cid_font(doc: &mut Document, ordering: &str, extra: Dictionary) -> ObjectId {
+        let mut font = dictionary! {
+            "Type" => "Font",
+            "Subtype" => "CIDFontType2",
+            "BaseFont" => "Test",
+            "CIDSystemInfo" => dictionary! {
+                "Registry" => Object::string_literal("Adobe"),
+                "Ordering" => Object::string_literal(ordering),
+                "Supplement" => 4,
+            },
+        };
+        font.extend(&extra);
+        doc.add_object(font)
+    }
+
+    /// A Type0 font over `descendant`, with `/Encoding` and optional ToUnicode program.
+    fn type0(
+        doc: &mut Document,
+        encoding: Object,
+        descendant: ObjectId,
+        to_unicode: Option<&str>,
+    ) -> Dictionary {
+        let mut font = dictionary! {
+            "Type" => "Font",
+            "Subtype" => "Type0",
+            "BaseFont" => "Test",
+            "Encoding" => encoding,
+            "DescendantFonts" => vec![descendant.into()],
+        };
+        if let Some(program) = to_unicode {
+            let stream = Stream::new(Dictionary::new(), program.as_bytes().to_vec());
+            font.set("ToUnicode", doc.add_object(stream));
+        }
+        font
+    }
+
+    fn texts(glyphs: &[Glyph]) -> Vec<&str> {
+        glyphs.iter().map(|g| g.text.as_str()).collect()
+    }
+
+    fn cmap(codespace: &str, body: &str) -> String {
+        format!(
+            "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n\
+             1 begincodespacerange {codespace} endcodespacerange\n{body}\n\
+             endcmap CMapName currentdict /CMap defineresource pop end end"
+        )
+    }
+
+    #[test]
+    fn ucs2_cmap_without_to_unicode_gives_text_and_gb1_ascii_widths() {
+        let mut doc = Document::with_version("1.7");
+        let widths: Vec<Object> = vec![17.into(), 26.into(), 462.into()];
+        let descendant = cid_font(&mut doc, "GB1", dictionary! { "W" => widths, "DW" => 1000 });
+        let font = type0(&mut doc, "UniGB-UCS2-H".into(), descendant, None);
+        let font = Font::load(&doc, &font, usize::MAX);
+        // 发 票 1: the digit's CID is 0x31 − 0x1F = 18, listed at 462, not its code 0x31.
+        let glyphs = font.glyphs(&[0x53, 0xD1, 0x79, 0x68, 0x00, 0x31]);
+        assert_eq!(texts(&glyphs), ["发", "票", "1"]);
+        let widths: Vec<f64> = glyphs.iter().map(|g| g.width).collect();
+        assert_eq!(widths, [1000.0, 1000.0, 462.0]);
+        assert!(glyphs.iter().all(|g| !g.suspect));
+    }
+
+    #[test]
+    fn utf16_cmap_reads_a_surrogate_pair_as_one_code() {
+        let mut doc = Document::with_version("1.7");
+        let descendant = cid_font(&mut doc, "GB1", Dictionary::new());
+        let font = type0(&mut doc, "UniGB-UTF16-H".into(), descendant, None);
+        let font = Font::load(&doc, &font, usize::MAX);
+        let glyphs = font.glyphs(&[0xD8, 0x40, 0xDC, 0x00, 0x00, 0x41]);
+        assert_eq!(texts(&glyphs), ["\u{20000}", "A"]);
+        // Outside GBK in a font that claims Chinese: not trusted.
+        assert!(glyphs[0].suspect);
+        assert!(!glyphs[1].suspect);
+    }
+
+    #[test]
+    fn gbk_euc_cmap_mixes_one_and_two_byte_codes() {
+        let mut doc = Document::with_version("1.7");
+        let widths: Vec<Object> = vec![1.into(), 95.into(), 500.into()];
+        let descendant = cid_font(&mut doc, "GB1", dictionary! { "W" => widths });
+        let font = type0(&mut doc, "GBK-EUC-H".into(), descendant, None);
+        let font = Font::load(&doc, &font, usize::MAX);
+        // 发票12 in GBK.
+        let glyphs = font.glyphs(&[0xB7, 0xA2, 0xC6, 0xB1, b'1', b'2']);
+        assert_eq!(texts(&glyphs), ["发", "票", "1", "2"]);
+        let widths: Vec<f64> = glyphs.iter().map(|g| g.width).collect();
+        assert_eq!(widths, [1000.0, 1000.0, 500.0, 500.0]);
+    }
+
+    #[test]
+    fn embedded_cmap_codespace_splits_one_and_two_byte_codes_for_to_unicode() {
+        let mut doc = Document::with_version("1.7");
+        let descendant = cid_font(&mut doc, "Identity", Dictionary::new());
+        let space = "<00> <7F> <8000> <FFFF>";
+        let encoding = cmap(space, "").replace("1 begincodespacerange", "2 begincodespacerange");
+        let encoding = doc.add_object(Stream::new(Dictionary::new(), encoding.into_bytes()));
+        let to_unicode = cmap(
+            space,
+            "2 beginbfchar <41> <0041> <8001> <53D1> endbfchar\n\
+             2 beginbfrange <8002> <8003> [<7968> <00660069>] <80FE> <8101> <4EFE> endbfrange",
+        );
+        let font = type0(&mut doc, encoding.into(), descendant, Some(&to_unicode));
+        let font = Font::load(&doc, &font, usize::MAX);
+        let bytes = [0x41, 0x80, 0x01, 0x80, 0x02, 0x80, 0x03, 0x81, 0x01];
+        let glyphs = font.glyphs(&bytes);
+        // A bfrange base advances across xxFF: <80FE>→4EFE … <8101>→4F01.
+        assert_eq!(texts(&glyphs), ["A", "发", "票", "fi", "\u{4F01}"]);
+    }
+
+    #[test]
+    fn to_unicode_codespace_decides_when_the_encoding_cmap_is_unknown() {
+        let mut doc = Document::with_version("1.7");
+        let descendant = cid_font(&mut doc, "Identity", Dictionary::new());
+        let to_unicode = cmap(
+            "<00> <7F> <8000> <FFFF>",
+            "2 beginbfchar <31> <0031> <8001> <53D1> endbfchar",
+        )
+        .replace("1 begincodespacerange", "2 begincodespacerange");
+        let font = type0(&mut doc, "Custom-H".into(), descendant, Some(&to_unicode));
+        let font = Font::load(&doc, &font, usize::MAX);
+        assert_eq!(texts(&font.glyphs(&[0x31, 0x80, 0x01])), ["1", "发"]);
+    }
+
+    #[test]
+    fn private_use_and_garbled_maps_are_suspect_but_digits_are_kept() {
+        let mut doc = Document::with_version("1.7");
+        let descendant = cid_font(&mut doc, "Identity", Dictionary::new());
+        // One private-use glyph among plausible ones: that glyph alone is suspect.
+        let one_odd = cmap(
+            "<0000> <FFFF>",
+            "3 beginbfchar <0001> <E000> <0002> <0031> <0003> <53D1> endbfchar",
+        );
+        let font = type0(&mut doc, "Identity-H".into(), descendant, Some(&one_odd));
+        let font = Font::load(&doc, &font, usize::MAX);
+        let glyphs = font.glyphs(&[0, 1, 0, 2, 0, 3]);
+        let suspect: Vec<bool> = glyphs.iter().map(|g| g.suspect).collect();
+        assert_eq!(suspect, [true, false, false]);
+        // Glyph ids taken for code points (Cyrillic, Arabic, Hangul in a font named SimSun):
+        // the map is garbled, so even its plausible-looking ideograph is distrusted; the
+        // digit is kept.
+        let garbage = cmap(
+            "<0000> <FFFF>",
+            "6 beginbfchar <0001> <0431> <0002> <0645> <0003> <AC00> <0004> <0452> \
+             <0005> <0032> <0006> <7968> endbfchar",
+        );
+        let mut font = type0(&mut doc, "Identity-H".into(), descendant, Some(&garbage));
+        font.set("BaseFont", "ABCDEF+SimSun");
+        let font = Font::load(&doc, &font, usize::MAX);
+        let glyphs = font.glyphs(&[0, 1, 0, 5, 0, 6]);
+        assert_eq!(texts(&glyphs), ["б", "2", "票"]);
+        let suspect: Vec<bool> = glyphs.iter().map(|g| g.suspect).collect();
+        assert_eq!(suspect, [true, false, true]);
+    }
+
+    /// A `cmap` subtable: platform id, encoding id, (code, glyph id) pairs.
+    type Subtable<'p> = (u16, u16, &'p [(u16, u16)]);
+
+    /// A TrueType font holding only a `cmap` table, with one format-4 subtable each.
+    fn truetype_with_cmap(subtables: &[Subtable]) -> Vec<u8> {
+        let be = |out: &mut Vec<u8>, values: &[u16]| {
+            for v in values {
+                out.extend_from_slice(&v.to_be_bytes());
+            }
+        };
+        let mut bodies = Vec::new();
+        for (_, _, pairs) in subtables {
+            // One segment per pair, then the closing 0xFFFF segment.
+            let seg_count = pairs.len() as u16 + 1;
+            let mut body = Vec::new();
+            be(
+                &mut body,
+                &[4, 16 + 8 * seg_count, 0, seg_count * 2, 0, 0, 0],
+            );
+            let ends: Vec<u16> = pairs.iter().map(|p| p.0).chain([0xFFFF]).collect();
+            be(&mut body, &ends);
+            be(&mut body, &[0]);
+            be(&mut body, &ends);
+            let deltas: Vec<u16> = pairs.iter().map(|p| p.1.wrapping_sub(p.0)).collect();
+            be(&mut body, &deltas);
+            be(&mut body, &[1]);
+            be(&mut body, &vec![0; usize::from(seg_count)]);
+            bodies.push(body);
+        }
+        let mut cmap = Vec::new();
+        be(&mut cmap, &[0, subtables.len() as u16]);
+        let mut offset = 4 + 8 * subtables.len();
+        for ((platform, encoding, _), body) in subtables.iter().zip(&bodies) {
+            be(&mut cmap, &[*platform, *encoding]);
+            cmap.extend_from_slice(&(offset as u32).to_be_bytes());
+            offset += body.len();
+        }
+        bodies.iter().for_each(|b| cmap.extend_from_slice(b));
+        let mut font = vec![0, 1, 0, 0];
+        be(&mut font, &[1, 16, 0, 0]);
+        font.extend_from_slice(b"cmap");
+        font.extend_from_slice(&[0; 4]);
+        font.extend_from_slice(&28u32.to_be_bytes());
+        font.extend_from_slice(&(cmap.len() as u32).to_be_bytes());
+        font.extend_from_slice(&cmap);
+        font
+    }
+
+    fn with_program(doc: &mut Document, program: Vec<u8>, flags: i64) -> Dictionary {
+        let program = doc.add_object(Stream::new(Dictionary::new(), program));
+        let descriptor = doc.add_object(dictionary! {
+            "Type" => "FontDescriptor",
+            "Flags" => flags,
+            "FontFile2" => program,
+        });
+        dictionary! { "FontDescriptor" => descriptor }
+    }
+
+    #[test]
+    fn cid_truetype_without_to_unicode_reads_the_fonts_own_cmap() {
+        let mut doc = Document::with_version("1.7");
+        let program = truetype_with_cmap(&[(3, 1, &[(0x31, 7), (0x53D1, 5)])]);
+        let extra = with_program(&mut doc, program, 4);
+        let descendant = cid_font(&mut doc, "Identity", extra.clone());
+        let font = type0(&mut doc, "Identity-H".into(), descendant, None);
+        let font = Font::load(&doc, &font, usize::MAX);
+        assert_eq!(texts(&font.glyphs(&[0, 5, 0, 7])), ["发", "1"]);
+        // Through a CIDToGIDMap stream: CID 1 → glyph 5, CID 2 → glyph 7.
+        let map = doc.add_object(Stream::new(Dictionary::new(), vec![0, 0, 0, 5, 0, 7]));
+        let mut extra = extra;
+        extra.set("CIDToGIDMap", map);
+        let descendant = cid_font(&mut doc, "Identity", extra);
+        let font = type0(&mut doc, "Identity-H".into(), descendant, None);
+        let font = Font::load(&doc, &font, usize::MAX);
+        assert_eq!(texts(&font.glyphs(&[0, 1, 0, 2])), ["发", "1"]);
+    }
+
+    #[test]
+    fn symbolic_simple_truetype_maps_codes_through_its_cmap() {
+        let mut doc = Document::with_version("1.7");
+        let program = truetype_with_cmap(&[(3, 0, &[(0xF041, 5)]), (3, 1, &[(0x53D1, 5)])]);
+        let mut font = with_program(&mut doc, program, 4);
+        font.extend(&dictionary! { "Type" => "Font", "Subtype" => "TrueType" });
+        let font = Font::load(&doc, &font, usize::MAX);
+        let glyphs = font.glyphs(b"A");
+        assert_eq!(texts(&glyphs), ["发"]);
+    }
+
+    #[test]
+    fn simple_font_widths_fall_back_to_missing_width() {
+        let mut doc = Document::with_version("1.7");
+        let widths: Vec<Object> = vec![250.into(), 333.into()];
+        let descriptor = doc.add_object(dictionary! { "MissingWidth" => 278 });
+        let font = dictionary! {
+            "Type" => "Font",
+            "Subtype" => "Type1",
+            "Encoding" => "WinAnsiEncoding",
+            "FirstChar" => 32,
+            "Widths" => widths,
+            "FontDescriptor" => descriptor,
+        };
+        let font = Font::load(&doc, &font, usize::MAX);
+        let glyphs = font.glyphs(b" !A");
+        assert_eq!(texts(&glyphs), [" ", "!", "A"]);
+        let widths: Vec<f64> = glyphs.iter().map(|g| g.width).collect();
+        assert_eq!(widths, [250.0, 333.0, 278.0]);
+        assert!(glyphs[0].word_space && !glyphs[1].word_space);
+    }
+}

@@ -337,3 +337,36 @@ fn is_delimiter(b: u8) -> bool {
         b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%'
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{CMap, CodeSpace, MAX_MAPPED_CODES};
+
+    #[test]
+    fn codespace_splits_by_declared_lengths_and_consumes_stray_bytes() {
+        let space = CodeSpace::from_ranges(&[(&[0x00], &[0x7F]), (&[0x81, 0x40], &[0xFE, 0xFE])]);
+        let codes = space.split(&[0x41, 0xB7, 0xA2, 0x80, 0xFF]);
+        assert_eq!(codes, [&[0x41][..], &[0xB7, 0xA2], &[0x80], &[0xFF]]);
+        assert!(CodeSpace::default().split(&[1, 2]).len() == 2);
+    }
+
+    #[test]
+    fn a_range_claiming_billions_of_codes_is_capped() {
+        let cmap = CMap::parse(b"1 beginbfrange <00000000> <FFFFFFFF> <0041> endbfrange");
+        assert_eq!(cmap.unicode.len(), MAX_MAPPED_CODES);
+    }
+
+    #[test]
+    fn malformed_programs_do_not_panic() {
+        for program in [
+            &b"beginbfchar <41"[..],
+            b"begincodespacerange <> <FFFFFFFFFF> <0> endcodespacerange",
+            b"beginbfrange <01> <02> [ [ <41> ] ] endbfrange ( unterminated",
+            b"beginbfrange <0002> <0001> <41> <01> <0002> <> endbfrange",
+            b"]]]>>><<</%\\",
+        ] {
+            let cmap = CMap::parse(program);
+            let _ = cmap.codespace.split(&[0xFF; 9]);
+        }
+    }
+}
