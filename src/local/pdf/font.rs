@@ -18,6 +18,7 @@ mod plausible;
 mod truetype;
 mod widths;
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use encoding_rs::GBK;
@@ -114,8 +115,47 @@ enum GlyphIds {
     Identity,
     /// CIDFontType2 with a `/CIDToGIDMap` stream: glyph id by CID.
     Map(Vec<u16>),
-    /// Symbolic simple TrueType: glyph id by one-byte code (0 = none).
-    Codes(Box<[u16; 256]>),
+    /// Symbolic simple TrueType: glyph id by one-byte code, through the program's `cmap`.
+    Symbolic,
+}
+
+/// The embedded font program's `cmap`, read on first need: most fonts' text comes from
+/// their ToUnicode map, and whole CJK programs decompress to megabytes.
+struct Program<'a> {
+    stream: Option<&'a Stream>,
+    /// Decompression cap for `stream`.
+    cap: usize,
+    tables: OnceCell<ProgramTables>,
+}
+
+/// What [`Program`] reads from the font.
+#[derive(Default)]
+struct ProgramTables {
+    /// Glyph id → Unicode (the `cmap` reversed).
+    by_glyph: HashMap<u16, char>,
+    /// Glyph id by one-byte code, for symbolic simple fonts (0 = none).
+    symbolic: Vec<u16>,
+}
+
+impl Program<'_> {
+    fn tables(&self, symbolic: bool) -> &ProgramTables {
+        self.tables.get_or_init(|| {
+            let Some(data) = self.stream.and_then(|s| decompressed(s, self.cap)) else {
+                return ProgramTables::default();
+            };
+            let symbolic = if symbolic {
+                (0..=255u8)
+                    .map(|code| truetype::symbolic_glyph(&data, code).unwrap_or(0))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            ProgramTables {
+                by_glyph: truetype::unicode_by_glyph(&data),
+                symbolic,
+            }
+        })
+    }
 }
 
 /// Where a code's text came from.
@@ -137,8 +177,7 @@ pub(super) struct Font<'a> {
     /// One-byte encoding of a simple font (lopdf's, with `/Differences`).
     simple: Option<Encoding<'a>>,
     glyph_ids: GlyphIds,
-    /// The embedded font program's `cmap`, reversed.
-    by_glyph: HashMap<u16, char>,
+    program: Program<'a>,
     widths: Widths,
     /// The descendant font uses the Adobe-GB1 character collection.
     gb1: bool,
@@ -189,25 +228,11 @@ impl<'a> Font<'a> {
         let gb1 = descendant.is_some_and(|d| ordering(doc, d).as_deref() == Some(&b"GB1"[..]));
         let chinese = gb1 || claims_chinese(font, predefined);
         let garbled = plausible::garbled(to_unicode.unicode.values().map(String::as_str), chinese);
-        let descriptor_owner = descendant.unwrap_or(font);
-        let program = font_program(doc, descriptor_owner)
-            .and_then(|s| decompressed(s, MAX_FONT_PROGRAM_BYTES.min(stream_limit)));
-        let glyph_ids = match (&program, descendant) {
+        let program = font_program(doc, descendant.unwrap_or(font));
+        let glyph_ids = match (program, descendant) {
             (Some(_), Some(cid_font)) => cid_glyph_ids(doc, cid_font, &stream),
-            (Some(program), None) if symbolic_truetype(doc, font) => {
-                let mut ids = Box::new([0u16; 256]);
-                for (code, id) in (0..=255u8).zip(ids.iter_mut()) {
-                    *id = truetype::symbolic_glyph(program, code).unwrap_or(0);
-                }
-                GlyphIds::Codes(ids)
-            }
+            (Some(_), None) if symbolic_truetype(doc, font) => GlyphIds::Symbolic,
             _ => GlyphIds::None,
-        };
-        let by_glyph = match (&program, &glyph_ids) {
-            (Some(program), GlyphIds::Identity | GlyphIds::Map(_) | GlyphIds::Codes(_)) => {
-                truetype::unicode_by_glyph(program)
-            }
-            _ => HashMap::new(),
         };
         Font {
             composite,
@@ -218,7 +243,11 @@ impl<'a> Font<'a> {
                 .then(|| simple_encoding(doc, font, stream_limit))
                 .flatten(),
             glyph_ids,
-            by_glyph,
+            program: Program {
+                stream: program,
+                cap: MAX_FONT_PROGRAM_BYTES.min(stream_limit),
+                tables: OnceCell::new(),
+            },
             widths: if composite {
                 Widths::cid(doc, descendant)
             } else {
@@ -287,10 +316,12 @@ impl<'a> Font<'a> {
         match source {
             Source::ToUnicode => self.to_unicode.get(&code_of(code)).cloned(),
             Source::Predefined => self.predefined.text(code),
-            Source::Embedded => self
-                .by_glyph
-                .get(&self.glyph_id(code)?)
-                .map(|c| c.to_string()),
+            Source::Embedded => {
+                let id = self.glyph_id(code)?;
+                let symbolic = matches!(self.glyph_ids, GlyphIds::Symbolic);
+                let tables = self.program.tables(symbolic);
+                tables.by_glyph.get(&id).map(|c| c.to_string())
+            }
             Source::Simple => Document::decode_text(self.simple.as_ref()?, code).ok(),
         }
     }
@@ -304,13 +335,19 @@ impl<'a> Font<'a> {
         }
     }
 
+    /// The embedded program's glyph id for a code (`None` for .notdef or unknown).
     fn glyph_id(&self, code: &[u8]) -> Option<u16> {
         let id = match &self.glyph_ids {
             GlyphIds::None => None,
             GlyphIds::Identity => u16::try_from(self.cid(code)?).ok(),
             GlyphIds::Map(ids) => ids.get(usize::try_from(self.cid(code)?).ok()?).copied(),
-            GlyphIds::Codes(ids) => match code {
-                [byte] => Some(ids[usize::from(*byte)]),
+            GlyphIds::Symbolic => match code {
+                [byte] => self
+                    .program
+                    .tables(true)
+                    .symbolic
+                    .get(usize::from(*byte))
+                    .copied(),
                 _ => None,
             },
         };
