@@ -779,4 +779,48 @@ mod tests {
         assert_eq!(widths, [250.0, 333.0, 278.0]);
         assert!(glyphs[0].word_space && !glyphs[1].word_space);
     }
+    proptest::proptest! {
+        /// Any string shown with any of the CMaps, under a ToUnicode map made of fragments
+        /// of real syntax in any order, decodes without panicking, one glyph per code.
+        #[test]
+        fn any_string_under_any_map_decodes(
+            bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..64),
+            pieces in proptest::collection::vec(0usize..PIECES.len(), 0..24),
+            encoding in 0usize..ENCODINGS.len(),
+        ) {
+            let mut doc = Document::with_version("1.7");
+            let widths: Vec<Object> = vec![1.into(), (-5).into(), 3.into(), Object::Null];
+            let descendant = cid_font(&mut doc, "GB1", dictionary! { "W" => widths });
+            let program: String = pieces.iter().map(|&i| PIECES[i]).collect();
+            let font = type0(&mut doc, ENCODINGS[encoding].into(), descendant, Some(&program));
+            let font = Font::load(&doc, &font, 1 << 20);
+            let glyphs = font.glyphs(&bytes);
+            proptest::prop_assert!(glyphs.len() <= bytes.len());
+            proptest::prop_assert!(bytes.is_empty() || !glyphs.is_empty());
+        }
+    }
+
+    const ENCODINGS: [&str; 5] = [
+        "Identity-H",
+        "UniGB-UCS2-H",
+        "UniGB-UTF16-H",
+        "GBK-EUC-H",
+        "X",
+    ];
+    const PIECES: [&str; 14] = [
+        "begincodespacerange ",
+        "endcodespacerange ",
+        "beginbfchar ",
+        "endbfchar ",
+        "beginbfrange ",
+        "endbfrange ",
+        "<00> ",
+        "<FFFF> ",
+        "<D800DC00> ",
+        "<0041> ",
+        "[<E000> <0031>] ",
+        "[ ",
+        "( ",
+        "% ",
+    ];
 }
