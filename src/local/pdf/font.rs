@@ -227,7 +227,7 @@ impl<'a> Font<'a> {
         };
         let gb1 = descendant.is_some_and(|d| ordering(doc, d).as_deref() == Some(&b"GB1"[..]));
         let chinese = gb1 || claims_chinese(font, predefined);
-        let garbled = plausible::garbled(to_unicode.unicode.values().map(String::as_str), chinese);
+        let garbled = plausible::garbled(to_unicode.unicode.iter(), chinese);
         let program = font_program(doc, descendant.unwrap_or(font));
         let glyph_ids = match (program, descendant) {
             (Some(_), Some(cid_font)) => cid_glyph_ids(doc, cid_font, &stream),
@@ -669,6 +669,29 @@ mod tests {
         assert_eq!(texts(&glyphs), ["б", "2", "票"]);
         let suspect: Vec<bool> = glyphs.iter().map(|g| g.suspect).collect();
         assert_eq!(suspect, [true, false, true]);
+    }
+
+    #[test]
+    fn identity_mapped_control_codes_do_not_make_a_map_garbled() {
+        // ReportLab's subset fonts map codes 0–127 to themselves, controls included.
+        let controls: String = (0..0x20)
+            .map(|c| format!("<{c:02X}> <{c:04X}>\n"))
+            .collect();
+        let body = format!("34 beginbfchar {controls}<80> <53D1> <81> <7968> endbfchar");
+        let to_unicode = cmap("<00> <FF>", &body);
+        let mut doc = Document::with_version("1.7");
+        let stream = Stream::new(Dictionary::new(), to_unicode.into_bytes());
+        let font = dictionary! {
+            "Type" => "Font",
+            "Subtype" => "TrueType",
+            "BaseFont" => "AAAAAA+SimSun-0",
+            "ToUnicode" => doc.add_object(stream),
+        };
+        let font = Font::load(&doc, &font, usize::MAX);
+        let glyphs = font.glyphs(&[0x80, 0x81, 0x01]);
+        assert_eq!(texts(&glyphs), ["发", "票", "\u{1}"]);
+        let suspect: Vec<bool> = glyphs.iter().map(|g| g.suspect).collect();
+        assert_eq!(suspect, [false, false, true]);
     }
 
     /// A `cmap` subtable: platform id, encoding id, (code, glyph id) pairs.

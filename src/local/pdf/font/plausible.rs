@@ -9,6 +9,8 @@
 
 use encoding_rs::GBK;
 
+use super::cmap::Code;
+
 /// Share of a font's mapped codes that must be implausible before the whole font is
 /// distrusted: a few private-use glyphs (logos, the GBK user-defined area that whole-font
 /// maps list) stay below it, a map built from glyph ids is far above it.
@@ -48,11 +50,20 @@ pub(super) fn numeric(text: &str) -> bool {
             .all(|c| c.is_ascii_digit() || " .,-:/%()*+".contains(c))
 }
 
-/// Verdict over the text a font's map assigns (one entry per mapped code): garbled when at
-/// least [`GARBLED_MIN`] entries, and a 1/[`GARBLED_SHARE`] share of them, are implausible.
-pub(super) fn garbled<'t>(texts: impl Iterator<Item = &'t str>, chinese: bool) -> bool {
+/// Verdict over a font's ToUnicode map: garbled when at least [`GARBLED_MIN`] entries,
+/// and a 1/[`GARBLED_SHARE`] share of them, map to implausible text. One-byte control codes
+/// mapped to themselves are not counted: ReportLab reserves codes 0–127 of every subset
+/// font as an identity block, controls included, and never shows them.
+pub(super) fn garbled<'t>(
+    entries: impl Iterator<Item = (&'t Code, &'t String)>,
+    chinese: bool,
+) -> bool {
     let (mut total, mut bad) = (0usize, 0usize);
-    for text in texts {
+    for (&(len, code), text) in entries {
+        let placeholder = len == 1 && text.chars().eq(char::from_u32(code)) && code < 0x80;
+        if placeholder && text.chars().all(char::is_control) {
+            continue;
+        }
         total += 1;
         if !plausible(text, chinese) {
             bad += 1;
