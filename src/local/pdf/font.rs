@@ -15,6 +15,7 @@
 
 mod cmap;
 mod plausible;
+mod standard;
 mod truetype;
 mod widths;
 
@@ -801,6 +802,27 @@ mod tests {
         let widths: Vec<f64> = glyphs.iter().map(|g| g.width).collect();
         assert_eq!(widths, [250.0, 333.0, 278.0]);
         assert!(glyphs[0].word_space && !glyphs[1].word_space);
+    }
+
+    #[test]
+    fn standard_fonts_without_widths_use_their_metrics() {
+        let doc = Document::with_version("1.7");
+        let width = |name: &str, text: &[u8]| {
+            let font = dictionary! {
+                "Type" => "Font",
+                "Subtype" => "Type1",
+                "BaseFont" => name,
+                "Encoding" => "WinAnsiEncoding",
+            };
+            let font = Font::load(&doc, &font, usize::MAX);
+            font.glyphs(text)
+                .iter()
+                .map(|g| g.width)
+                .collect::<Vec<f64>>()
+        };
+        assert_eq!(width("Courier", b"1A\xA5"), [600.0, 600.0, 600.0]);
+        assert_eq!(width("Helvetica", b"1i "), [556.0, 222.0, 278.0]);
+        assert_eq!(width("Times-Roman", b"1i~"), [500.0, 278.0, 541.0]);
     }
     proptest::proptest! {
         /// Any string shown with any of the CMaps, under a ToUnicode map made of fragments
