@@ -11,7 +11,7 @@
 //! marked suspect): the `/ToUnicode` map; the predefined CMap (UCS-2/UTF-16 codes are
 //! Unicode, GBK codes decode as GBK); the embedded TrueType's own `cmap` reversed (glyph id →
 //! Unicode, for CIDFontType2 through `/CIDToGIDMap` and symbolic simple TrueType); the
-//! simple font's encoding and `/Differences`.
+//! ASCII CIDs of the Adobe-GB1 collection; the simple font's encoding and `/Differences`.
 
 mod cmap;
 mod plausible;
@@ -165,6 +165,8 @@ enum Source {
     ToUnicode,
     Predefined,
     Embedded,
+    /// The CID's place in its character collection (ASCII of Adobe-GB1).
+    Collection,
     Simple,
 }
 
@@ -289,6 +291,7 @@ impl<'a> Font<'a> {
             [
                 Source::Predefined,
                 Source::Embedded,
+                Source::Collection,
                 Source::Simple,
                 Source::ToUnicode,
             ]
@@ -297,6 +300,7 @@ impl<'a> Font<'a> {
                 Source::ToUnicode,
                 Source::Predefined,
                 Source::Embedded,
+                Source::Collection,
                 Source::Simple,
             ]
         };
@@ -323,8 +327,22 @@ impl<'a> Font<'a> {
                 let tables = self.program.tables(symbolic);
                 tables.by_glyph.get(&id).map(|c| c.to_string())
             }
+            Source::Collection => self.collection_ascii(code),
             Source::Simple => Document::decode_text(self.simple.as_ref()?, code).ok(),
         }
+    }
+
+    /// ASCII of an Adobe-GB1 CID 1–95 (see [`Font::width_key`]), for CID fonts without an
+    /// embedded TrueType: their CIDs are the collection's, since a viewer picks glyphs by
+    /// them. An embedded TrueType's CIDs are often glyph ids under a GB1 label, so its own
+    /// `cmap` is asked instead. The ideographs need Adobe's tables and stay unknown; the
+    /// digits are what such a font still proves.
+    fn collection_ascii(&self, code: &[u8]) -> Option<String> {
+        if !self.gb1 || !matches!(self.glyph_ids, GlyphIds::None) {
+            return None;
+        }
+        let cid = self.cid(code).filter(|cid| (1..=95).contains(cid))?;
+        char::from_u32(cid + 0x1F).map(String::from)
     }
 
     /// The CID a code selects, where the encoding reveals it without tables: Identity and
@@ -578,6 +596,22 @@ mod tests {
         let widths: Vec<f64> = glyphs.iter().map(|g| g.width).collect();
         assert_eq!(widths, [1000.0, 1000.0, 462.0]);
         assert!(glyphs.iter().all(|g| !g.suspect));
+    }
+
+    #[test]
+    fn gb1_cid_font_without_any_map_still_gives_its_ascii() {
+        let mut doc = Document::with_version("1.7");
+        let mut cid_font = dictionary! { "Subtype" => "CIDFontType0" };
+        cid_font.set(
+            "CIDSystemInfo",
+            dictionary! { "Ordering" => Object::string_literal("GB1") },
+        );
+        let descendant = doc.add_object(cid_font);
+        let font = type0(&mut doc, "Identity-H".into(), descendant, None);
+        let font = Font::load(&doc, &font, usize::MAX);
+        // CIDs 18, 19 and 17 are 1, 2, 0; CID 3000 is an ideograph not known here.
+        let glyphs = font.glyphs(&[0, 18, 0, 19, 0, 17, 0x0B, 0xB8]);
+        assert_eq!(texts(&glyphs), ["1", "2", "0", ""]);
     }
 
     #[test]
