@@ -46,9 +46,11 @@ pub(super) struct Glyph {
     /// A single-byte code 32, to which word spacing (`Tw`) applies.
     pub word_space: bool,
     /// The text cannot be trusted to be what the glyph shows: it holds an implausible
-    /// character (see [`plausible::plausible_char`]), or it comes from a ToUnicode map that
-    /// is garbled as a whole and is not [`plausible::numeric`]. Readers should not take
-    /// such text as a name; digits of a garbled font are kept unflagged.
+    /// character (see [`plausible::plausible_char`]), or it is not [`plausible::numeric`]
+    /// and comes from a ToUnicode map that is garbled as a whole ([`plausible::garbled`])
+    /// or from a simple font's encoding that does not name its glyphs
+    /// ([`encoding_proven`]). Readers should not take such text as a name; digits are kept
+    /// unflagged, for checking against the QR and checksums.
     pub suspect: bool,
 }
 
@@ -179,6 +181,8 @@ pub(super) struct Font<'a> {
     predefined: Predefined,
     /// One-byte encoding of a simple font (lopdf's, with `/Differences`).
     simple: Option<Encoding<'a>>,
+    /// `simple` names the glyphs the codes show ([`encoding_proven`]).
+    simple_proven: bool,
     glyph_ids: GlyphIds,
     program: Program<'a>,
     widths: Widths,
@@ -237,14 +241,17 @@ impl<'a> Font<'a> {
             (Some(_), None) if symbolic_truetype(doc, font) => GlyphIds::Symbolic,
             _ => GlyphIds::None,
         };
+        let simple = (!composite)
+            .then(|| simple_encoding(doc, font, stream_limit))
+            .flatten();
+        let simple_proven = encoding_proven(doc, font, simple.as_ref(), chinese);
         Font {
             composite,
             codes,
             to_unicode: to_unicode.unicode,
             predefined,
-            simple: (!composite)
-                .then(|| simple_encoding(doc, font, stream_limit))
-                .flatten(),
+            simple,
+            simple_proven,
             glyph_ids,
             program: Program {
                 stream: program,
@@ -269,11 +276,14 @@ impl<'a> Font<'a> {
             .into_iter()
             .map(|code| {
                 let (text, source) = self.text(code);
+                let unproven = match source {
+                    Some(Source::ToUnicode) => self.garbled,
+                    Some(Source::Simple) => !self.simple_proven,
+                    _ => false,
+                };
                 let suspect = !text.is_empty()
                     && (!plausible::plausible(&text, self.chinese)
-                        || (self.garbled
-                            && source == Some(Source::ToUnicode)
-                            && !plausible::numeric(&text)));
+                        || (unproven && !plausible::numeric(&text)));
                 Glyph {
                     width: self.widths.of(self.width_key(code)),
                     word_space: code == [32],
@@ -494,21 +504,46 @@ fn cid_glyph_ids(
     }
 }
 
-/// A simple TrueType font flagged symbolic (FontDescriptor `/Flags` bit 3): its codes
-/// select glyphs through the font's own `cmap`, not through a standard encoding.
-fn symbolic_truetype(doc: &Document, font: &Dictionary) -> bool {
+/// A font flagged symbolic (FontDescriptor `/Flags` bit 3): its codes select glyphs of
+/// its own, not those a standard encoding names.
+fn symbolic(doc: &Document, font: &Dictionary) -> bool {
     const SYMBOLIC: i64 = 1 << 2;
-    let truetype = matches!(
-        font.get(b"Subtype").and_then(Object::as_name),
-        Ok(b"TrueType")
-    );
     let flags = font
         .get_deref(b"FontDescriptor", doc)
         .and_then(Object::as_dict)
         .and_then(|d| d.get_deref(b"Flags", doc))
         .and_then(Object::as_i64)
         .unwrap_or(0);
-    truetype && flags & SYMBOLIC != 0
+    flags & SYMBOLIC != 0
+}
+
+/// A simple TrueType font flagged symbolic: its codes select glyphs through the font's own
+/// `cmap` (ISO 32000-1 §9.6.6.4).
+fn symbolic_truetype(doc: &Document, font: &Dictionary) -> bool {
+    let subtype = font.get(b"Subtype").and_then(Object::as_name);
+    matches!(subtype, Ok(b"TrueType")) && symbolic(doc, font)
+}
+
+/// True when a simple font's encoding names the glyphs its codes show: not when the font
+/// is symbolic and names no encoding (its codes are its own; the standard encoding is a
+/// guess), nor when it claims to be Chinese (a Latin encoding names no ideograph: subset
+/// CJK fonts re-printed without ToUnicode come out as `!"#$%…`), nor when its
+/// `/Differences` could not be read (lopdf falls back to the standard encoding).
+fn encoding_proven(
+    doc: &Document,
+    font: &Dictionary,
+    encoding: Option<&Encoding>,
+    chinese: bool,
+) -> bool {
+    let declared = font
+        .get(b"Encoding")
+        .ok()
+        .and_then(|e| doc.dereference(e).ok());
+    let has_differences =
+        matches!(declared, Some((_, Object::Dictionary(d))) if d.has(b"Differences"));
+    let differences_read = matches!(encoding, Some(Encoding::Differences(_)));
+    let guessed = declared.is_none() && symbolic(doc, font);
+    !chinese && !guessed && (differences_read || !has_differences)
 }
 
 /// The one-byte encoding of a simple font: its `/Encoding` (with `/Differences`), or the
@@ -836,6 +871,23 @@ mod tests {
         let widths: Vec<f64> = glyphs.iter().map(|g| g.width).collect();
         assert_eq!(widths, [250.0, 333.0, 278.0]);
         assert!(glyphs[0].word_space && !glyphs[1].word_space);
+    }
+
+    #[test]
+    fn a_standard_encoding_guessed_for_a_cjk_subset_is_suspect_except_digits() {
+        let mut doc = Document::with_version("1.7");
+        let descriptor = doc.add_object(dictionary! { "Flags" => 4 });
+        let font = dictionary! {
+            "Type" => "Font",
+            "Subtype" => "TrueType",
+            "BaseFont" => "AAAAAB+STSongti-SC-Regular",
+            "FontDescriptor" => descriptor,
+        };
+        let font = Font::load(&doc, &font, usize::MAX);
+        let glyphs = font.glyphs(b"!#1");
+        assert_eq!(texts(&glyphs), ["!", "#", "1"]);
+        let suspect: Vec<bool> = glyphs.iter().map(|g| g.suspect).collect();
+        assert_eq!(suspect, [true, true, false]);
     }
 
     #[test]
