@@ -212,25 +212,18 @@ impl<'a> Font<'a> {
             Some((_, Object::Name(name))) if composite => Predefined::from_name(name),
             _ => Predefined::Other,
         };
-        let embedded_codespace = match encoding {
-            Some((_, Object::Stream(s))) if composite => decompressed(s, MAX_CMAP_BYTES)
-                .map(|data| CMap::parse(&data).codespace)
-                .unwrap_or_default(),
-            _ => CodeSpace::default(),
-        };
         let to_unicode = stream(font.get(b"ToUnicode").ok(), MAX_CMAP_BYTES)
             .map(|data| CMap::parse(&data))
             .unwrap_or_default();
-        let codes = if !composite {
-            CodeSpace::fixed(1)
-        } else if !embedded_codespace.is_empty() {
-            embedded_codespace
-        } else if let Some(space) = predefined.codespace() {
-            space
-        } else if !to_unicode.codespace.is_empty() {
-            to_unicode.codespace
+        let codes = if composite {
+            let embedded = match encoding {
+                Some((_, Object::Stream(s))) => decompressed(s, MAX_CMAP_BYTES.min(stream_limit))
+                    .map(|data| CMap::parse(&data).codespace),
+                _ => None,
+            };
+            composite_code_space(embedded, predefined, to_unicode.codespace)
         } else {
-            CodeSpace::fixed(2)
+            CodeSpace::fixed(1)
         };
         let gb1 = descendant.is_some_and(|d| ordering(doc, d).as_deref() == Some(&b"GB1"[..]));
         let chinese = gb1 || claims_chinese(font, predefined);
@@ -402,6 +395,22 @@ impl<'a> Font<'a> {
             _ => self.cid(code),
         }
     }
+}
+
+/// The code space of a composite font: its embedded encoding CMap's, else the predefined
+/// CMap's, else the ToUnicode map's, else two bytes. The encoding CMap decides first, as it
+/// decides which glyph a viewer shows (ISO 32000-1 §9.7.6.2): where a ToUnicode map's
+/// ranges disagree with it, the map is wrong, not the string.
+fn composite_code_space(
+    embedded: Option<CodeSpace>,
+    predefined: Predefined,
+    to_unicode: CodeSpace,
+) -> CodeSpace {
+    embedded
+        .filter(|space| !space.is_empty())
+        .or_else(|| predefined.codespace())
+        .or_else(|| (!to_unicode.is_empty()).then_some(to_unicode))
+        .unwrap_or_else(|| CodeSpace::fixed(2))
 }
 
 /// A stream's content, decompressed up to `cap` bytes.
