@@ -124,9 +124,15 @@ impl CMap {
         let mut section: Option<&[u8]> = None;
         let mut operands: Vec<Token> = Vec::new();
         for token in tokens {
-            let Token::Keyword(word) = token else {
-                operands.push(token);
-                continue;
+            let word = match token {
+                Token::Keyword(word) => word,
+                // Sections hold hex strings and arrays only; anything else would shift the
+                // pairs and triples read from them.
+                Token::Other if section.is_some() => continue,
+                _ => {
+                    operands.push(token);
+                    continue;
+                }
             };
             match word {
                 b"begincodespacerange" | b"beginbfchar" | b"beginbfrange" => {
@@ -348,6 +354,13 @@ mod tests {
         let codes = space.split(&[0x41, 0xB7, 0xA2, 0x80, 0xFF]);
         assert_eq!(codes, [&[0x41][..], &[0xB7, 0xA2], &[0x80], &[0xFF]]);
         assert!(CodeSpace::default().split(&[1, 2]).len() == 2);
+    }
+
+    #[test]
+    fn stray_operands_in_a_section_do_not_shift_its_pairs() {
+        let cmap = CMap::parse(b"2 beginbfchar <01> 7 <0041> /x <02> <0042> endbfchar");
+        assert_eq!(cmap.unicode.get(&(1, 1)).map(String::as_str), Some("A"));
+        assert_eq!(cmap.unicode.get(&(1, 2)).map(String::as_str), Some("B"));
     }
 
     #[test]
