@@ -720,6 +720,23 @@ mod tests {
     }
 
     #[test]
+    fn invisible_and_replacement_characters_are_suspect() {
+        let mut doc = Document::with_version("1.7");
+        let descendant = cid_font(&mut doc, "Identity", Dictionary::new());
+        let to_unicode = cmap(
+            "<0000> <FFFF>",
+            "4 beginbfchar <0001> <200B> <0002> <202E> <0003> <FFFD> <0004> <2014> endbfchar\n\
+             1 beginbfrange <0005> <0010> <4E00> endbfrange",
+        );
+        let font = type0(&mut doc, "Identity-H".into(), descendant, Some(&to_unicode));
+        let font = Font::load(&doc, &font, usize::MAX);
+        let glyphs = font.glyphs(&[0, 1, 0, 2, 0, 3, 0, 4]);
+        // Three odd entries of sixteen: the map as a whole stays trusted.
+        let suspect: Vec<bool> = glyphs.iter().map(|g| g.suspect).collect();
+        assert_eq!(suspect, [true, true, true, false]);
+    }
+
+    #[test]
     fn private_use_and_garbled_maps_are_suspect_but_digits_are_kept() {
         let mut doc = Document::with_version("1.7");
         let descendant = cid_font(&mut doc, "Identity", Dictionary::new());

@@ -23,12 +23,16 @@ const GARBLED_MIN: usize = 3;
 /// (¥, ×, ·), general punctuation, letterlike and number forms (℃, №, Ⅱ, ①), anything in
 /// GBK, and Kangxi/CJK radicals (some producers print 电⼦ with U+2F26 for 子). Fonts that do
 /// not claim to be Chinese (`chinese` false) may also map Latin Extended letters and
-/// ligatures. Never plausible: controls, private use, noncharacters, U+FFFD.
+/// ligatures. Never plausible: controls, invisible format characters, private use,
+/// noncharacters, U+FFFD.
 pub(super) fn plausible_char(c: char, chinese: bool) -> bool {
     let u = u32::from(c);
     match u {
         0x20..=0x7E | 0xA0..=0xFF => true,
-        0x2000..=0x206F | 0x2100..=0x218F | 0x2460..=0x24FF | 0x2E80..=0x2FDF => true,
+        // General punctuation without its invisible format characters (zero-width and
+        // bidirectional controls, U+200B–U+200F, U+2028–U+202F, U+205F–U+206F).
+        0x2000..=0x200A | 0x2010..=0x2027 | 0x2030..=0x205E => true,
+        0x2100..=0x218F | 0x2460..=0x24FF | 0x2E80..=0x2FDF => true,
         0x0100..=0x024F | 0xFB00..=0xFB06 if !chinese => true,
         _ if c.is_control() || is_private_or_nonchar(u) => false,
         _ => in_gbk(c),
