@@ -45,19 +45,15 @@ impl Widths {
             .then(|| font.get(b"BaseFont").and_then(Object::as_name).ok())
             .flatten()
             .and_then(standard::widths);
-        match standard {
-            Some((first, listed, default)) => Widths {
-                first,
-                listed,
-                ranges: Vec::new(),
-                default: default.or(missing).unwrap_or(DEFAULT_SIMPLE_WIDTH),
-            },
-            None => Widths {
-                first,
-                listed,
-                ranges: Vec::new(),
-                default: missing.unwrap_or(DEFAULT_SIMPLE_WIDTH),
-            },
+        let (first, listed, default) = match standard {
+            Some((first, listed, default)) => (first, listed, default.or(missing)),
+            None => (first, listed, missing),
+        };
+        Widths {
+            first,
+            listed,
+            ranges: Vec::new(),
+            default: default.unwrap_or(DEFAULT_SIMPLE_WIDTH),
         }
     }
 
