@@ -914,6 +914,17 @@ mod tests {
         assert_eq!(texts(&glyphs), ["!", "#", "1"]);
         let suspect: Vec<bool> = glyphs.iter().map(|g| g.suspect).collect();
         assert_eq!(suspect, [true, true, false]);
+        // Glyph names lopdf cannot read: it falls back to the standard encoding.
+        let differences: Vec<Object> = vec![33.into(), "g7".into(), "g9".into()];
+        let font = dictionary! {
+            "Type" => "Font",
+            "Subtype" => "Type1",
+            "BaseFont" => "AAAAAC+Font1",
+            "Encoding" => dictionary! { "Differences" => differences },
+        };
+        let font = Font::load(&doc, &font, usize::MAX);
+        let suspect: Vec<bool> = font.glyphs(b"!A1").iter().map(|g| g.suspect).collect();
+        assert_eq!(suspect, [true, true, false]);
     }
 
     #[test]
