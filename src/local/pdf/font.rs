@@ -441,10 +441,11 @@ fn ordering(doc: &Document, cid_font: &Dictionary) -> Option<Vec<u8>> {
 
 /// True when the font names itself Chinese: a GB or CNS CMap, or a base font name in CJK
 /// characters or of a Chinese family (SimSun, STSong, KaiTi, HeiTi, FangSong, YaHei,
-/// PingFang, MingLiU, …_GB2312).
+/// DengXian, PingFang, MingLiU, …_GB2312, Noto Sans CJK, Source Han Sans).
 fn claims_chinese(font: &Dictionary, predefined: Predefined) -> bool {
-    const FAMILIES: [&str; 9] = [
-        "song", "sun", "kai", "hei", "fang", "ming", "yahei", "gb2312", "gbk",
+    const FAMILIES: [&str; 13] = [
+        "song", "sun", "kai", "hei", "fang", "ming", "yahei", "dengxian", "gb2312", "gbk", "cjk",
+        "hansans", "hanserif",
     ];
     if matches!(predefined, Predefined::Gbk) {
         return true;
