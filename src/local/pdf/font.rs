@@ -21,11 +21,13 @@ mod widths;
 
 use std::cell::OnceCell;
 use std::collections::HashMap;
+use std::ptr;
+use std::rc::Rc;
 
 use encoding_rs::GBK;
 use lopdf::{Dictionary, Document, Encoding, Object, Stream};
 
-use self::cmap::{CMap, Code, CodeSpace, code_of, utf16_be};
+use self::cmap::{CMap, CodeSpace, code_of, utf16_be};
 use self::widths::{Widths, array};
 
 /// Bytes a CMap stream (ToUnicode or encoding) may decompress to. A whole-font ToUnicode
@@ -177,7 +179,7 @@ pub(super) struct Font<'a> {
     /// A Type0 font (else a simple one).
     composite: bool,
     codes: CodeSpace,
-    to_unicode: HashMap<Code, String>,
+    to_unicode: Rc<ReadMap>,
     predefined: Predefined,
     /// One-byte encoding of a simple font (lopdf's, with `/Differences`).
     simple: Option<Encoding<'a>>,
@@ -194,10 +196,72 @@ pub(super) struct Font<'a> {
     garbled: bool,
 }
 
+/// A CMap stream as read once: its map and the verdict on it ([`plausible::garbled`]) for
+/// a font that does not (index 0) and does (index 1) claim to be Chinese.
+#[derive(Default)]
+struct ReadMap {
+    cmap: CMap,
+    garbled: [bool; 2],
+}
+
+/// CMap streams read so far, by identity in the document.
+type ReadMaps = HashMap<*const Stream, Rc<ReadMap>>;
+
+/// Fonts and CMap streams already read while one page is interpreted, by identity in the
+/// document (the addresses are only compared). A form drawn again and again, or many fonts
+/// sharing one ToUnicode stream, would otherwise parse the same megabytes each time: a
+/// few kilobytes of content could demand hours.
+#[derive(Default)]
+pub(super) struct FontCache<'a> {
+    fonts: HashMap<*const Dictionary, Rc<Font<'a>>>,
+    maps: ReadMaps,
+}
+
+impl<'a> FontCache<'a> {
+    /// The font of a font dictionary, read on first use ([`Font::load`]).
+    pub(super) fn font(
+        &mut self,
+        doc: &'a Document,
+        font: &'a Dictionary,
+        stream_limit: usize,
+    ) -> Rc<Font<'a>> {
+        let key = ptr::from_ref(font);
+        if let Some(loaded) = self.fonts.get(&key) {
+            return Rc::clone(loaded);
+        }
+        let loaded = Rc::new(Font::read(doc, font, stream_limit, &mut self.maps));
+        self.fonts.insert(key, Rc::clone(&loaded));
+        loaded
+    }
+}
+
+/// A CMap stream, parsed on first use.
+fn read_map(maps: &mut ReadMaps, stream: &Stream, cap: usize) -> Rc<ReadMap> {
+    let read = maps.entry(ptr::from_ref(stream)).or_insert_with(|| {
+        let cmap = decompressed(stream, cap)
+            .map(|data| CMap::parse(&data))
+            .unwrap_or_default();
+        let garbled = [false, true].map(|chinese| plausible::garbled(cmap.unicode.iter(), chinese));
+        Rc::new(ReadMap { cmap, garbled })
+    });
+    Rc::clone(read)
+}
+
 impl<'a> Font<'a> {
-    /// Reads a font dictionary; what cannot be read falls back to defaults. Streams are read
-    /// up to `stream_limit` bytes (and the smaller caps above).
+    /// Reads a font dictionary on its own (the interpreter goes through [`FontCache`]).
+    #[cfg(test)]
     pub(super) fn load(doc: &'a Document, font: &'a Dictionary, stream_limit: usize) -> Self {
+        Font::read(doc, font, stream_limit, &mut ReadMaps::new())
+    }
+
+    /// Reads a font dictionary; what cannot be read falls back to defaults. Streams are read
+    /// up to `stream_limit` bytes (and the smaller caps above); CMap streams once per `maps`.
+    fn read(
+        doc: &'a Document,
+        font: &'a Dictionary,
+        stream_limit: usize,
+        maps: &mut ReadMaps,
+    ) -> Self {
         let stream = |object: Option<&Object>, cap: usize| -> Option<Vec<u8>> {
             let (_, object) = doc.dereference(object?).ok()?;
             decompressed(object.as_stream().ok()?, cap.min(stream_limit))
@@ -212,22 +276,25 @@ impl<'a> Font<'a> {
             Some((_, Object::Name(name))) if composite => Predefined::from_name(name),
             _ => Predefined::Other,
         };
-        let to_unicode = stream(font.get(b"ToUnicode").ok(), MAX_CMAP_BYTES)
-            .map(|data| CMap::parse(&data))
-            .unwrap_or_default();
+        let cmap_cap = MAX_CMAP_BYTES.min(stream_limit);
+        let to_unicode = font
+            .get_deref(b"ToUnicode", doc)
+            .and_then(Object::as_stream)
+            .map_or_else(|_| Rc::default(), |s| read_map(maps, s, cmap_cap));
         let codes = if composite {
             let embedded = match encoding {
-                Some((_, Object::Stream(s))) => decompressed(s, MAX_CMAP_BYTES.min(stream_limit))
-                    .map(|data| CMap::parse(&data).codespace),
+                Some((_, Object::Stream(s))) => {
+                    Some(read_map(maps, s, cmap_cap).cmap.codespace.clone())
+                }
                 _ => None,
             };
-            composite_code_space(embedded, predefined, to_unicode.codespace)
+            composite_code_space(embedded, predefined, to_unicode.cmap.codespace.clone())
         } else {
             CodeSpace::fixed(1)
         };
         let gb1 = descendant.is_some_and(|d| ordering(doc, d).as_deref() == Some(&b"GB1"[..]));
         let chinese = gb1 || claims_chinese(font, predefined);
-        let garbled = plausible::garbled(to_unicode.unicode.iter(), chinese);
+        let garbled = to_unicode.garbled[usize::from(chinese)];
         let program = font_program(doc, descendant.unwrap_or(font));
         let glyph_ids = match (program, descendant) {
             (Some(_), Some(cid_font)) => cid_glyph_ids(doc, cid_font, &stream),
@@ -241,7 +308,7 @@ impl<'a> Font<'a> {
         Font {
             composite,
             codes,
-            to_unicode: to_unicode.unicode,
+            to_unicode,
             predefined,
             simple,
             simple_proven,
@@ -322,7 +389,7 @@ impl<'a> Font<'a> {
 
     fn text_from(&self, source: Source, code: &[u8]) -> Option<String> {
         match source {
-            Source::ToUnicode => self.to_unicode.get(&code_of(code)).cloned(),
+            Source::ToUnicode => self.to_unicode.cmap.unicode.get(&code_of(code)).cloned(),
             Source::Predefined => self.predefined.text(code),
             Source::Embedded => {
                 let id = self.glyph_id(code)?;
