@@ -19,7 +19,7 @@ mod standard;
 mod truetype;
 mod widths;
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 use std::collections::HashMap;
 use std::ptr;
 use std::rc::Rc;
@@ -35,6 +35,10 @@ use self::widths::{Widths, array};
 const MAX_CMAP_BYTES: usize = 2 << 20;
 /// Bytes an embedded font program may decompress to; whole CJK TrueType fonts reach 20 MiB.
 const MAX_FONT_PROGRAM_BYTES: usize = 32 << 20;
+/// CMap bytes one page may decompress, all its fonts together (a whole-font map is ~600 KiB).
+const MAX_PAGE_CMAP_BYTES: usize = 8 << 20;
+/// Font-program bytes one page may decompress, all its fonts together.
+const MAX_PAGE_PROGRAM_BYTES: usize = 64 << 20;
 /// Bytes a `/CIDToGIDMap` stream may hold: two per CID, CIDs up to 65 535.
 const MAX_CID_TO_GID_BYTES: usize = 2 << 16;
 
@@ -124,12 +128,15 @@ enum GlyphIds {
     Symbolic,
 }
 
-/// The embedded font program's `cmap`, read on first need: most fonts' text comes from
-/// their ToUnicode map, and whole CJK programs decompress to megabytes.
+/// An embedded font program's `cmap`, read on first need: most fonts' text comes from
+/// their ToUnicode map, and whole CJK programs decompress to megabytes. Shared by the
+/// fonts of a page that embed the same stream.
 struct Program<'a> {
-    stream: Option<&'a Stream>,
+    stream: &'a Stream,
     /// Decompression cap for `stream`.
     cap: usize,
+    /// Program bytes the page may still decompress (see [`Shared`]).
+    budget: Rc<Cell<usize>>,
     tables: OnceCell<ProgramTables>,
 }
 
@@ -143,21 +150,19 @@ struct ProgramTables {
 }
 
 impl Program<'_> {
-    fn tables(&self, symbolic: bool) -> &ProgramTables {
+    fn tables(&self) -> &ProgramTables {
         self.tables.get_or_init(|| {
-            let Some(data) = self.stream.and_then(|s| decompressed(s, self.cap)) else {
+            let cap = self.cap.min(self.budget.get());
+            let Some(data) = decompressed(self.stream, cap) else {
                 return ProgramTables::default();
             };
-            let symbolic = if symbolic {
-                (0..=255u8)
-                    .map(|code| truetype::symbolic_glyph(&data, code).unwrap_or(0))
-                    .collect()
-            } else {
-                Vec::new()
-            };
+            self.budget
+                .set(self.budget.get().saturating_sub(data.len()));
             ProgramTables {
                 by_glyph: truetype::unicode_by_glyph(&data),
-                symbolic,
+                symbolic: (0..=255u8)
+                    .map(|code| truetype::symbolic_glyph(&data, code).unwrap_or(0))
+                    .collect(),
             }
         })
     }
@@ -186,7 +191,7 @@ pub(super) struct Font<'a> {
     /// `simple` names the glyphs the codes show ([`encoding_proven`]).
     simple_proven: bool,
     glyph_ids: GlyphIds,
-    program: Program<'a>,
+    program: Option<Rc<Program<'a>>>,
     widths: Widths,
     /// The descendant font uses the Adobe-GB1 character collection.
     gb1: bool,
@@ -204,17 +209,70 @@ struct ReadMap {
     garbled: [bool; 2],
 }
 
-/// CMap streams read so far, by identity in the document.
-type ReadMaps = HashMap<*const Stream, Rc<ReadMap>>;
+/// What the fonts of one page share: CMap streams and font programs, each read once (by
+/// identity in the document; the addresses are only compared), within per-page byte
+/// budgets so that many distinct streams cannot add up either.
+struct Shared<'a> {
+    maps: HashMap<*const Stream, Rc<ReadMap>>,
+    /// CMap bytes the page may still decompress.
+    map_budget: usize,
+    programs: HashMap<*const Stream, Rc<Program<'a>>>,
+    /// Font-program bytes the page may still decompress.
+    program_budget: Rc<Cell<usize>>,
+}
 
-/// Fonts and CMap streams already read while one page is interpreted, by identity in the
-/// document (the addresses are only compared). A form drawn again and again, or many fonts
-/// sharing one ToUnicode stream, would otherwise parse the same megabytes each time: a
-/// few kilobytes of content could demand hours.
+impl Default for Shared<'_> {
+    fn default() -> Self {
+        Shared {
+            maps: HashMap::new(),
+            map_budget: MAX_PAGE_CMAP_BYTES,
+            programs: HashMap::new(),
+            program_budget: Rc::new(Cell::new(MAX_PAGE_PROGRAM_BYTES)),
+        }
+    }
+}
+
+impl<'a> Shared<'a> {
+    /// A CMap stream, parsed on first use.
+    fn map(&mut self, stream: &Stream, cap: usize) -> Rc<ReadMap> {
+        if let Some(read) = self.maps.get(&ptr::from_ref(stream)) {
+            return Rc::clone(read);
+        }
+        let data = decompressed(stream, cap.min(self.map_budget));
+        self.map_budget -= data.as_ref().map_or(0, Vec::len);
+        let cmap = data.map(|data| CMap::parse(&data)).unwrap_or_default();
+        let garbled = [false, true].map(|chinese| plausible::garbled(cmap.unicode.iter(), chinese));
+        let read = Rc::new(ReadMap { cmap, garbled });
+        self.maps.insert(ptr::from_ref(stream), Rc::clone(&read));
+        read
+    }
+
+    /// A font program, to be read when a code first needs it.
+    fn program(&mut self, stream: &'a Stream, cap: usize) -> Rc<Program<'a>> {
+        let budget = &self.program_budget;
+        let program = self
+            .programs
+            .entry(ptr::from_ref(stream))
+            .or_insert_with(|| {
+                Rc::new(Program {
+                    stream,
+                    cap,
+                    budget: Rc::clone(budget),
+                    tables: OnceCell::new(),
+                })
+            });
+        Rc::clone(program)
+    }
+}
+
+/// Fonts already read while one page is interpreted, by font dictionary, and what they
+/// share. A form drawn again and again, or many fonts sharing one ToUnicode stream, would
+/// otherwise parse the same megabytes each time: a few kilobytes of content could demand
+/// hours.
 #[derive(Default)]
 pub(super) struct FontCache<'a> {
     fonts: HashMap<*const Dictionary, Rc<Font<'a>>>,
-    maps: ReadMaps,
+    shared: Shared<'a>,
 }
 
 impl<'a> FontCache<'a> {
@@ -229,38 +287,26 @@ impl<'a> FontCache<'a> {
         if let Some(loaded) = self.fonts.get(&key) {
             return Rc::clone(loaded);
         }
-        let loaded = Rc::new(Font::read(doc, font, stream_limit, &mut self.maps));
+        let loaded = Rc::new(Font::read(doc, font, stream_limit, &mut self.shared));
         self.fonts.insert(key, Rc::clone(&loaded));
         loaded
     }
-}
-
-/// A CMap stream, parsed on first use.
-fn read_map(maps: &mut ReadMaps, stream: &Stream, cap: usize) -> Rc<ReadMap> {
-    let read = maps.entry(ptr::from_ref(stream)).or_insert_with(|| {
-        let cmap = decompressed(stream, cap)
-            .map(|data| CMap::parse(&data))
-            .unwrap_or_default();
-        let garbled = [false, true].map(|chinese| plausible::garbled(cmap.unicode.iter(), chinese));
-        Rc::new(ReadMap { cmap, garbled })
-    });
-    Rc::clone(read)
 }
 
 impl<'a> Font<'a> {
     /// Reads a font dictionary on its own (the interpreter goes through [`FontCache`]).
     #[cfg(test)]
     pub(super) fn load(doc: &'a Document, font: &'a Dictionary, stream_limit: usize) -> Self {
-        Font::read(doc, font, stream_limit, &mut ReadMaps::new())
+        Font::read(doc, font, stream_limit, &mut Shared::default())
     }
 
     /// Reads a font dictionary; what cannot be read falls back to defaults. Streams are read
-    /// up to `stream_limit` bytes (and the smaller caps above); CMap streams once per `maps`.
+    /// up to `stream_limit` bytes (and the smaller caps above), through `shared`.
     fn read(
         doc: &'a Document,
         font: &'a Dictionary,
         stream_limit: usize,
-        maps: &mut ReadMaps,
+        shared: &mut Shared<'a>,
     ) -> Self {
         let stream = |object: Option<&Object>, cap: usize| -> Option<Vec<u8>> {
             let (_, object) = doc.dereference(object?).ok()?;
@@ -280,11 +326,11 @@ impl<'a> Font<'a> {
         let to_unicode = font
             .get_deref(b"ToUnicode", doc)
             .and_then(Object::as_stream)
-            .map_or_else(|_| Rc::default(), |s| read_map(maps, s, cmap_cap));
+            .map_or_else(|_| Rc::default(), |s| shared.map(s, cmap_cap));
         let codes = if composite {
             let embedded = match encoding {
                 Some((_, Object::Stream(s))) => {
-                    Some(read_map(maps, s, cmap_cap).cmap.codespace.clone())
+                    Some(shared.map(s, cmap_cap).cmap.codespace.clone())
                 }
                 _ => None,
             };
@@ -313,11 +359,7 @@ impl<'a> Font<'a> {
             simple,
             simple_proven,
             glyph_ids,
-            program: Program {
-                stream: program,
-                cap: MAX_FONT_PROGRAM_BYTES.min(stream_limit),
-                tables: OnceCell::new(),
-            },
+            program: program.map(|s| shared.program(s, MAX_FONT_PROGRAM_BYTES.min(stream_limit))),
             widths: if composite {
                 Widths::cid(doc, descendant)
             } else {
@@ -393,8 +435,7 @@ impl<'a> Font<'a> {
             Source::Predefined => self.predefined.text(code),
             Source::Embedded => {
                 let id = self.glyph_id(code)?;
-                let symbolic = matches!(self.glyph_ids, GlyphIds::Symbolic);
-                let tables = self.program.tables(symbolic);
+                let tables = self.program.as_ref()?.tables();
                 tables.by_glyph.get(&id).map(|c| c.to_string())
             }
             Source::Collection => self.collection_ascii(code),
@@ -433,7 +474,8 @@ impl<'a> Font<'a> {
             GlyphIds::Symbolic => match code {
                 [byte] => self
                     .program
-                    .tables(true)
+                    .as_ref()?
+                    .tables()
                     .symbolic
                     .get(usize::from(*byte))
                     .copied(),
