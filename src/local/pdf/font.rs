@@ -686,7 +686,9 @@ fn simple_encoding<'a>(
 mod tests {
     use lopdf::{Dictionary, Document, Object, ObjectId, Stream, dictionary};
 
-    use super::{Font, Glyph};
+    use std::rc::Rc;
+
+    use super::{Font, FontCache, Glyph};
 
     /// A descendant CIDFontType2 with the given collection ordering and extra entries.
     fn cid_font(doc: &mut Document, ordering: &str, extra: Dictionary) -> ObjectId {
@@ -735,6 +737,49 @@ mod tests {
              1 begincodespacerange {codespace} endcodespacerange\n{body}\n\
              endcmap CMapName currentdict /CMap defineresource pop end end"
         )
+    }
+
+    #[test]
+    fn a_page_reads_each_font_and_each_map_once() {
+        let mut doc = Document::with_version("1.7");
+        let descendant = cid_font(&mut doc, "Identity", Dictionary::new());
+        let map = cmap("<0000> <FFFF>", "1 beginbfchar <0001> <53D1> endbfchar");
+        let first = type0(&mut doc, "Identity-H".into(), descendant, Some(&map));
+        let mut second = first.clone();
+        second.set("BaseFont", "Other");
+        let mut cache = FontCache::default();
+        let a = cache.font(&doc, &first, usize::MAX);
+        let b = cache.font(&doc, &first, usize::MAX);
+        let c = cache.font(&doc, &second, usize::MAX);
+        assert!(Rc::ptr_eq(&a, &b));
+        assert!(!Rc::ptr_eq(&a, &c));
+        assert!(Rc::ptr_eq(&a.to_unicode, &c.to_unicode));
+        assert_eq!(texts(&c.glyphs(&[0, 1])), ["发"]);
+    }
+
+    #[test]
+    fn a_page_stops_reading_maps_past_its_budget() {
+        let mut doc = Document::with_version("1.7");
+        let descendant = cid_font(&mut doc, "Identity", Dictionary::new());
+        // Five distinct 1.9 MiB maps (a comment pads each): the page's 8 MiB hold four.
+        let padding = format!("%{}\n", "x".repeat(1900 << 10));
+        let fonts: Vec<Dictionary> = (0..5)
+            .map(|i| {
+                let body = format!("{padding}{i} beginbfchar <0001> <53D1> endbfchar");
+                let map = cmap("<0000> <FFFF>", &body);
+                type0(&mut doc, "Identity-H".into(), descendant, Some(&map))
+            })
+            .collect();
+        let mut cache = FontCache::default();
+        let texts: Vec<String> = fonts
+            .iter()
+            .map(|font| {
+                cache.font(&doc, font, usize::MAX).glyphs(&[0, 1])[0]
+                    .text
+                    .clone()
+            })
+            .collect();
+        assert_eq!(texts, ["发", "发", "发", "发", ""]);
     }
 
     #[test]
