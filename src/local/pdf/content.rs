@@ -8,11 +8,12 @@
 //! Form XObjects are entered where `Do` invokes them, under the CTM in force there.
 
 use std::collections::{BTreeMap, HashSet};
+use std::rc::Rc;
 
 use lopdf::content::{Content, Operation};
 use lopdf::{Dictionary, Object, ObjectId};
 
-use super::font::Font;
+use super::font::{Font, FontCache};
 use super::{MAX_FORM_DEPTH, MAX_STATE_STACK, PageReader, deref_dict};
 use crate::local::layout::{Page, Rect, TextBox};
 
@@ -150,6 +151,9 @@ impl PageReader<'_> {
 /// Share of the em above the baseline, for a glyph's box (CJK fonts: ~0.88).
 const GLYPH_ASCENT: f64 = 0.88;
 
+/// A resource scope's fonts by resource name; one font may serve many scopes.
+type Fonts<'a> = BTreeMap<Vec<u8>, Rc<Font<'a>>>;
+
 /// Most glyphs and path pieces kept per page; real pages draw a few thousand.
 const MAX_ITEMS: usize = 200_000;
 /// A filled rectangle thinner than this (user-space units) is a rule.
@@ -173,7 +177,7 @@ struct State<'f, 'a> {
 
 /// Walks one content stream (and the forms it invokes).
 struct Walker<'f, 'a> {
-    fonts: &'f BTreeMap<Vec<u8>, Font<'a>>,
+    fonts: &'f Fonts<'a>,
     state: State<'f, 'a>,
     saved: Vec<State<'f, 'a>>,
     tm: Matrix,
@@ -186,7 +190,8 @@ impl<'a> PageReader<'a> {
     /// Interprets the page's content, and the forms it invokes, into glyphs and paths.
     pub(super) fn page_content(&self) -> PageContent {
         let mut out = PageContent::default();
-        let fonts = self.fonts(&self.resources);
+        let mut cache = FontCache::default();
+        let fonts = self.fonts(&self.resources, &mut cache);
         let mut seen = HashSet::new();
         self.walk(
             &self.content,
@@ -195,6 +200,7 @@ impl<'a> PageReader<'a> {
             Matrix::IDENTITY,
             0,
             &mut seen,
+            &mut cache,
             &mut out,
         );
         out
@@ -205,10 +211,11 @@ impl<'a> PageReader<'a> {
         &self,
         operations: &[Operation],
         resources: &[&'a Dictionary],
-        fonts: &BTreeMap<Vec<u8>, Font<'a>>,
+        fonts: &Fonts<'a>,
         ctm: Matrix,
         depth: usize,
         seen: &mut HashSet<ObjectId>,
+        cache: &mut FontCache<'a>,
         out: &mut PageContent,
     ) {
         let mut walker = Walker::new(fonts, ctm);
@@ -219,7 +226,8 @@ impl<'a> PageReader<'a> {
             if op.operator == "Do" {
                 let name = op.operands.first().and_then(|n| n.as_name().ok());
                 if let Some(name) = name {
-                    self.invoke_form(name, resources, walker.state.ctm, depth, seen, out);
+                    let ctm = walker.state.ctm;
+                    self.invoke_form(name, resources, ctm, depth, seen, cache, out);
                 }
                 continue;
             }
@@ -228,6 +236,7 @@ impl<'a> PageReader<'a> {
     }
 
     /// Enters the Form XObject `name` (images are read separately, for QR codes).
+    #[allow(clippy::too_many_arguments)]
     fn invoke_form(
         &self,
         name: &[u8],
@@ -235,6 +244,7 @@ impl<'a> PageReader<'a> {
         ctm: Matrix,
         depth: usize,
         seen: &mut HashSet<ObjectId>,
+        cache: &mut FontCache<'a>,
         out: &mut PageContent,
     ) {
         if depth >= MAX_FORM_DEPTH {
@@ -270,7 +280,7 @@ impl<'a> PageReader<'a> {
                 .into_iter()
                 .collect();
             let scope: &[&'a Dictionary] = if inner.is_empty() { resources } else { &inner };
-            let fonts = self.fonts(scope);
+            let fonts = self.fonts(scope, cache);
             let matrix = form_matrix(&form.dict).multiply(&ctm);
             self.walk(
                 &content.operations,
@@ -279,6 +289,7 @@ impl<'a> PageReader<'a> {
                 matrix,
                 depth + 1,
                 seen,
+                cache,
                 out,
             );
         }
@@ -287,8 +298,12 @@ impl<'a> PageReader<'a> {
         }
     }
 
-    /// The fonts of a resource scope, by resource name.
-    pub(super) fn fonts(&self, resources: &[&'a Dictionary]) -> BTreeMap<Vec<u8>, Font<'a>> {
+    /// The fonts of a resource scope, by resource name, each read once per page.
+    pub(super) fn fonts(
+        &self,
+        resources: &[&'a Dictionary],
+        cache: &mut FontCache<'a>,
+    ) -> Fonts<'a> {
         let mut fonts = BTreeMap::new();
         for res in resources {
             let Some(dict) = deref_dict(self.doc, res.get(b"Font").ok()) else {
@@ -298,7 +313,7 @@ impl<'a> PageReader<'a> {
                 if let Ok((_, Object::Dictionary(font))) = self.doc.dereference(font) {
                     fonts
                         .entry(name.clone())
-                        .or_insert_with(|| Font::load(self.doc, font, self.stream_limit()));
+                        .or_insert_with(|| cache.font(self.doc, font, self.stream_limit()));
                 }
             }
         }
@@ -314,7 +329,7 @@ fn form_matrix(dict: &Dictionary) -> Matrix {
 }
 
 impl<'f, 'a> Walker<'f, 'a> {
-    fn new(fonts: &'f BTreeMap<Vec<u8>, Font<'a>>, ctm: Matrix) -> Self {
+    fn new(fonts: &'f Fonts<'a>, ctm: Matrix) -> Self {
         Walker {
             fonts,
             state: State {
@@ -370,7 +385,7 @@ impl<'f, 'a> Walker<'f, 'a> {
             }
             "Tf" => {
                 let name = args.first().and_then(|n| n.as_name().ok());
-                s.font = name.and_then(|n| self.fonts.get(n));
+                s.font = name.and_then(|n| self.fonts.get(n).map(|f| &**f));
                 s.size = num(1);
             }
             "Tc" => s.char_spacing = num(0),

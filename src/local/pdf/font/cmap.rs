@@ -124,9 +124,15 @@ impl CMap {
         let mut section: Option<&[u8]> = None;
         let mut operands: Vec<Token> = Vec::new();
         for token in tokens {
-            let Token::Keyword(word) = token else {
-                operands.push(token);
-                continue;
+            let word = match token {
+                Token::Keyword(word) => word,
+                // Sections hold hex strings and arrays only; anything else would shift the
+                // pairs and triples read from them.
+                Token::Other if section.is_some() => continue,
+                _ => {
+                    operands.push(token);
+                    continue;
+                }
             };
             match word {
                 b"begincodespacerange" | b"beginbfchar" | b"beginbfrange" => {
@@ -336,4 +342,44 @@ fn is_delimiter(b: u8) -> bool {
         b,
         b'(' | b')' | b'<' | b'>' | b'[' | b']' | b'{' | b'}' | b'/' | b'%'
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{CMap, CodeSpace, MAX_MAPPED_CODES};
+
+    #[test]
+    fn codespace_splits_by_declared_lengths_and_consumes_stray_bytes() {
+        let space = CodeSpace::from_ranges(&[(&[0x00], &[0x7F]), (&[0x81, 0x40], &[0xFE, 0xFE])]);
+        let codes = space.split(&[0x41, 0xB7, 0xA2, 0x80, 0xFF]);
+        assert_eq!(codes, [&[0x41][..], &[0xB7, 0xA2], &[0x80], &[0xFF]]);
+        assert!(CodeSpace::default().split(&[1, 2]).len() == 2);
+    }
+
+    #[test]
+    fn stray_operands_in_a_section_do_not_shift_its_pairs() {
+        let cmap = CMap::parse(b"2 beginbfchar <01> 7 <0041> /x <02> <0042> endbfchar");
+        assert_eq!(cmap.unicode.get(&(1, 1)).map(String::as_str), Some("A"));
+        assert_eq!(cmap.unicode.get(&(1, 2)).map(String::as_str), Some("B"));
+    }
+
+    #[test]
+    fn a_range_claiming_billions_of_codes_is_capped() {
+        let cmap = CMap::parse(b"1 beginbfrange <00000000> <FFFFFFFF> <0041> endbfrange");
+        assert_eq!(cmap.unicode.len(), MAX_MAPPED_CODES);
+    }
+
+    #[test]
+    fn malformed_programs_do_not_panic() {
+        for program in [
+            &b"beginbfchar <41"[..],
+            b"begincodespacerange <> <FFFFFFFFFF> <0> endcodespacerange",
+            b"beginbfrange <01> <02> [ [ <41> ] ] endbfrange ( unterminated",
+            b"beginbfrange <0002> <0001> <41> <01> <0002> <> endbfrange",
+            b"]]]>>><<</%\\",
+        ] {
+            let cmap = CMap::parse(program);
+            let _ = cmap.codespace.split(&[0xFF; 9]);
+        }
+    }
 }

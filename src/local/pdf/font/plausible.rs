@@ -9,6 +9,8 @@
 
 use encoding_rs::GBK;
 
+use super::cmap::Code;
+
 /// Share of a font's mapped codes that must be implausible before the whole font is
 /// distrusted: a few private-use glyphs (logos, the GBK user-defined area that whole-font
 /// maps list) stay below it, a map built from glyph ids is far above it.
@@ -21,12 +23,16 @@ const GARBLED_MIN: usize = 3;
 /// (¥, ×, ·), general punctuation, letterlike and number forms (℃, №, Ⅱ, ①), anything in
 /// GBK, and Kangxi/CJK radicals (some producers print 电⼦ with U+2F26 for 子). Fonts that do
 /// not claim to be Chinese (`chinese` false) may also map Latin Extended letters and
-/// ligatures. Never plausible: controls, private use, noncharacters, U+FFFD.
+/// ligatures. Never plausible: controls, invisible format characters, private use,
+/// noncharacters, U+FFFD.
 pub(super) fn plausible_char(c: char, chinese: bool) -> bool {
     let u = u32::from(c);
     match u {
         0x20..=0x7E | 0xA0..=0xFF => true,
-        0x2000..=0x206F | 0x2100..=0x218F | 0x2460..=0x24FF | 0x2E80..=0x2FDF => true,
+        // General punctuation without its invisible format characters (zero-width and
+        // bidirectional controls, U+200B–U+200F, U+2028–U+202F, U+205F–U+206F).
+        0x2000..=0x200A | 0x2010..=0x2027 | 0x2030..=0x205E => true,
+        0x2100..=0x218F | 0x2460..=0x24FF | 0x2E80..=0x2FDF => true,
         0x0100..=0x024F | 0xFB00..=0xFB06 if !chinese => true,
         _ if c.is_control() || is_private_or_nonchar(u) => false,
         _ => in_gbk(c),
@@ -48,11 +54,20 @@ pub(super) fn numeric(text: &str) -> bool {
             .all(|c| c.is_ascii_digit() || " .,-:/%()*+".contains(c))
 }
 
-/// Verdict over the text a font's map assigns (one entry per mapped code): garbled when at
-/// least [`GARBLED_MIN`] entries, and a 1/[`GARBLED_SHARE`] share of them, are implausible.
-pub(super) fn garbled<'t>(texts: impl Iterator<Item = &'t str>, chinese: bool) -> bool {
+/// Verdict over a font's ToUnicode map: garbled when at least [`GARBLED_MIN`] entries,
+/// and a 1/[`GARBLED_SHARE`] share of them, map to implausible text. One-byte control codes
+/// mapped to themselves are not counted: ReportLab reserves codes 0–127 of every subset
+/// font as an identity block, controls included, and never shows them.
+pub(super) fn garbled<'t>(
+    entries: impl Iterator<Item = (&'t Code, &'t String)>,
+    chinese: bool,
+) -> bool {
     let (mut total, mut bad) = (0usize, 0usize);
-    for text in texts {
+    for (&(len, code), text) in entries {
+        let placeholder = len == 1 && text.chars().eq(char::from_u32(code)) && code < 0x80;
+        if placeholder && text.chars().all(char::is_control) {
+            continue;
+        }
         total += 1;
         if !plausible(text, chinese) {
             bad += 1;

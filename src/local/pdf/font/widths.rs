@@ -2,6 +2,8 @@
 
 use lopdf::{Dictionary, Document, Object};
 
+use super::standard;
+
 /// Width of a glyph a CID font does not list, in glyph-space units (1/1000 em).
 const DEFAULT_CID_WIDTH: f64 = 1000.0;
 /// Width of a code a simple font does not list (no `/MissingWidth`): half an em, about a
@@ -21,9 +23,10 @@ pub(super) struct Widths {
 }
 
 impl Widths {
-    /// `/FirstChar` and `/Widths` of a simple font; unlisted codes take `/MissingWidth`.
+    /// `/FirstChar` and `/Widths` of a simple font (a standard font's metrics when it lists
+    /// none); unlisted codes take `/MissingWidth`.
     pub(super) fn simple(doc: &Document, font: &Dictionary) -> Widths {
-        let listed = array(doc, font.get(b"Widths").ok())
+        let listed: Vec<f64> = array(doc, font.get(b"Widths").ok())
             .map(|a| a.iter().map(|w| number(doc, w).unwrap_or(0.0)).collect())
             .unwrap_or_default();
         let first = font
@@ -37,11 +40,20 @@ impl Widths {
             .ok()
             .and_then(|d| number(doc, d.get(b"MissingWidth").ok()?))
             .filter(|w| *w > 0.0);
+        let standard = listed
+            .is_empty()
+            .then(|| font.get(b"BaseFont").and_then(Object::as_name).ok())
+            .flatten()
+            .and_then(standard::widths);
+        let (first, listed, default) = match standard {
+            Some((first, listed, default)) => (first, listed, default.or(missing)),
+            None => (first, listed, missing),
+        };
         Widths {
             first,
             listed,
             ranges: Vec::new(),
-            default: missing.unwrap_or(DEFAULT_SIMPLE_WIDTH),
+            default: default.unwrap_or(DEFAULT_SIMPLE_WIDTH),
         }
     }
 
