@@ -125,6 +125,7 @@ fn add_text(out: &mut Vec<TextBox>, object: &Element, group: u32) {
                     ),
                     size: em,
                     group,
+                    suspect: false,
                 });
             }
             x += step_x.unwrap_or(if dy.is_empty() { size } else { 0.0 });

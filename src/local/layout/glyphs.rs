@@ -21,6 +21,8 @@ pub(super) struct Glyph {
     pub size: f64,
     /// The source's drawing group (see [`super::TextBox::group`]).
     pub group: u32,
+    /// See [`super::TextBox::suspect`].
+    pub suspect: bool,
 }
 
 /// A vertical caption: single characters stacked in one column, naming a block.
@@ -85,6 +87,7 @@ fn split_box(text_box: &super::TextBox) -> Vec<Glyph> {
                 },
                 size: text_box.size,
                 group: text_box.group,
+                suspect: text_box.suspect,
             }
         })
         .collect()

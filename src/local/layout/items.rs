@@ -135,7 +135,12 @@ impl Table {
                 cy: line.cy,
                 ..Row::default()
             };
-            for (field, text) in self.row_cells(&cells(&line.glyphs, rules)) {
+            // Words in a font that cannot vouch for them are no item's name; numbers are.
+            let trusted: Vec<Cell> = cells(&line.glyphs, rules)
+                .into_iter()
+                .filter(|c| !c.suspect || is_number(&c.text) || is_rate(&c.text))
+                .collect();
+            for (field, text) in self.row_cells(&trusted) {
                 row.push(field, &text);
             }
             if row.cells.is_empty() {
@@ -240,6 +245,8 @@ pub(super) struct Cell {
     glyphs: usize,
     /// True while every string it was built from drew one glyph.
     lone_glyphs: bool,
+    /// Some glyph in it is text its font cannot vouch for.
+    pub suspect: bool,
 }
 
 /// Splits a line's glyphs into cells. What one string drew stays together unless a rule
@@ -270,6 +277,7 @@ pub(super) fn cells(glyphs: &[Glyph], rules: &[Rect]) -> Vec<Cell> {
                 cell.size = cell.size.max(piece.size);
                 cell.glyphs += piece.glyphs;
                 cell.lone_glyphs &= piece.glyphs == 1;
+                cell.suspect |= piece.suspect;
             }
             _ => out.push(piece),
         }
@@ -287,6 +295,7 @@ fn push_glyph(pieces: &mut Vec<Cell>, glyph: &Glyph, joins: bool) {
             cell.rect = union(cell.rect, glyph.rect);
             cell.glyphs += 1;
             cell.lone_glyphs = false;
+            cell.suspect |= glyph.suspect;
         }
         _ => pieces.push(Cell {
             text: glyph.text.clone(),
@@ -294,6 +303,7 @@ fn push_glyph(pieces: &mut Vec<Cell>, glyph: &Glyph, joins: bool) {
             size: glyph.size,
             glyphs: 1,
             lone_glyphs: true,
+            suspect: glyph.suspect,
         }),
     }
 }

@@ -62,6 +62,9 @@ pub(crate) struct TextBox {
     /// Boxes a source drew in one operation share a group (a PDF `Tj`, an OFD TextCode);
     /// a value drawn as one group is never split between columns.
     pub group: u32,
+    /// The source cannot vouch for the text (a PDF font whose map is implausible): such
+    /// text is never read as a name, only as digits.
+    pub suspect: bool,
 }
 
 /// One page's positioned text and ruling lines.

@@ -51,8 +51,35 @@ const LABELS: &[&str] = &[
     "货物(劳务)名称",
 ];
 
-/// Checks and tidies a value for its field; `None` refuses it.
-type Clean = fn(&str) -> Option<String>;
+/// What a value must look like for its field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Digits,
+    Date,
+    CheckCode,
+    TaxId,
+    Name,
+    Text,
+}
+
+impl Shape {
+    /// The value tidied for its field, or `None` when it does not fit. Text whose font
+    /// cannot vouch for it is never taken as a name or an address, and as a tax ID only
+    /// when the ID's own check character proves it; digits are always what they look like.
+    fn accept(self, value: &Value) -> Option<String> {
+        let text = value.text.as_str();
+        match self {
+            Shape::Digits => digits(text),
+            Shape::Date => Some(squeeze(text)).filter(|s| !s.is_empty()),
+            Shape::CheckCode => alphanumeric(text),
+            Shape::TaxId => {
+                tax_id(text).filter(|id| !value.suspect || crate::domain::tax_id::check(id).is_ok())
+            }
+            Shape::Name => name(text.trim_end_matches([';', '；'])).filter(|_| !value.suspect),
+            Shape::Text => plain(text).filter(|_| !value.suspect),
+        }
+    }
+}
 
 /// Occurrences of one label read per page.
 const MAX_OCCURRENCES: usize = 16;
@@ -68,6 +95,8 @@ enum Side {
 #[derive(Debug, Clone)]
 struct Value {
     text: String,
+    /// Some of its glyphs are text the font cannot vouch for.
+    suspect: bool,
 }
 
 /// Reads every field the page's layout gives into the draft; provenance names `source`
@@ -102,6 +131,7 @@ pub(crate) fn read_page(page: &Page, draft: &mut Draft, source: &'static str) {
     }
     let reader = Reader {
         source,
+        untrusted: std::cell::Cell::new(false),
         lines: &lines,
         rules: &page.rules,
         captions: &captions,
@@ -122,10 +152,18 @@ pub(crate) fn read_page(page: &Page, draft: &mut Draft, source: &'static str) {
         reader.items(draft, table);
     }
     reader.title(draft);
+    if reader.untrusted.get() {
+        draft.extra(
+            format!("local:{}", source.replace('-', "_")),
+            "names not read: their text is in a font whose characters cannot be trusted",
+        );
+    }
 }
 
 struct Reader<'p> {
     source: &'static str,
+    /// Set when a value was refused because its font cannot vouch for it.
+    untrusted: std::cell::Cell<bool>,
     lines: &'p [Line],
     rules: &'p [Rect],
     captions: &'p [Caption],
@@ -187,6 +225,7 @@ impl Reader<'_> {
         let mut rect: Option<Rect> = None;
         let mut last_group = None;
         let mut last_gap = f64::INFINITY;
+        let mut suspect = false;
         for token in self.band_after(li, ti) {
             let Token::Text(glyph) = token else { break };
             let gap = glyph.rect.x0 - previous.x1;
@@ -208,11 +247,12 @@ impl Reader<'_> {
                 last_gap = gap;
             }
             text.push_str(&glyph.text);
+            suspect |= glyph.suspect;
             rect = Some(rect.map_or(glyph.rect, |r| super::glyphs::union(r, glyph.rect)));
             previous = glyph.rect;
             last_group = Some(glyph.group);
         }
-        rect.map(|_| Value { text })
+        rect.map(|_| Value { text, suspect })
     }
 
     /// The tokens right of token `ti` on line `li`, with the glyphs of neighbouring lines
@@ -275,35 +315,44 @@ impl Reader<'_> {
                 .into_iter()
                 .find(|c| c.rect.x0 >= first.rect.x0 - 0.1)
             {
-                return Some(Value { text: cell.text });
+                return Some(Value {
+                    text: cell.text,
+                    suspect: cell.suspect,
+                });
             }
         }
         None
     }
 
-    /// The first value of the first label in `labels` that has one.
-    fn first_value(&self, labels: &[&str]) -> Option<(String, &'static str)> {
+    /// The first value of the first label in `labels` that has one, accepted by `shape`.
+    fn first_value(&self, labels: &[&str], shape: Shape) -> Option<(String, &'static str)> {
         labels.iter().find_map(|label| {
             self.find(label).into_iter().find_map(|(li, ti)| {
-                let value = self.value(li, ti)?;
-                let label = self.lines[li].tokens[ti].label()?;
-                Some((value.text, label))
+                let value = self.accepted(self.value(li, ti)?, shape)?;
+                Some((value, self.lines[li].tokens[ti].label()?))
             })
         })
     }
 
+    /// `shape`'s verdict on a value, remembering a refusal for want of trust.
+    fn accepted(&self, value: Value, shape: Shape) -> Option<String> {
+        let accepted = shape.accept(&value);
+        if accepted.is_none() && value.suspect {
+            self.untrusted.set(true);
+        }
+        accepted
+    }
+
     fn header_fields(&self, draft: &mut Draft) {
-        let simple: [(&[&str], Field, Clean); 5] = [
-            (&["发票代码", "票据代码"], Field::Code, digits),
-            (&["发票号码", "票据号码"], Field::Number, digits),
-            (&["开票日期"], Field::Date, |s| Some(squeeze(s))),
-            (&["校验码"], Field::CheckCode, alphanumeric),
-            (&["机器编号"], Field::MachineCode, digits),
+        let simple: [(&[&str], Field, Shape); 5] = [
+            (&["发票代码", "票据代码"], Field::Code, Shape::Digits),
+            (&["发票号码", "票据号码"], Field::Number, Shape::Digits),
+            (&["开票日期"], Field::Date, Shape::Date),
+            (&["校验码"], Field::CheckCode, Shape::CheckCode),
+            (&["机器编号"], Field::MachineCode, Shape::Digits),
         ];
-        for (labels, field, clean) in simple {
-            if let Some((text, label)) = self.first_value(labels)
-                && let Some(value) = clean(&text)
-            {
+        for (labels, field, shape) in simple {
+            if let Some((value, label)) = self.first_value(labels, shape) {
                 draft.set(field, &value, self.source(label));
             }
         }
@@ -312,8 +361,8 @@ impl Reader<'_> {
     /// Buyer and seller: name, tax ID, address and phone, bank and account.
     fn parties(&self, draft: &mut Draft) {
         use Field::*;
-        let fields: [(&[&str], Field, Field, Clean); 4] = [
-            (&["名称"], BuyerName, SellerName, name),
+        let fields: [(&[&str], Field, Field, Shape); 4] = [
+            (&["名称"], BuyerName, SellerName, Shape::Name),
             (
                 &[
                     "统一社会信用代码/纳税人识别号",
@@ -322,22 +371,22 @@ impl Reader<'_> {
                 ],
                 BuyerTaxId,
                 SellerTaxId,
-                tax_id,
+                Shape::TaxId,
             ),
             (
                 &["地址、电话", "地址电话"],
                 BuyerAddressPhone,
                 SellerAddressPhone,
-                plain,
+                Shape::Text,
             ),
             (
                 &["开户行及账号"],
                 BuyerBankAccount,
                 SellerBankAccount,
-                plain,
+                Shape::Text,
             ),
         ];
-        for (labels, buyer, seller, clean) in fields {
+        for (labels, buyer, seller, shape) in fields {
             let mut order = 0;
             for label in labels {
                 for (li, ti) in self.find(label) {
@@ -349,20 +398,17 @@ impl Reader<'_> {
                     });
                     order += 1;
                     let field = if side == Side::Buyer { buyer } else { seller };
-                    if let Some(value) = self.value(li, ti).and_then(|v| clean(&v.text)) {
+                    if let Some(value) = self.value(li, ti).and_then(|v| self.accepted(v, shape)) {
                         draft.set(field, &value, self.source(label));
                     }
                 }
             }
         }
         // Fiscal bills (财政电子票据) name the payer 交款人.
-        if let Some((text, label)) = self.first_value(&["交款人"])
-            && let Some(value) = name(&text)
-        {
+        if let Some((value, label)) = self.first_value(&["交款人"], Shape::Name) {
             draft.set(BuyerName, &value, self.source(label));
         }
-        if let Some((text, label)) = self.first_value(&["交款人统一社会信用代码"])
-            && let Some(value) = tax_id(&text)
+        if let Some((value, label)) = self.first_value(&["交款人统一社会信用代码"], Shape::TaxId)
         {
             draft.set(BuyerTaxId, &value, self.source(label));
         }
@@ -398,9 +444,7 @@ impl Reader<'_> {
             (&["复核人", "复核"][..], Field::Reviewer),
             (&["开票人"][..], Field::Issuer),
         ] {
-            if let Some((text, label)) = self.first_value(labels)
-                && let Some(value) = name(text.trim_end_matches([';', '；']))
-            {
+            if let Some((value, label)) = self.first_value(labels, Shape::Name) {
                 draft.set(field, &value, self.source(label));
             }
         }
@@ -506,7 +550,9 @@ impl Reader<'_> {
             .iter()
             .filter(|l| {
                 let text = line_text(l);
-                (text.contains("发票") || text.contains("票据")) && text.chars().count() <= 40
+                (text.contains("发票") || text.contains("票据"))
+                    && text.chars().count() <= 40
+                    && !l.glyphs.iter().any(|g| g.suspect)
             })
             .max_by(|a, b| a.size.total_cmp(&b.size));
         if let Some(line) = title {

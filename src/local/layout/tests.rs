@@ -19,6 +19,7 @@ fn text(x: f64, y: f64, size: f64, s: &str, group: u32) -> TextBox {
         rect: Rect::spanning(x, y - size, x + width, y),
         size,
         group,
+        suspect: false,
     }
 }
 
@@ -310,4 +311,38 @@ fn kangxi_radicals_fold_into_the_ideographs_they_stand_for() {
         Vec::new(),
     ));
     assert_eq!(inv.buyer.name.as_deref(), Some("一人大方电子公司"));
+}
+
+#[test]
+fn text_its_font_cannot_vouch_for_gives_no_names_and_only_proven_tax_ids() {
+    let mut page = page(
+        &[
+            (40.0, 60.0, "名称：广州华栈天城科技有限公司"),
+            (40.0, 80.0, "纳税人识别号：91440106068698695J"),
+            (300.0, 60.0, "名称：广州灵感之茶餐饮管理有限公司"),
+            (300.0, 80.0, "纳税人识别号：91440101MA5AL52Y4Q"),
+            (400.0, 20.0, "发票号码：25447000001115703415"),
+        ],
+        Vec::new(),
+    );
+    for text in &mut page.text {
+        text.suspect = true;
+    }
+    let mut draft = Draft::new();
+    read_page(&page, &mut draft, "pdf-text");
+    let inv = draft.finish();
+    assert_eq!(
+        (inv.buyer.name.as_deref(), inv.seller.name.as_deref()),
+        (None, None)
+    );
+    // The buyer's ID proves itself by its check character; the seller's does not.
+    assert_eq!(inv.buyer.tax_id.as_deref(), Some("91440106068698695J"));
+    assert_eq!(inv.seller.tax_id, None);
+    assert_eq!(inv.number.as_deref(), Some("25447000001115703415"));
+    assert!(
+        inv.extra["local:pdf_text"]
+            .as_str()
+            .unwrap()
+            .contains("cannot be trusted")
+    );
 }

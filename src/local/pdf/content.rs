@@ -136,6 +136,7 @@ impl PageReader<'_> {
                 ),
                 size: g.size,
                 group: g.group,
+                suspect: g.suspect,
                 text: g.text.clone(),
             })
             .collect();
