@@ -2,8 +2,8 @@
 //!
 //! For every PDF in `../shared/samples`: the median wall time of
 //! `fapiao::local::recognize` (text layer, layout, fields and the QR code) over repeated
-//! calls, and the median of running `pdftotext -layout FILE -` (poppler) as a process on the
-//! same bytes. The peer column is skipped with a note when poppler is not installed, and
+//! calls; the median of running `pdftotext -layout FILE -` (poppler) as a process on the
+//! same file; and, process against process, `fapiao recognize FILE` (the built binary). The peer column is skipped with a note when poppler is not installed, and
 //! the whole bench when the samples are absent.
 //!
 //! Run with `cargo bench --bench local_pdf` (prints a Markdown table).
@@ -34,57 +34,78 @@ fn main() {
         .status()
         .is_ok();
     if !peer {
-        println!("pdftotext (poppler-utils) is not installed: the peer column is skipped");
+        println!("pdftotext (poppler-utils) is not installed: the peer columns are skipped");
     }
-    println!("| file | fapiao | pdftotext -layout | fapiao ÷ peer |");
-    println!("| --- | ---: | ---: | ---: |");
-    let (mut ours_total, mut peer_total) = (Duration::ZERO, Duration::ZERO);
+    println!(
+        "| file | fapiao (library) | pdftotext -layout (process) | library ÷ peer | fapiao recognize (process) | process ÷ peer |"
+    );
+    println!("| --- | ---: | ---: | ---: | ---: | ---: |");
+    let mut totals = [Duration::ZERO; 3];
     for file in &files {
         let bytes = std::fs::read(file).expect("sample readable");
-        let ours = median(|| {
+        let library = median(|| {
             std::hint::black_box(recognize(&bytes, None, &LocalLimits::default()).ok());
         });
-        ours_total += ours;
+        let process = median(|| {
+            run(
+                env!("CARGO_BIN_EXE_fapiao"),
+                &["recognize".as_ref(), file.as_os_str()],
+            )
+        });
+        let theirs = peer.then(|| {
+            median(|| {
+                run(
+                    "pdftotext",
+                    &["-layout".as_ref(), file.as_os_str(), "-".as_ref()],
+                )
+            })
+        });
         let name = file.file_name().unwrap_or_default().to_string_lossy();
-        if peer {
-            let theirs = median(|| {
-                let status = Command::new("pdftotext")
-                    .args(["-layout".as_ref(), file.as_os_str(), "-".as_ref()])
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .status();
-                assert!(
-                    status.is_ok_and(|s| s.success()),
-                    "pdftotext failed on {name}"
-                );
-            });
-            peer_total += theirs;
-            println!(
-                "| `{name}` | {} | {} | {:.2}× |",
-                ms(ours),
-                ms(theirs),
-                ours.as_secs_f64() / theirs.as_secs_f64()
-            );
-        } else {
-            println!("| `{name}` | {} | — | — |", ms(ours));
-        }
+        println!("{}", row(&format!("`{name}`"), library, theirs, process));
+        totals[0] += library;
+        totals[1] += process;
+        totals[2] += theirs.unwrap_or_default();
     }
     let n = files.len().max(1) as u32;
-    if peer {
-        println!(
-            "| **mean of {} files** | **{}** | **{}** | **{:.2}×** |",
-            files.len(),
-            ms(ours_total / n),
-            ms(peer_total / n),
-            ours_total.as_secs_f64() / peer_total.as_secs_f64()
-        );
-    } else {
-        println!(
-            "| **mean of {} files** | **{}** | — | — |",
-            files.len(),
-            ms(ours_total / n)
-        );
+    let label = format!("**mean of {} files**", files.len());
+    let theirs = peer.then_some(totals[2] / n);
+    println!("{}", row(&label, totals[0] / n, theirs, totals[1] / n));
+}
+
+/// One table row; the peer columns are dashes without a peer.
+fn row(label: &str, library: Duration, peer: Option<Duration>, process: Duration) -> String {
+    match peer {
+        Some(peer) => format!(
+            "| {label} | {} | {} | {:.2}× | {} | {:.2}× |",
+            ms(library),
+            ms(peer),
+            ratio(library, peer),
+            ms(process),
+            ratio(process, peer)
+        ),
+        None => format!(
+            "| {label} | {} | — | — | {} | — |",
+            ms(library),
+            ms(process)
+        ),
     }
+}
+
+/// Runs a program to completion, its output discarded; it must succeed.
+fn run(program: &str, args: &[&std::ffi::OsStr]) {
+    let status = Command::new(program)
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    assert!(
+        status.is_ok_and(|s| s.success()),
+        "{program} {args:?} failed"
+    );
+}
+
+fn ratio(ours: Duration, theirs: Duration) -> f64 {
+    ours.as_secs_f64() / theirs.as_secs_f64()
 }
 
 /// Median wall time of `RUNS` calls, after one warm-up call.

@@ -3,7 +3,7 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-use image::{GrayImage, Luma};
+use image::GrayImage;
 use lopdf::{Dictionary, Document, Object, ObjectId, Stream};
 
 use super::super::jbig2::{self, Jbig2Source};
@@ -435,29 +435,35 @@ impl ColorModel {
             return None;
         }
         let row_bytes = usize::try_from(row_bytes).ok()?;
-        let sample = |row: &[u8], index: usize| -> u8 {
-            let bit = index * bits as usize;
-            let byte = row.get(bit / 8).copied().unwrap_or(0);
-            let shift = 8 - bits as usize - bit % 8;
-            (byte >> shift) & ((1u16 << bits) - 1) as u8
-        };
-        let max = ((1u16 << bits) - 1) as u8;
-        Some(GrayImage::from_fn(width, height, |x, y| {
-            let row = data.get(y as usize * row_bytes..).unwrap_or_default();
-            let x = x as usize;
-            let value = match self {
-                ColorModel::Gray { .. } => {
-                    (u16::from(sample(row, x)) * 255 / u16::from(max).max(1)) as u8
-                }
-                ColorModel::Indexed { palette, .. } => palette
-                    .get(usize::from(sample(row, x)))
-                    .copied()
-                    .unwrap_or(255),
-                ColorModel::Rgb => to_luma(row.get(x * 3..x * 3 + 3).unwrap_or(&[255; 3])),
-                ColorModel::Cmyk => to_luma(row.get(x * 4..x * 4 + 4).unwrap_or(&[0; 4])),
-            };
-            Luma([value])
-        }))
+        let mut pixels = Vec::with_capacity(width as usize * height as usize);
+        for row in data.chunks(row_bytes.max(1)).take(height as usize) {
+            self.row_to_gray(row, width as usize, bits as usize, &mut pixels);
+        }
+        GrayImage::from_raw(width, height, pixels)
+    }
+
+    /// Appends one row's `width` gray values: whole pixels at a time for 8-bit colour,
+    /// unpacked samples for 1, 2 and 4 bits.
+    fn row_to_gray(&self, row: &[u8], width: usize, bits: usize, out: &mut Vec<u8>) {
+        match self {
+            ColorModel::Rgb => out.extend(row.chunks_exact(3).take(width).map(to_luma)),
+            ColorModel::Cmyk => out.extend(row.chunks_exact(4).take(width).map(to_luma)),
+            ColorModel::Gray { .. } if bits == 8 => out.extend_from_slice(&row[..width]),
+            ColorModel::Gray { .. } | ColorModel::Indexed { .. } => {
+                let max = (1u16 << bits) - 1;
+                out.extend((0..width).map(|x| {
+                    let bit = x * bits;
+                    let byte = row.get(bit / 8).copied().unwrap_or(0);
+                    let value = (byte >> (8 - bits - bit % 8)) & max as u8;
+                    match self {
+                        ColorModel::Indexed { palette, .. } => {
+                            palette.get(usize::from(value)).copied().unwrap_or(255)
+                        }
+                        _ => (u16::from(value) * 255 / max) as u8,
+                    }
+                }));
+            }
+        }
     }
 }
 
@@ -485,6 +491,7 @@ fn composite_over_white(image: &mut GrayImage, alpha: &GrayImage) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::Luma;
 
     #[test]
     fn one_bit_indexed_samples_unpack_through_the_palette() {
