@@ -403,113 +403,36 @@ impl Invoice {
     }
 
     fn check_qr(&self, qr: &QrPayload, out: &mut Findings) {
-        let qr_kind = qr.kind();
-        if self.kind != InvoiceKind::Unknown
-            && qr_kind != InvoiceKind::Unknown
-            && !invoice_code::kinds_compatible(qr_kind, self.kind)
-        {
-            out.error(
-                "qr.kind",
-                &["kind", "qr_payload"],
-                format!(
-                    "the QR kind code {} means {}, but the invoice is {}",
-                    qr.kind_code,
-                    qr_kind.label_zh(),
-                    self.kind.label_zh()
-                ),
-            );
-        }
-        if let Some(code) = self.code.as_deref().filter(|c| !c.is_empty())
-            && qr.code.as_deref() != Some(code)
-        {
-            out.error(
-                "qr.code",
-                &["code", "qr_payload"],
-                format!(
-                    "发票代码 is {code}, but the QR has {:?}",
-                    qr.code.as_deref().unwrap_or("")
-                ),
-            );
-        }
-        if let Some(number) = self.number.as_deref().filter(|n| !n.is_empty())
-            && number != qr.number
-        {
-            out.error(
-                "qr.number",
-                &["number", "qr_payload"],
-                format!("发票号码 is {number}, but the QR has {}", qr.number),
-            );
-        }
-        if let Some(date) = self.date.filter(|d| *d != qr.date) {
-            out.error(
-                "qr.date",
-                &["date", "qr_payload"],
-                format!("开票日期 is {date}, but the QR has {}", qr.date),
-            );
-        }
-        if let (Some(printed), Some(in_qr)) = (self.check_code.as_deref(), qr.check_code.as_deref())
-            && !check_codes_agree(printed, in_qr)
-        {
-            out.error(
-                "qr.check_code",
-                &["check_code", "qr_payload"],
-                format!("校验码 is {printed}, but the QR has {in_qr}"),
-            );
-        }
+        self.check_qr_identity(
+            &QrIdentity {
+                what: "the QR",
+                kind: qr.kind(),
+                kind_said: format!("the QR kind code {} means", qr.kind_code),
+                // The comma payload always has the field: empty on 数电 invoices.
+                code: Some(qr.code.as_deref().unwrap_or("")),
+                number: &qr.number,
+                date: Some(qr.date),
+                check_code: qr.check_code.as_deref(),
+            },
+            out,
+        );
         self.check_qr_amount(qr, out);
     }
 
     /// A link carries fewer fields than the comma payload: each one it has must agree.
     fn check_url_qr(&self, qr: &UrlQr, out: &mut Findings) {
-        let qr_kind = qr.kind();
-        if self.kind != InvoiceKind::Unknown
-            && qr_kind != InvoiceKind::Unknown
-            && !invoice_code::kinds_compatible(qr_kind, self.kind)
-        {
-            out.error(
-                "qr.kind",
-                &["kind", "qr_payload"],
-                format!(
-                    "the QR link is a {}, but the invoice is {}",
-                    qr_kind.label_zh(),
-                    self.kind.label_zh()
-                ),
-            );
-        }
-        let texts = [
-            (
-                "qr.code",
-                "code",
-                "发票代码",
-                self.code.as_deref(),
-                qr.code.as_deref(),
-            ),
-            (
-                "qr.number",
-                "number",
-                "发票号码",
-                self.number.as_deref(),
-                Some(qr.number.as_str()),
-            ),
-            (
-                "qr.check_code",
-                "check_code",
-                "校验码",
-                self.check_code.as_deref(),
-                qr.check_code.as_deref(),
-            ),
-        ];
-        for (code, field, label, printed, in_qr) in texts {
-            if let (Some(printed), Some(in_qr)) = (printed.filter(|p| !p.is_empty()), in_qr)
-                && printed != in_qr
-            {
-                out.error(
-                    code,
-                    &[field, "qr_payload"],
-                    format!("{label} is {printed}, but the QR link has {in_qr}"),
-                );
-            }
-        }
+        self.check_qr_identity(
+            &QrIdentity {
+                what: "the QR link",
+                kind: qr.kind(),
+                kind_said: "the QR link is a".to_owned(),
+                code: qr.code.as_deref(),
+                number: &qr.number,
+                date: None,
+                check_code: qr.check_code.as_deref(),
+            },
+            out,
+        );
         if let (Some(total), Some(in_qr)) = (self.total, qr.total)
             && total != in_qr
         {
@@ -518,6 +441,51 @@ impl Invoice {
                 &["total", "qr_payload"],
                 format!("价税合计 is {total}, but the QR link's total_amount is {in_qr}"),
             );
+        }
+    }
+
+    /// Kind, code, number, date and check code against what a QR code says, each finding
+    /// naming both values.
+    fn check_qr_identity(&self, qr: &QrIdentity<'_>, out: &mut Findings) {
+        if self.kind != InvoiceKind::Unknown
+            && qr.kind != InvoiceKind::Unknown
+            && !invoice_code::kinds_compatible(qr.kind, self.kind)
+        {
+            out.error(
+                "qr.kind",
+                &["kind", "qr_payload"],
+                format!(
+                    "{} {}, but the invoice is {}",
+                    qr.kind_said,
+                    qr.kind.label_zh(),
+                    self.kind.label_zh()
+                ),
+            );
+        }
+        let what = qr.what;
+        if let (Some(code), Some(in_qr)) = (self.code.as_deref().filter(|c| !c.is_empty()), qr.code)
+            && code != in_qr
+        {
+            let message = format!("发票代码 is {code}, but {what} has {in_qr:?}");
+            out.error("qr.code", &["code", "qr_payload"], message);
+        }
+        if let Some(number) = self.number.as_deref().filter(|n| !n.is_empty())
+            && number != qr.number
+        {
+            let message = format!("发票号码 is {number}, but {what} has {}", qr.number);
+            out.error("qr.number", &["number", "qr_payload"], message);
+        }
+        if let (Some(date), Some(in_qr)) = (self.date, qr.date)
+            && date != in_qr
+        {
+            let message = format!("开票日期 is {date}, but {what} has {in_qr}");
+            out.error("qr.date", &["date", "qr_payload"], message);
+        }
+        if let (Some(printed), Some(in_qr)) = (self.check_code.as_deref(), qr.check_code)
+            && !check_codes_agree(printed, in_qr)
+        {
+            let message = format!("校验码 is {printed}, but {what} has {in_qr}");
+            out.error("qr.check_code", &["check_code", "qr_payload"], message);
         }
     }
 
@@ -634,6 +602,20 @@ fn line_sum(
 }
 
 /// Printed check codes may be grouped with spaces (`16197 83356 74145 07415`) or shortened
+/// What a QR code, in any form, says about the invoice's identity.
+struct QrIdentity<'q> {
+    /// How findings name it: `the QR`, `the QR link`.
+    what: &'static str,
+    kind: InvoiceKind,
+    /// The start of the sentence naming the QR's kind.
+    kind_said: String,
+    /// `None` when this form of QR does not carry the field.
+    code: Option<&'q str>,
+    number: &'q str,
+    date: Option<NaiveDate>,
+    check_code: Option<&'q str>,
+}
+
 /// to the last six digits that verification services ask for.
 fn check_codes_agree(printed: &str, in_qr: &str) -> bool {
     let digits: String = printed.chars().filter(|c| !c.is_whitespace()).collect();
