@@ -390,6 +390,18 @@ pub struct Provenance {
     pub polygon: Option<Polygon>,
 }
 
+impl Provenance {
+    /// Provenance naming only its source field, with no confidence or polygon (what the
+    /// local backend and QR payloads record).
+    pub fn from_field(field: impl Into<Cow<'static, str>>) -> Provenance {
+        Provenance {
+            field: field.into(),
+            confidence: None,
+            polygon: None,
+        }
+    }
+}
+
 /// Four corners of a field in image pixels: left-top, right-top, right-bottom, left-bottom.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Polygon(pub [Point; 4]);

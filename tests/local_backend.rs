@@ -666,6 +666,18 @@ enum VectorStyle {
     Lines,
 }
 
+/// `draw` (an image's `Do` or `BI`) scaled to the QR's 60-unit square at its place on the
+/// fixture page.
+fn placed_qr(draw: Operation) -> [Operation; 4] {
+    let place = [60, 0, 0, 60, 30, 520].map(Object::from).to_vec();
+    [
+        Operation::new("q", vec![]),
+        Operation::new("cm", place),
+        draw,
+        Operation::new("Q", vec![]),
+    ]
+}
+
 /// Operators drawing `image` (1 px a module) in `style`, `module` units a module, top-left
 /// module at (`x`, `top`) in user space (y up).
 fn vector_qr_ops(
@@ -809,18 +821,10 @@ fn pdf_pages(
                 inline.dict.set("F", "Fl");
                 inline.set_content(packed.content);
             }
-            ops.push(Operation::new("q", vec![]));
-            let place = vec![
-                60.into(),
-                0.into(),
-                0.into(),
-                60.into(),
-                30.into(),
-                520.into(),
-            ];
-            ops.push(Operation::new("cm", place));
-            ops.push(Operation::new("BI", vec![Object::Stream(inline)]));
-            ops.push(Operation::new("Q", vec![]));
+            ops.extend(placed_qr(Operation::new(
+                "BI",
+                vec![Object::Stream(inline)],
+            )));
             None
         }
         PdfQr::Jbig2 {
@@ -845,20 +849,7 @@ fn pdf_pages(
         }
         let id = doc.add_object(stream);
         xobjects.set("Im1", id);
-        ops.push(Operation::new("q", vec![]));
-        ops.push(Operation::new(
-            "cm",
-            vec![
-                60.into(),
-                0.into(),
-                0.into(),
-                60.into(),
-                30.into(),
-                520.into(),
-            ],
-        ));
-        ops.push(Operation::new("Do", vec!["Im1".into()]));
-        ops.push(Operation::new("Q", vec![]));
+        ops.extend(placed_qr(Operation::new("Do", vec!["Im1".into()])));
     }
     // A form that draws itself: the reader must not loop.
     let form_id = doc.new_object_id();

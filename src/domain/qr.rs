@@ -245,14 +245,9 @@ impl QrPayload {
             ..Invoice::default()
         };
         let mut from = |field: &'static str, source: &'static str| {
-            invoice.provenance.insert(
-                Cow::Borrowed(field),
-                Provenance {
-                    field: Cow::Borrowed(source),
-                    confidence: None,
-                    polygon: None,
-                },
-            );
+            invoice
+                .provenance
+                .insert(Cow::Borrowed(field), Provenance::from_field(source));
         };
         from("kind", "qr:f1");
         if self.code.is_some() {

@@ -338,14 +338,8 @@ impl Draft {
             .and_then(crate::domain::title::kind_from_title)
         {
             inv.kind = kind;
-            inv.provenance.insert(
-                Cow::Borrowed("kind"),
-                Provenance {
-                    field: Cow::Borrowed("title"),
-                    confidence: None,
-                    polygon: None,
-                },
-            );
+            inv.provenance
+                .insert(Cow::Borrowed("kind"), Provenance::from_field("title"));
         }
     }
 
@@ -357,14 +351,9 @@ impl Draft {
     fn note(&mut self, path: Cow<'static, str>, filled: Filled, raw: &str, source: String) {
         match filled {
             Filled::Yes => {
-                self.invoice.provenance.insert(
-                    path,
-                    Provenance {
-                        field: Cow::Owned(source),
-                        confidence: None,
-                        polygon: None,
-                    },
-                );
+                self.invoice
+                    .provenance
+                    .insert(path, Provenance::from_field(source));
             }
             Filled::AlreadySet => {}
             Filled::Invalid(message) => self.invoice.mapping_issues.push(MappingIssue {

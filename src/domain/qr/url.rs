@@ -125,14 +125,9 @@ impl UrlQr {
         ];
         for (field, source, present) in sources {
             if present {
-                invoice.provenance.insert(
-                    Cow::Borrowed(field),
-                    Provenance {
-                        field: Cow::Borrowed(source),
-                        confidence: None,
-                        polygon: None,
-                    },
-                );
+                invoice
+                    .provenance
+                    .insert(Cow::Borrowed(field), Provenance::from_field(source));
             }
         }
         invoice
