@@ -243,7 +243,7 @@ fn decode_exact(image: &GrayImage) -> Option<String> {
     let edge = (left..=right).take_while(|&x| dark(x, top)).count();
     let module = edge as f64 / 7.0;
     let count = (side_x / module).round();
-    let valid = (21.0..=177.0).contains(&count) && (count as usize - 17) % 4 == 0;
+    let valid = (21.0..=177.0).contains(&count) && (count as usize - 17).is_multiple_of(4);
     if module < 1.0 || !valid || (count * module - side_x).abs() > module / 2.0 {
         return None;
     }
