@@ -25,6 +25,11 @@ const HEADERS: &[(&str, Option<ItemField>)] = &[
     ("税额", Some(ItemField::Tax)),
     // Columns no field takes still claim their values from the neighbours.
     ("项目编码", None),
+    // 通行费 e-invoices: plate, vehicle type and the toll period sit between name and amount.
+    ("车牌号", None),
+    ("类型", None),
+    ("通行日期起", None),
+    ("通行日期止", None),
     ("标准", None),
     ("备注", None),
     ("序号", None),
@@ -175,9 +180,14 @@ impl Table {
         if let Some(tax) = cells[rate + 1..].iter().find(|c| is_number(&c.text)) {
             out.push((ItemField::Tax, tax.text.clone()));
         }
+        // Numbers under a heading no field takes (a toll's dates) are not in the order.
         let numbers: Vec<usize> = (0..rate)
             .rev()
             .filter(|&i| is_number(&cells[i].text))
+            .filter(|&i| {
+                self.column_of(cells[i].rect)
+                    .is_none_or(|c| c.field.is_some())
+            })
             .take(3)
             .collect();
         let order = [ItemField::Amount, ItemField::UnitPrice, ItemField::Quantity];

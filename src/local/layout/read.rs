@@ -27,6 +27,20 @@ const LABELS: &[&str] = &[
     "开户行及账号",
     "交款人统一社会信用代码",
     "交款人",
+    // Labels that name their block themselves (blockchain and some provincial layouts).
+    "购买方名称",
+    "销售方名称",
+    "购方名称",
+    "销方名称",
+    "购买方纳税人识别号",
+    "销售方纳税人识别号",
+    "购买方统一社会信用代码/纳税人识别号",
+    "销售方统一社会信用代码/纳税人识别号",
+    "购方税号",
+    "销方税号",
+    "合计金额",
+    "合计税额",
+    "价税合计(小写)",
     "收款人",
     "复核人",
     "复核",
@@ -60,6 +74,7 @@ enum Shape {
     TaxId,
     Name,
     Text,
+    Money,
 }
 
 impl Shape {
@@ -77,6 +92,7 @@ impl Shape {
             }
             Shape::Name => name(text.trim_end_matches([';', '；'])).filter(|_| !value.suspect),
             Shape::Text => plain(text).filter(|_| !value.suspect),
+            Shape::Money => Some(money_text(text)).filter(|_| is_number(text)),
         }
     }
 }
@@ -404,13 +420,39 @@ impl Reader<'_> {
                 }
             }
         }
-        // Fiscal bills (财政电子票据) name the payer 交款人.
-        if let Some((value, label)) = self.first_value(&["交款人"], Shape::Name) {
-            draft.set(BuyerName, &value, self.source(label));
-        }
-        if let Some((value, label)) = self.first_value(&["交款人统一社会信用代码"], Shape::TaxId)
-        {
-            draft.set(BuyerTaxId, &value, self.source(label));
+        // Labels that say whose value they hold; fiscal bills (财政电子票据) name the payer
+        // 交款人.
+        let named: [(&[&str], Field, Shape); 4] = [
+            (
+                &["购买方名称", "购方名称", "交款人"],
+                BuyerName,
+                Shape::Name,
+            ),
+            (&["销售方名称", "销方名称"], SellerName, Shape::Name),
+            (
+                &[
+                    "购买方统一社会信用代码/纳税人识别号",
+                    "购买方纳税人识别号",
+                    "购方税号",
+                    "交款人统一社会信用代码",
+                ],
+                BuyerTaxId,
+                Shape::TaxId,
+            ),
+            (
+                &[
+                    "销售方统一社会信用代码/纳税人识别号",
+                    "销售方纳税人识别号",
+                    "销方税号",
+                ],
+                SellerTaxId,
+                Shape::TaxId,
+            ),
+        ];
+        for (labels, field, shape) in named {
+            if let Some((value, label)) = self.first_value(labels, shape) {
+                draft.set(field, &value, self.source(label));
+            }
         }
     }
 
@@ -480,6 +522,16 @@ impl Reader<'_> {
                         self.source("(小写)"),
                     );
                 }
+            }
+        }
+        let direct = [
+            ("合计金额", Field::Amount),
+            ("合计税额", Field::Tax),
+            ("价税合计(小写)", Field::Total),
+        ];
+        for (label, field) in direct {
+            if let Some((value, label)) = self.first_value(&[label], Shape::Money) {
+                draft.set(field, &value, self.source(label));
             }
         }
         for (li, ti) in self.find("合计") {

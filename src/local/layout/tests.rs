@@ -346,3 +346,60 @@ fn text_its_font_cannot_vouch_for_gives_no_names_and_only_proven_tax_ids() {
             .contains("cannot be trusted")
     );
 }
+
+#[test]
+fn labels_that_name_their_block_need_no_caption() {
+    let inv = read(&page(
+        &[
+            (40.0, 60.0, "购买方名称：深圳市某某科技有限公司"),
+            (40.0, 75.0, "购买方纳税人识别号：91440300799214981G"),
+            (320.0, 60.0, "销售方名称：深圳市某某餐饮有限公司"),
+            (320.0, 75.0, "销售方纳税人识别号：91440101MA5AL52Y44"),
+            (40.0, 300.0, "合计金额：¥47.17"),
+            (200.0, 300.0, "合计税额：¥2.83"),
+            (360.0, 300.0, "价税合计（小写）：¥50.00"),
+        ],
+        Vec::new(),
+    ));
+    assert_eq!(inv.buyer.name.as_deref(), Some("深圳市某某科技有限公司"));
+    assert_eq!(inv.seller.name.as_deref(), Some("深圳市某某餐饮有限公司"));
+    assert_eq!(inv.seller.tax_id.as_deref(), Some("91440101MA5AL52Y44"));
+    assert_eq!(
+        (inv.amount, inv.tax, inv.total),
+        (dec("47.17"), dec("2.83"), dec("50.00"))
+    );
+}
+
+#[test]
+fn toll_invoice_columns_between_name_and_amount_stay_out_of_the_name() {
+    let strings = vec![
+        (30.0, 150.0, "项目名称"),
+        (130.0, 150.0, "车牌号"),
+        (190.0, 150.0, "类 型"),
+        (240.0, 150.0, "通行日期起"),
+        (310.0, 150.0, "通行日期止"),
+        (420.0, 150.0, "金 额"),
+        (480.0, 150.0, "征收率"),
+        (535.0, 150.0, "税 额"),
+        (27.0, 165.0, "*经营租赁*通行费"),
+        (128.0, 165.0, "苏A12345"),
+        (192.0, 165.0, "客车"),
+        (240.0, 165.0, "20240501"),
+        (310.0, 165.0, "20240531"),
+        (440.0, 165.0, "97.09"),
+        (486.0, 165.0, "3%"),
+        (545.0, 165.0, "2.91"),
+        (60.0, 200.0, "合 计"),
+    ];
+    let inv = read(&page(&strings, Vec::new()));
+    assert_eq!(inv.items.len(), 1, "{:#?}", inv.items);
+    assert_eq!(inv.items[0].name.as_deref(), Some("*经营租赁*通行费"));
+    assert_eq!(
+        (inv.items[0].amount, inv.items[0].tax),
+        (dec("97.09"), dec("2.91"))
+    );
+    assert_eq!(
+        (inv.items[0].quantity, inv.items[0].unit_price),
+        (None, None)
+    );
+}
