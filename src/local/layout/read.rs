@@ -242,14 +242,24 @@ impl Reader<'_> {
         let mut last_group = None;
         let mut last_gap = f64::INFINITY;
         let mut suspect = false;
+        let mut crossed = false;
         for token in self.band_after(li, ti) {
             let Token::Text(glyph) = token else { break };
             let gap = glyph.rect.x0 - previous.x1;
             // What the producer drew in one string stays together, whatever its spacing.
             let same_string = rect.is_some() && last_group == Some(glyph.group);
             let limit = if rect.is_none() { 8.0 * em } else { 2.0 * em };
-            if (gap > limit && !same_string) || rule_between(previous, glyph.rect, self.rules) {
+            if gap > limit && !same_string {
                 break;
+            }
+            if rule_between(previous, glyph.rect, self.rules) {
+                // A label in a cell of its own has its value in the next cell: a rule
+                // right after the label (or its colon) is crossed once, before any value.
+                let own_cell = rect.is_none() && !crossed && self.rule_near(previous, em);
+                if !own_cell {
+                    break;
+                }
+                crossed = true;
             }
             if rect.is_none() && is_colon(&glyph.key) {
                 previous = glyph.rect;
@@ -269,6 +279,17 @@ impl Reader<'_> {
             last_group = Some(glyph.group);
         }
         rect.map(|_| Value { text, suspect })
+    }
+
+    /// True when a vertical rule stands within 1.5 em right of `rect`, across its line.
+    fn rule_near(&self, rect: Rect, em: f64) -> bool {
+        self.rules.iter().any(|r| {
+            r.height() > r.width()
+                && r.y0 <= rect.cy()
+                && r.y1 >= rect.cy()
+                && r.cx() >= rect.x1 - 0.5
+                && r.cx() <= rect.x1 + 1.5 * em
+        })
     }
 
     /// The tokens right of token `ti` on line `li`, with the glyphs of neighbouring lines

@@ -403,3 +403,23 @@ fn toll_invoice_columns_between_name_and_amount_stay_out_of_the_name() {
         (None, None)
     );
 }
+
+#[test]
+fn a_label_in_a_cell_of_its_own_takes_the_next_cells_value_but_no_further() {
+    // Label cells and value cells side by side (fiscal and toll bills); the 地址、电话 row
+    // is empty, and the rule beyond its empty cell must not hand it the next box.
+    let inv = read(&page(
+        &[
+            (40.0, 60.0, "名称"),
+            (110.0, 60.0, "江苏某某高速公路有限公司"),
+            (40.0, 80.0, "地址、电话:"),
+            (300.0, 80.0, "5*5451<23>3*///0</+1/<<748+"),
+        ],
+        vec![
+            vertical_rule(62.0, 50.0, 90.0),
+            vertical_rule(290.0, 50.0, 90.0),
+        ],
+    ));
+    assert_eq!(inv.buyer.name.as_deref(), Some("江苏某某高速公路有限公司"));
+    assert_eq!(inv.buyer.address_phone, None);
+}
