@@ -83,8 +83,8 @@ pub(super) struct PlacedGlyph {
     pub x: f64,
     /// Baseline.
     pub y: f64,
-    /// Advance along the baseline (negative for right-to-left placement).
-    pub advance: f64,
+    /// Where the next glyph would start: the end of this one's advance.
+    pub end: (f64, f64),
     /// Font size after every scaling.
     pub size: f64,
     /// The show operation (`Tj`, `TJ`, …) that drew it: glyphs shown together share it.
@@ -119,32 +119,78 @@ pub(super) struct PageContent {
 }
 
 impl PageReader<'_> {
-    /// The page as the layout reader takes it: y flipped to grow downwards from the top of
-    /// the visible box, glyph boxes from the baseline up one em.
+    /// The page as the layout reader takes it: as displayed (the page's `/Rotate` applied),
+    /// y growing downwards from the top of the visible box, each glyph's box from its
+    /// baseline up one em along its advance.
     pub(super) fn layout_page(&self, content: &PageContent) -> Page {
-        let [x0, _, x1, top] = self.page_box;
-        let flip = |r: Rect| Rect::spanning(r.x0 - x0, top - r.y0, r.x1 - x0, top - r.y1);
+        let view = &self.view;
         let text = content
             .glyphs
             .iter()
             .map(|g| TextBox {
-                rect: Rect::spanning(
-                    g.x - x0,
-                    top - g.y - g.size * GLYPH_ASCENT,
-                    g.x + g.advance - x0,
-                    top - g.y + g.size * (1.0 - GLYPH_ASCENT),
-                ),
+                rect: view.glyph_box(g),
                 size: g.size,
                 group: g.group,
                 suspect: g.suspect,
                 text: g.text.clone(),
             })
             .collect();
+        let (width, height) = view.size();
         Page {
-            width: x1 - x0,
-            height: top - self.page_box[1],
+            width,
+            height,
             text,
-            rules: content.rules.iter().copied().map(flip).collect(),
+            rules: content.rules.iter().map(|r| view.rect(r)).collect(),
+        }
+    }
+}
+
+/// How user space maps onto the page as displayed: the visible box and the page rotation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct PageView {
+    /// `CropBox`, else `MediaBox`, as `[x0, y0, x1, y1]`.
+    pub area: [f64; 4],
+    /// `/Rotate`, clockwise, normalised to 0, 90, 180 or 270.
+    pub rotate: u16,
+}
+
+impl PageView {
+    /// The displayed page's width and height.
+    fn size(&self) -> (f64, f64) {
+        let [x0, y0, x1, y1] = self.area;
+        match self.rotate {
+            90 | 270 => (y1 - y0, x1 - x0),
+            _ => (x1 - x0, y1 - y0),
+        }
+    }
+
+    /// A user-space point on the displayed page, y down.
+    fn point(&self, x: f64, y: f64) -> (f64, f64) {
+        let [x0, y0, x1, y1] = self.area;
+        match self.rotate {
+            90 => (y - y0, x - x0),
+            180 => (x1 - x, y - y0),
+            270 => (y1 - y, x1 - x),
+            _ => (x - x0, y1 - y),
+        }
+    }
+
+    fn rect(&self, r: &Rect) -> Rect {
+        let (ax, ay) = self.point(r.x0, r.y0);
+        let (bx, by) = self.point(r.x1, r.y1);
+        Rect::spanning(ax, ay, bx, by)
+    }
+
+    /// A glyph's box: along its advance, from its baseline up one em (or, for text set
+    /// down the page, one em wide along its advance).
+    fn glyph_box(&self, g: &PlacedGlyph) -> Rect {
+        let (ox, oy) = self.point(g.x, g.y);
+        let (ex, ey) = self.point(g.end.0, g.end.1);
+        let (above, below) = (g.size * GLYPH_ASCENT, g.size * (1.0 - GLYPH_ASCENT));
+        if (ex - ox).abs() >= (ey - oy).abs() {
+            Rect::spanning(ox, oy - above, ex, oy + below)
+        } else {
+            Rect::spanning(ox - below, oy, ox + above, ey)
         }
     }
 }
@@ -463,13 +509,13 @@ impl<'f, 'a> Walker<'f, 'a> {
             let end = Matrix::translate(tx, 0.0)
                 .multiply(&self.tm)
                 .multiply(&s.ctm);
-            let (x_end, _) = end.apply(0.0, s.rise);
+            let end = end.apply(0.0, s.rise);
             if !glyph.text.is_empty() {
                 out.glyphs.push(PlacedGlyph {
                     text: glyph.text,
                     x,
                     y,
-                    advance: x_end - x,
+                    end,
                     size: trm.vertical_scale(),
                     group: out.shows,
                     suspect: glyph.suspect,
@@ -632,5 +678,33 @@ mod tests {
         );
         let diamond = [(1.0, 0.0), (2.0, 1.0), (1.0, 2.0), (0.0, 1.0)];
         assert_eq!(axis_aligned_box(&diamond), None);
+    }
+
+    #[test]
+    fn rotated_pages_are_read_as_displayed() {
+        let view = |rotate| PageView {
+            area: [0.0, 0.0, 200.0, 100.0],
+            rotate,
+        };
+        // User space's bottom-left corner is displayed top-left, top-right, bottom-right
+        // and bottom-left as the page turns clockwise.
+        assert_eq!(view(0).point(0.0, 0.0), (0.0, 100.0));
+        assert_eq!(view(90).point(0.0, 0.0), (0.0, 0.0));
+        assert_eq!(view(180).point(0.0, 0.0), (200.0, 0.0));
+        assert_eq!(view(270).point(0.0, 0.0), (100.0, 200.0));
+        assert_eq!(view(90).size(), (100.0, 200.0));
+        // Text set upwards in user space on a page turned 90° reads left to right.
+        let glyph = PlacedGlyph {
+            text: "发".into(),
+            x: 50.0,
+            y: 10.0,
+            end: (50.0, 20.0),
+            size: 10.0,
+            group: 1,
+            suspect: false,
+        };
+        let shown = view(90).glyph_box(&glyph);
+        assert_eq!((shown.x0, shown.x1), (10.0, 20.0));
+        assert!((shown.y1 - 51.2).abs() < 1e-9 && (shown.y0 - 41.2).abs() < 1e-9);
     }
 }

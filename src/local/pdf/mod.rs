@@ -32,6 +32,7 @@ use lopdf::{DecompressError, Dictionary, Document, LoadOptions, Object, ObjectId
 
 use crate::invoice::Invoice;
 
+use self::content::PageView;
 use super::fields::Draft;
 use super::layout::read_page;
 use super::{LocalError, LocalLimits, qr_image};
@@ -159,8 +160,8 @@ fn stream_limit(limits: &LocalLimits) -> usize {
 /// One page: its resources and content, walked with the limits in force.
 struct PageReader<'a> {
     doc: &'a Document,
-    /// The visible page (`CropBox`, else `MediaBox`) as `[x0, y0, x1, y1]`.
-    page_box: [f64; 4],
+    /// How user space shows on the page.
+    view: PageView,
     resources: Vec<&'a Dictionary>,
     content: Vec<Operation>,
     limits: &'a LocalLimits,
@@ -192,7 +193,7 @@ impl<'a> PageReader<'a> {
                 .filter_map(|id| doc.get_dictionary(id).ok()),
         );
         Ok(PageReader {
-            page_box: page_box(doc, page),
+            view: page_view(doc, page),
             doc,
             resources,
             content,
@@ -255,27 +256,39 @@ fn deref_dict<'a>(doc: &'a Document, object: Option<&'a Object>) -> Option<&'a D
     doc.dereference(object?).ok()?.1.as_dict().ok()
 }
 
-/// The page's visible box, looked up through inherited attributes; US Letter when absent.
-fn page_box(doc: &Document, page: ObjectId) -> [f64; 4] {
+/// The page's visible box and rotation, looked up through inherited attributes; an
+/// upright US Letter page when absent.
+fn page_view(doc: &Document, page: ObjectId) -> PageView {
+    let mut area = None;
+    let mut rotate = None;
     let mut dict = doc.get_dictionary(page).ok();
     for _ in 0..MAX_FORM_DEPTH * 4 {
         let Some(d) = dict else { break };
-        for key in [&b"CropBox"[..], b"MediaBox"] {
-            let values = d
-                .get(key)
+        let get = |key: &[u8]| {
+            d.get(key)
                 .ok()
                 .and_then(|o| doc.dereference(o).ok())
-                .and_then(|(_, o)| o.as_array().ok())
+                .map(|(_, o)| o)
+        };
+        for key in [&b"CropBox"[..], b"MediaBox"] {
+            let values = get(key)
+                .and_then(|o| o.as_array().ok())
                 .map(|a| a.iter().filter_map(content::number).collect::<Vec<_>>());
-            if let Some([x0, y0, x1, y1]) = values.as_deref() {
-                return [x0.min(*x1), y0.min(*y1), x0.max(*x1), y0.max(*y1)];
+            if area.is_none()
+                && let Some([x0, y0, x1, y1]) = values.as_deref()
+            {
+                area = Some([x0.min(*x1), y0.min(*y1), x0.max(*x1), y0.max(*y1)]);
             }
         }
-        dict = d
-            .get(b"Parent")
-            .ok()
-            .and_then(|p| doc.dereference(p).ok())
-            .and_then(|(_, o)| o.as_dict().ok());
+        rotate = rotate.or_else(|| get(b"Rotate").and_then(|o| o.as_i64().ok()));
+        dict = get(b"Parent").and_then(|o| o.as_dict().ok());
     }
-    [0.0, 0.0, 612.0, 792.0]
+    PageView {
+        area: area.unwrap_or([0.0, 0.0, 612.0, 792.0]),
+        // Multiples of 90 only; anything else is drawn upright, as viewers do.
+        rotate: rotate
+            .map_or(0, |r| r.rem_euclid(360))
+            .try_into()
+            .map_or(0, |r: u16| r - r % 90),
+    }
 }
