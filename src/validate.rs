@@ -7,7 +7,7 @@
 //! | code | severity | rule |
 //! |------|----------|------|
 //! | `mapping.issue` | error | a vendor value the mapping could not read |
-//! | `totals.sum` | error | 合计金额 + 合计税额 = 价税合计, exactly |
+//! | `totals.sum` | error | 合计金额 + 合计税额 = 价税合计, exactly (plus 民航发展基金 on an air itinerary) |
 //! | `lines.amount_sum` / `lines.tax_sum` | error | Σ line 金额 = 合计金额, Σ line 税额 = 合计税额 |
 //! | `line.tax` | error | \|金额 × 税率 − 税额\| ≤ 0.06 per line |
 //! | `lines.tax_deviation` | error | Σ of those deviations ≤ 1.27 |
@@ -122,13 +122,23 @@ impl Invoice {
         let (Some(amount), Some(tax), Some(total)) = (self.amount, self.tax, self.total) else {
             return;
         };
-        let sum = amount.checked_add(tax);
+        // An air itinerary's total also holds the development fund, which is outside VAT.
+        let fund = match self.kind {
+            InvoiceKind::DigitalAirItinerary => self.ticket.airport_fee,
+            _ => None,
+        };
+        let sum = amount
+            .checked_add(tax)
+            .and_then(|s| s.checked_add(fund.unwrap_or_default()));
         if sum != Some(total) {
+            let fund = fund
+                .map(|f| format!(" + 民航发展基金 {f}"))
+                .unwrap_or_default();
             out.error(
                 "totals.sum",
                 &["amount", "tax", "total"],
                 format!(
-                    "合计金额 {amount} + 合计税额 {tax} = {}, but 价税合计 is {total}",
+                    "合计金额 {amount} + 合计税额 {tax}{fund} = {}, but 价税合计 is {total}",
                     shown(sum)
                 ),
             );

@@ -5,6 +5,9 @@
 //!   `OFD.xml` custom data and the QR image.
 //! * **PNG / JPEG**: the invoice QR code, found with the preprocessing photos and scans need.
 //! * **PDF**: the QR image XObject and the positioned text layer.
+//! * **XML**: the 数电 e-invoice (`EInvoice`, the platform's authoritative copy) and the
+//!   railway and air e-ticket XBRL — standalone, attached to an OFD (`Doc_0/Attachs/`) or
+//!   embedded in a PDF (`/EmbeddedFiles`, `/AF`), where they win over every other source.
 //!
 //! Every returned [`Invoice`] has `api = "local"` and a provenance entry per filled field:
 //! `ofd-xml:<element>`, `ofd-tags:<tag>`, `ofd-custom:<name>` (`OFD.xml` custom data),
@@ -19,6 +22,7 @@
 //! Untrusted input is bounded by [`LocalLimits`]: sizes are checked before anything is
 //! decompressed or decoded, and archives are read into memory only, never extracted.
 
+mod einvoice_xml;
 mod fields;
 mod jbig2;
 mod layout;
@@ -26,6 +30,8 @@ mod ofd;
 mod ofd_page;
 mod pdf;
 mod qr_image;
+mod structured;
+mod xbrl;
 mod xml;
 
 use crate::invoice::Invoice;
@@ -81,7 +87,10 @@ pub enum LocalError {
         limit: usize,
     },
     /// The format is not one the local backend reads.
-    #[error("unsupported input: {what}; the local backend reads OFD, PDF, PNG and JPEG")]
+    #[error(
+        "unsupported input: {what}; the local backend reads OFD, PDF, XML (数电 e-invoice, \
+         e-ticket XBRL), PNG and JPEG"
+    )]
     Unsupported {
         /// What the input looked like.
         what: String,
@@ -167,6 +176,8 @@ enum Format {
     Pdf,
     Png,
     Jpeg,
+    /// An XML document: a 数电 e-invoice or an e-ticket XBRL, told apart by its root.
+    Xml,
 }
 
 /// Reads invoices from a file's bytes, offline.
@@ -189,6 +200,7 @@ pub fn recognize(
         Some(Format::Zip) => ofd::recognize(bytes, limits),
         Some(Format::Pdf) => pdf::recognize(bytes, limits),
         Some(Format::Png | Format::Jpeg) => qr_image::recognize(bytes, limits).map(|i| vec![i]),
+        Some(Format::Xml) => structured::recognize(bytes),
         None => Err(LocalError::Unsupported {
             what: describe_unknown(bytes, name_hint),
         }),
@@ -205,6 +217,8 @@ fn sniff(bytes: &[u8]) -> Option<Format> {
     } else if find(bytes.get(..1024).unwrap_or(bytes), b"%PDF-").is_some() {
         // The PDF header may follow a few bytes of junk (some mailers prepend them).
         Some(Format::Pdf)
+    } else if structured::looks_like_xml(bytes) {
+        Some(Format::Xml)
     } else {
         None
     }
@@ -258,6 +272,12 @@ mod tests {
         assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), Some(Format::Png));
         assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some(Format::Jpeg));
         assert_eq!(sniff(b"\r\n%PDF-1.7\n"), Some(Format::Pdf));
+        assert_eq!(
+            sniff(b"\xEF\xBB\xBF\n <?xml version=\"1.0\"?>"),
+            Some(Format::Xml)
+        );
+        assert_eq!(sniff(b"<EInvoice>"), Some(Format::Xml));
+        assert_eq!(sniff(b"< not xml"), None);
         assert_eq!(sniff(b"GIF89a"), None);
     }
 
@@ -267,7 +287,8 @@ mod tests {
         let err = recognize(b"GIF89a....", Some("x.gif"), &limits).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unsupported input: x.gif: GIF image; the local backend reads OFD, PDF, PNG and JPEG"
+            "unsupported input: x.gif: GIF image; the local backend reads OFD, PDF, XML (数电 \
+             e-invoice, e-ticket XBRL), PNG and JPEG"
         );
         let err = recognize(&[1, 2, 3], None, &limits).unwrap_err();
         assert!(err.to_string().contains("starts with 01 02 03"), "{err}");

@@ -1,6 +1,8 @@
 //! OFD e-invoices (GB/T 33190 zip + XML).
 //!
 //! Per document (`OFD.xml` `DocBody` → `DocRoot`):
+//! 0. a 数电 XML or railway/air e-ticket XBRL attachment (listed by `Attachments.xml` or
+//!    under `Attachs/`) — the authoritative data, read by [`super::structured`];
 //! 1. `Attachs/original_invoice.xml` (e-invoice 2019 schema) — every field and line item;
 //! 2. `Tags/CustomTag.xml` — the same element names pointing at page `TextObject`s, the only
 //!    structured source on 数电 invoices;
@@ -21,6 +23,7 @@ use super::fields::{Draft, Field, ItemField};
 use super::jbig2::{self, Jbig2Source};
 use super::layout::{Page, read_page};
 use super::ofd_page;
+use super::structured::Structured;
 use super::xml::{self, Element};
 use super::{LocalError, LocalLimits, check_ratio, qr_image};
 
@@ -268,6 +271,7 @@ fn read_document(
     };
     let mut draft = Draft::new();
     let pages = reader.page_index()?;
+    let attached = reader.apply_structured_attachments(&mut draft);
     let original = reader.original_invoice()?;
     let graph_code = original
         .as_ref()
@@ -278,7 +282,7 @@ fn read_document(
     }
     apply_custom_data(&mut draft, body);
     // Without the structured parts, the page text is read as a page, by its layout.
-    if original.is_none() && tags.is_empty() {
+    if original.is_none() && tags.is_empty() && !attached {
         for page in &pages.layouts {
             read_page(page, &mut draft, "ofd-text");
         }
@@ -338,6 +342,53 @@ impl DocumentReader<'_> {
             Some(path) => self.package.xml(&path).map(Some),
             None => Ok(None),
         }
+    }
+
+    /// Attachment parts: those `Attachments.xml` lists, then any other XML under `Attachs/`.
+    fn attachment_paths(&self) -> Vec<String> {
+        let mut paths = Vec::new();
+        if let Some(list) = self.document.child_text("Attachments") {
+            let list_path = resolve(self.dir(), list);
+            if let Some(attachments) = self
+                .package
+                .get(&list_path)
+                .and_then(|b| xml::parse(b).ok())
+            {
+                paths.extend(
+                    attachments
+                        .children_named("Attachment")
+                        .filter_map(|a| a.child_text("FileLoc"))
+                        .map(|loc| resolve(parent_dir(&list_path), loc)),
+                );
+            }
+        }
+        let folder = resolve(self.dir(), "Attachs") + "/";
+        for part in self.package.parts.keys() {
+            let xml_file = part.to_ascii_lowercase().ends_with(".xml");
+            if part.starts_with(&folder) && xml_file && !paths.contains(part) {
+                paths.push(part.clone());
+            }
+        }
+        paths
+    }
+
+    /// Reads every attached 数电 XML or e-ticket XBRL into the draft, ahead of all other
+    /// sources; their paths go to `extra["local:attachments"]`. True when one was read.
+    fn apply_structured_attachments(&self, draft: &mut Draft) -> bool {
+        let mut read = Vec::new();
+        for path in self.attachment_paths() {
+            let Some(root) = self.package.get(&path).and_then(|b| xml::parse(b).ok()) else {
+                continue;
+            };
+            if let Ok(kind) = Structured::of(&root) {
+                kind.apply(draft, &root);
+                read.push(path);
+            }
+        }
+        if !read.is_empty() {
+            draft.extra("local:attachments".to_owned(), &read.join(", "));
+        }
+        !read.is_empty()
     }
 
     /// Every `CustomTag` file listed by `CustomTags.xml`.

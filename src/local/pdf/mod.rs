@@ -1,4 +1,6 @@
-//! PDF invoices: the QR image XObject and the positioned text layer.
+//! PDF invoices: the QR image XObject and the positioned text layer, and the invoice XML
+//! embedded as a file (`/EmbeddedFiles`, `/AF`; see [`embedded`]), which, being the
+//! authoritative data, is read into the first page's invoice ahead of everything else.
 //!
 //! Per page, image XObjects (Flate gray/RGB/Indexed incl. 1-bit, with `/SMask` composited
 //! over white; DCT via the JPEG decoder; JBIG2 with its globals), then unfiltered inline
@@ -18,6 +20,7 @@
 //! [`MAX_LOAD_STREAM_BYTES`] each.
 
 mod content;
+mod embedded;
 mod font;
 mod image;
 mod vector;
@@ -57,9 +60,13 @@ pub(super) fn recognize(bytes: &[u8], limits: &LocalLimits) -> Result<Vec<Invoic
     // Why pages gave nothing: skipped text layers first, they explain the most.
     let mut skipped = Vec::new();
     let mut qr_errors = Vec::new();
+    let mut attachments = Some(embedded::invoice_attachments(&doc, limits));
     for (number, page) in doc.get_pages().into_iter().take(MAX_PAGES) {
         let reader = PageReader::new(&doc, page, limits)?;
         let mut draft = Draft::new();
+        if let Some(attachments) = attachments.take() {
+            apply_attachments(&mut draft, &attachments);
+        }
         read_page(&reader.layout_page(), &mut draft, "pdf-text");
         if reader.over_budget.get() {
             let note = format!("not read: its content exceeds {MAX_PAGE_CONTENT_BYTES} bytes");
@@ -88,6 +95,16 @@ pub(super) fn recognize(bytes: &[u8], limits: &LocalLimits) -> Result<Vec<Invoic
         ));
     }
     Ok(invoices)
+}
+
+/// Reads the embedded invoice XML into the draft, naming the files in
+/// `extra["local:attachments"]`.
+fn apply_attachments(draft: &mut Draft, attachments: &[embedded::Attachment]) {
+    for attachment in attachments {
+        attachment.kind.apply(draft, &attachment.root);
+    }
+    let names: Vec<&str> = attachments.iter().map(|a| a.name.as_str()).collect();
+    draft.extra("local:attachments".to_owned(), &names.join(", "));
 }
 
 /// Adds a page's reading: a new invoice, or the continuation of the one before — a
