@@ -12,6 +12,9 @@
 //! (empty on paper 专票 and 数电), f7 four opaque hex characters (kept, never checked).
 //! Usually a trailing comma ends the string; some issuers omit it, and some omit f7 entirely.
 //! Some renderers write an empty field as a single space (`01,32, ,2344…,7894.25,20230207, ,2889`).
+//! The 2022 railway e-ticket pilot printed six fields, `01,10,<20-digit number>,<amount excluding
+//! tax>,<YYYYMMDD>,<f7>`: read with no code and no 校验码, and no kind (code `10` there is not
+//! the 电子普票 it means elsewhere).
 //!
 //! Some documents print a link instead (深圳区块链发票, 财政电子票据): see [`UrlQr`]. [`InvoiceQr`]
 //! reads either form.
@@ -67,7 +70,10 @@ pub enum AmountMeaning {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QrPayloadError {
     /// The string does not split into 7 or 8 comma-separated fields.
-    #[error("invoice QR payload has {found} comma-separated fields; expected 7 or 8")]
+    #[error(
+        "invoice QR payload has {found} comma-separated fields; expected 7 or 8 (or 6 with a \
+         20-digit number)"
+    )]
     FieldCount {
         /// Number of fields found (after dropping one trailing empty field).
         found: usize,
@@ -96,6 +102,12 @@ impl QrPayload {
         let mut fields: Vec<&str> = raw.split(',').collect();
         if fields.len() == 9 && fields.last() == Some(&"") {
             fields.pop();
+        }
+        if let &[f0, f1, number, f4, f5, f7] = fields.as_slice()
+            && number.len() == 20
+        {
+            // The railway pilot's six fields: the number where the code would be.
+            fields = vec![f0, f1, "", number, f4, f5, "", f7];
         }
         let &[f0, f1, f2, f3, f4, f5, f6, ref rest @ ..] = fields.as_slice() else {
             return Err(QrPayloadError::FieldCount {
@@ -159,6 +171,8 @@ impl QrPayload {
             "02" => FreightVatSpecial,
             "03" => MotorVehicleSale,
             "04" => VatGeneral,
+            // Without a code, `10` is the railway pilot's six-field form, not an 电子普票.
+            "10" if digital => Unknown,
             "10" => VatElectronicGeneral,
             "11" => VatRoll,
             "14" => VatToll,
@@ -466,6 +480,19 @@ mod tests {
                 .kind(),
             InvoiceKind::Unknown
         );
+    }
+
+    #[test]
+    fn railway_pilot_six_field_form_is_read_without_a_kind() {
+        let qr = QrPayload::parse("01,10,22119130671000000049,166.05,20220317,b2b2").unwrap();
+        assert_eq!(qr.code, None);
+        assert_eq!(qr.number, "22119130671000000049");
+        assert_eq!(qr.amount, Decimal::new(16605, 2));
+        assert_eq!(qr.date, NaiveDate::from_ymd_opt(2022, 3, 17).unwrap());
+        assert_eq!(qr.tail.as_deref(), Some("b2b2"));
+        assert_eq!(qr.kind(), InvoiceKind::Unknown);
+        assert_eq!(qr.amount_meaning(), AmountMeaning::ExcludingTax);
+        assert_eq!(qr.raw, "01,10,22119130671000000049,166.05,20220317,b2b2");
     }
 
     #[test]

@@ -37,6 +37,7 @@ mod xml;
 use crate::invoice::Invoice;
 
 pub use qr_image::decode_qr_image;
+pub use structured::looks_like_xml;
 
 /// Resource limits for untrusted input. The defaults suit real invoices with a wide margin.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -44,7 +44,7 @@ impl Structured {
 }
 
 /// Whether the bytes start like an XML document (after a byte-order mark and blanks).
-pub(super) fn looks_like_xml(bytes: &[u8]) -> bool {
+pub fn looks_like_xml(bytes: &[u8]) -> bool {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let start = bytes.iter().position(|b| !b.is_ascii_whitespace());
     let rest = start.and_then(|s| bytes.get(s..)).unwrap_or_default();
