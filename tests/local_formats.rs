@@ -516,3 +516,100 @@ fn ofd_with_an_attached_air_xbrl_reads_every_flight() {
     assert_eq!(inv.ticket.flights.len(), 2);
     assert_eq!(inv.total, Some(dec("660.00")));
 }
+
+// ------------------------------------------------------------------ multi-page OFD
+
+/// A text object whose baseline starts at (`x`, `y`) mm, in 3.15 mm type.
+fn text_at(id: usize, x: f64, y: f64, text: &str) -> String {
+    let size = 3.15;
+    format!(
+        r#"<ofd:TextObject ID="{id}" Boundary="{x:.2} {:.2} 150 5" Font="1" Size="{size}"><ofd:TextCode X="0" Y="{size}">{text}</ofd:TextCode></ofd:TextObject>"#,
+        y - size
+    )
+}
+
+/// A page with the item table header of a legacy form, then `rows`; positions are in
+/// 0.35 mm units (the layout tests' coordinates, on an A4 page).
+fn table_page(first_id: usize, rows: &[(f64, f64, String)]) -> String {
+    let header = [
+        (40.0, 150.0, "货物或应税劳务、服务名称"),
+        (180.0, 150.0, "规格型号"),
+        (230.0, 150.0, "单 位"),
+        (275.0, 150.0, "数 量"),
+        (340.0, 150.0, "单 价"),
+        (420.0, 150.0, "金 额"),
+        (480.0, 150.0, "税率"),
+        (535.0, 150.0, "税 额"),
+    ];
+    let header = header.map(|(x, y, s)| (x, y, s.to_owned()));
+    let objects: String = header
+        .iter()
+        .chain(rows)
+        .enumerate()
+        .map(|(i, (x, y, s))| text_at(first_id + i, x * 0.35, y * 0.35, s))
+        .collect();
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><ofd:Page xmlns:ofd="http://www.ofdspec.org/2016"><ofd:Content><ofd:Layer ID="{first_id}0">{objects}</ofd:Layer></ofd:Content></ofd:Page>"#
+    )
+}
+
+fn item_row(
+    y: f64,
+    name: &str,
+    amount: &'static str,
+    tax: &'static str,
+) -> Vec<(f64, f64, String)> {
+    vec![
+        (27.0, y, name.to_owned()),
+        (440.0, y, amount.to_owned()),
+        (486.0, y, "13%".to_owned()),
+        (545.0, y, tax.to_owned()),
+    ]
+}
+
+#[test]
+fn multi_page_ofd_page_text_keeps_every_item_in_order() {
+    let page0_rows = [
+        vec![(40.0, 40.0, "发票号码：25417000000256819006".to_owned())],
+        vec![(40.0, 55.0, "开票日期：2025年11月08日".to_owned())],
+        item_row(165.0, "*电子计算机*笔记本电脑", "100.00", "13.00"),
+        item_row(180.0, "*电子计算机*显示器", "200.00", "26.00"),
+    ]
+    .concat();
+    let page1_rows = [
+        item_row(165.0, "*电子计算机*键盘", "300.00", "39.00"),
+        vec![
+            (60.0, 260.0, "合       计".to_owned()),
+            (440.0, 260.0, "¥600.00".to_owned()),
+            (545.0, 260.0, "¥78.00".to_owned()),
+        ],
+    ]
+    .concat();
+    let page0 = table_page(100, &page0_rows);
+    let page1 = table_page(200, &page1_rows);
+    let ofd = r#"<?xml version="1.0" encoding="UTF-8"?><ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016" DocType="OFD" Version="1.1"><ofd:DocBody><ofd:DocInfo><ofd:DocID>x</ofd:DocID></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"#;
+    let document = r#"<?xml version="1.0" encoding="UTF-8"?><ofd:Document xmlns:ofd="http://www.ofdspec.org/2016"><ofd:CommonData><ofd:MaxUnitID>999</ofd:MaxUnitID></ofd:CommonData><ofd:Pages><ofd:Page ID="1" BaseLoc="Pages/Page_0/Content.xml"/><ofd:Page ID="2" BaseLoc="Pages/Page_1/Content.xml"/></ofd:Pages></ofd:Document>"#;
+    let file = fixtures::zip(&[
+        ("OFD.xml", ofd.as_bytes()),
+        ("Doc_0/Document.xml", document.as_bytes()),
+        ("Doc_0/Pages/Page_0/Content.xml", page0.as_bytes()),
+        ("Doc_0/Pages/Page_1/Content.xml", page1.as_bytes()),
+    ]);
+    let inv = one(&file);
+    let names: Vec<_> = inv.items.iter().map(|i| i.name.as_deref()).collect();
+    assert_eq!(
+        names,
+        [
+            Some("*电子计算机*笔记本电脑"),
+            Some("*电子计算机*显示器"),
+            Some("*电子计算机*键盘")
+        ],
+        "{inv:#?}"
+    );
+    assert_eq!(inv.items[2].amount, Some(dec("300.00")));
+    assert_eq!(
+        source(&inv, "items[2].amount"),
+        source(&inv, "items[0].amount")
+    );
+    assert_eq!(inv.number.as_deref(), Some("25417000000256819006"));
+}

@@ -28,6 +28,7 @@ mod jbig2;
 mod layout;
 mod ofd;
 mod ofd_page;
+mod pages;
 mod pdf;
 mod qr_image;
 mod structured;

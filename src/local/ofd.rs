@@ -23,6 +23,7 @@ use super::fields::{Draft, Field, ItemField};
 use super::jbig2::{self, Jbig2Source};
 use super::layout::{Page, read_page};
 use super::ofd_page;
+use super::pages::continue_invoice;
 use super::structured::Structured;
 use super::xml::{self, Element};
 use super::{LocalError, LocalLimits, check_ratio, qr_image};
@@ -283,9 +284,7 @@ fn read_document(
     apply_custom_data(&mut draft, body);
     // Without the structured parts, the page text is read as a page, by its layout.
     if original.is_none() && tags.is_empty() && !attached {
-        for page in &pages.layouts {
-            read_page(page, &mut draft, "ofd-text");
-        }
+        read_pages(&mut draft, &pages.layouts);
     }
     draft.people_from_remark();
     if let Some(title) = pages.title() {
@@ -302,6 +301,20 @@ fn read_document(
     reader.apply_qr(&mut draft, &pages, graph_code.as_deref());
     draft.infer_kind_from_title();
     Ok(draft.finish())
+}
+
+/// Reads the page text by its layout: the first page into the draft, each further page on
+/// its own, continuing the invoice (its items follow the first page's, in order).
+fn read_pages(draft: &mut Draft, layouts: &[Page]) {
+    let Some((first, rest)) = layouts.split_first() else {
+        return;
+    };
+    read_page(first, draft, "ofd-text");
+    for layout in rest {
+        let mut page = Draft::new();
+        read_page(layout, &mut page, "ofd-text");
+        continue_invoice(&mut draft.invoice, page.finish());
+    }
 }
 
 impl DocumentReader<'_> {

@@ -34,6 +34,7 @@ use crate::invoice::Invoice;
 
 use super::fields::Draft;
 use super::layout::read_page;
+use super::pages::continue_invoice;
 use super::{LocalError, LocalLimits, qr_image};
 
 /// Pages read from one PDF; invoices are one or two pages, batches rarely exceed this.
@@ -122,46 +123,6 @@ fn add_page(invoices: &mut Vec<Invoice>, page: Invoice) {
         _ if page.number.is_some() || page.qr_payload.is_some() => invoices.push(page),
         _ => {}
     }
-}
-
-fn continue_invoice(first: &mut Invoice, page: Invoice) {
-    let offset = if first.items.len() == 1
-        && first.items[0]
-            .name
-            .as_deref()
-            .is_some_and(is_list_placeholder)
-    {
-        first.items.clear();
-        0
-    } else {
-        first.items.len()
-    };
-    for (key, source) in page.provenance {
-        if let Some(rest) = key.strip_prefix("items[")
-            && let Some((index, field)) = rest.split_once(']')
-            && let Ok(index) = index.parse::<usize>()
-        {
-            first
-                .provenance
-                .insert(format!("items[{}]{field}", index + offset).into(), source);
-        } else if !first.provenance.contains_key(&key) && is_total(&key) {
-            first.provenance.insert(key, source);
-        }
-    }
-    first.items.extend(page.items);
-    first.amount = first.amount.or(page.amount);
-    first.tax = first.tax.or(page.tax);
-    first.total = first.total.or(page.total);
-    first.total_in_words = first.total_in_words.take().or(page.total_in_words);
-}
-
-/// `（详见销货清单）`, `详见销货清单`, `详见清单`: the item line that points at the list.
-fn is_list_placeholder(name: &str) -> bool {
-    name.contains("详见") && name.contains("清单")
-}
-
-fn is_total(key: &str) -> bool {
-    matches!(key, "amount" | "tax" | "total" | "total_in_words")
 }
 
 /// Bound on any single decompressed stream.
