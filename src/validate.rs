@@ -24,6 +24,7 @@
 //! | `qr.unreadable` | warning | [`Invoice::qr_payload`] is not an invoice QR payload |
 //! | `qr.kind` / `qr.code` / `qr.number` / `qr.date` / `qr.check_code` | error | QR agrees with the fields |
 //! | `qr.amount` | error (warning when the kind's amount meaning is unknown) | QR amount = 合计金额 or 价税合计 per kind |
+//! | `attachment.mismatch` | error | the XML/XBRL attached to a PDF or OFD and the file's printed data agree (the local backend records each disagreement in `extra["local:attachment_mismatch"]`) |
 //!
 //! Red-letter invoices (all amounts negative) and discount lines (negative amount and tax at
 //! the goods line's rate) satisfy the same arithmetic with signed values.
@@ -44,6 +45,9 @@ use crate::invoice::{Invoice, InvoiceKind, LineItem, TaxRate};
 const LINE_TAX_TOLERANCE: Decimal = Decimal::from_parts(6, 0, 0, false, 2);
 /// Largest allowed sum of the per-line tax deviations (税额总误差不超过 1.27 元).
 const TOTAL_TAX_TOLERANCE: Decimal = Decimal::from_parts(127, 0, 0, false, 2);
+/// The `extra` key under which the local backend lists each field where an attached
+/// XML/XBRL and the printed page disagree (`"total: the attachment says …, the page …"`).
+pub(crate) const ATTACHMENT_MISMATCH_KEY: &str = "local:attachment_mismatch";
 /// Largest allowed |单价 × 数量 − 金额| (a heuristic; prices carry up to 15 digits).
 const PRICE_TOLERANCE: Decimal = Decimal::from_parts(1, 0, 0, false, 2);
 
@@ -116,6 +120,7 @@ impl Invoice {
         self.check_tax_ids(out);
         self.check_code_and_number(out);
         self.check_rates(out);
+        self.check_attachment(out);
     }
 
     fn check_totals(&self, out: &mut Findings) {
@@ -363,6 +368,17 @@ impl Invoice {
                     );
                 }
             }
+        }
+    }
+
+    /// The disagreements the local backend found between an attachment and the page.
+    fn check_attachment(&self, out: &mut Findings) {
+        let Some(serde_json::Value::Array(lines)) = self.extra.get(ATTACHMENT_MISMATCH_KEY) else {
+            return;
+        };
+        for line in lines.iter().filter_map(serde_json::Value::as_str) {
+            let field = line.split(':').next().unwrap_or_default();
+            out.error("attachment.mismatch", &[field], line.to_owned());
         }
     }
 

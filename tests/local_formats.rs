@@ -469,10 +469,13 @@ fn pdf_with_an_embedded_einvoice_xml_reads_it() {
     assert_eq!(inv.extra["xml:label:特定征税方式标签"], "不征税");
 }
 
-/// A one-page OFD whose page prints a few words and whose `Attachs/` holds `xml` as
-/// `file`, listed by `Attachments.xml` when `listed`.
-fn ofd_with_attachment(file: &str, xml: &str, listed: bool) -> Vec<u8> {
-    let ofd = r#"<?xml version="1.0" encoding="UTF-8"?><ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016" DocType="OFD" Version="1.1"><ofd:DocBody><ofd:DocInfo><ofd:DocID>x</ofd:DocID></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"#;
+/// A one-page OFD whose page prints a few words, whose `OFD.xml` holds the `custom` data
+/// entries and whose `Attachs/` holds `xml` as `file`, listed by `Attachments.xml` when
+/// `listed`.
+fn ofd_with_attachment(file: &str, xml: &str, listed: bool, custom: &str) -> Vec<u8> {
+    let ofd = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><ofd:OFD xmlns:ofd="http://www.ofdspec.org/2016" DocType="OFD" Version="1.1"><ofd:DocBody><ofd:DocInfo><ofd:DocID>x</ofd:DocID><ofd:CustomDatas>{custom}</ofd:CustomDatas></ofd:DocInfo><ofd:DocRoot>Doc_0/Document.xml</ofd:DocRoot></ofd:DocBody></ofd:OFD>"#
+    );
     let attachments_ref = if listed {
         "<ofd:Attachments>Attachs/Attachments.xml</ofd:Attachments>"
     } else {
@@ -499,7 +502,7 @@ fn ofd_with_attachment(file: &str, xml: &str, listed: bool) -> Vec<u8> {
 fn ofd_with_an_attached_railway_xbrl_reads_the_ticket() {
     let xbrl = railway_xbrl("2021-11-30", "售", "11010119900101123X");
     for listed in [true, false] {
-        let ofd = ofd_with_attachment("rai_issuer_1.xml", &xbrl, listed);
+        let ofd = ofd_with_attachment("rai_issuer_1.xml", &xbrl, listed, "");
         let inv = one(&ofd);
         assert_railway_ticket(&inv);
         assert_eq!(
@@ -511,10 +514,39 @@ fn ofd_with_an_attached_railway_xbrl_reads_the_ticket() {
 
 #[test]
 fn ofd_with_an_attached_air_xbrl_reads_every_flight() {
-    let inv = one(&ofd_with_attachment("atr_issuer_1.xml", AIR_XBRL, true));
+    let inv = one(&ofd_with_attachment("atr_issuer_1.xml", AIR_XBRL, true, ""));
     assert_eq!(inv.kind, InvoiceKind::DigitalAirItinerary);
     assert_eq!(inv.ticket.flights.len(), 2);
     assert_eq!(inv.total, Some(dec("660.00")));
+}
+
+#[test]
+fn an_attachment_that_disagrees_with_what_the_ofd_prints_wins_and_is_flagged() {
+    let xbrl = railway_xbrl("2021-11-30", "售", "11010119900101123X");
+    let agreeing = r#"<ofd:CustomData Name="发票号码">25319132270000640546</ofd:CustomData><ofd:CustomData Name="价税合计">86.00</ofd:CustomData>"#;
+    let inv = one(&ofd_with_attachment("rai_1.xml", &xbrl, true, agreeing));
+    assert!(
+        !inv.extra.contains_key("local:attachment_mismatch"),
+        "{:?}",
+        inv.extra
+    );
+    assert_eq!(finding_codes(&inv), Vec::<&str>::new());
+
+    let disagreeing = r#"<ofd:CustomData Name="发票号码">25319132270000640546</ofd:CustomData><ofd:CustomData Name="价税合计">96.00</ofd:CustomData>"#;
+    let inv = one(&ofd_with_attachment("rai_1.xml", &xbrl, true, disagreeing));
+    assert_eq!(inv.total, Some(dec("86.00")), "the attachment wins");
+    let findings = inv.validate();
+    let mismatch: Vec<_> = findings
+        .iter()
+        .filter(|f| f.code == "attachment.mismatch")
+        .collect();
+    assert_eq!(mismatch.len(), 1, "{findings:#?}");
+    assert_eq!(mismatch[0].fields, ["total"]);
+    assert!(
+        mismatch[0].message.contains("\"86\"") && mismatch[0].message.contains("\"96\""),
+        "{}",
+        mismatch[0].message
+    );
 }
 
 // ------------------------------------------------------------------ multi-page OFD

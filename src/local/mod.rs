@@ -22,6 +22,7 @@
 //! Untrusted input is bounded by [`LocalLimits`]: sizes are checked before anything is
 //! decompressed or decoded, and archives are read into memory only, never extracted.
 
+mod crosscheck;
 mod einvoice_xml;
 mod fields;
 mod jbig2;

@@ -19,6 +19,7 @@ use std::rc::Rc;
 use crate::domain::qr::InvoiceQr;
 use crate::invoice::Invoice;
 
+use super::crosscheck;
 use super::fields::{Draft, Field, ItemField};
 use super::jbig2::{self, Jbig2Source};
 use super::layout::{Page, read_page};
@@ -273,19 +274,18 @@ fn read_document(
     let mut draft = Draft::new();
     let pages = reader.page_index()?;
     let attached = reader.apply_structured_attachments(&mut draft);
-    let original = reader.original_invoice()?;
-    let graph_code = original
-        .as_ref()
-        .and_then(|o| apply_original_invoice(&mut draft, o));
-    let tags = reader.custom_tags()?;
-    for tags in &tags {
-        apply_custom_tags(&mut draft, tags, &pages);
+    let printed = Printed {
+        original: reader.original_invoice()?,
+        tags: reader.custom_tags()?,
+        pages: &pages,
+        body,
+    };
+    if attached {
+        let mut shadow = Draft::new();
+        printed.apply(&mut shadow, true);
+        crosscheck::record(&mut draft, &shadow.finish(), "OFD says");
     }
-    apply_custom_data(&mut draft, body);
-    // Without the structured parts, the page text is read as a page, by its layout.
-    if original.is_none() && tags.is_empty() && !attached {
-        read_pages(&mut draft, &pages.layouts);
-    }
+    let graph_code = printed.apply(&mut draft, !attached);
     draft.people_from_remark();
     if let Some(title) = pages.title() {
         draft.set(
@@ -301,6 +301,34 @@ fn read_document(
     reader.apply_qr(&mut draft, &pages, graph_code.as_deref());
     draft.infer_kind_from_title();
     Ok(draft.finish())
+}
+
+/// What an OFD document states besides its XML/XBRL attachments.
+struct Printed<'a> {
+    original: Option<Element>,
+    tags: Vec<Element>,
+    pages: &'a PageIndex,
+    body: &'a Element,
+}
+
+impl Printed<'_> {
+    /// Applies `original_invoice.xml`, the custom tags and custom data, and — without the
+    /// first two, when `page_text` — the page text read by its layout. Returns the
+    /// `GraphCode` of `original_invoice.xml`.
+    fn apply(&self, draft: &mut Draft, page_text: bool) -> Option<String> {
+        let graph_code = self
+            .original
+            .as_ref()
+            .and_then(|o| apply_original_invoice(draft, o));
+        for tags in &self.tags {
+            apply_custom_tags(draft, tags, self.pages);
+        }
+        apply_custom_data(draft, self.body);
+        if self.original.is_none() && self.tags.is_empty() && page_text {
+            read_pages(draft, &self.pages.layouts);
+        }
+        graph_code
+    }
 }
 
 /// Reads the page text by its layout: the first page into the draft, each further page on

@@ -32,6 +32,7 @@ use lopdf::{DecompressError, Dictionary, Document, LoadOptions, Object, ObjectId
 
 use crate::invoice::Invoice;
 
+use super::crosscheck;
 use super::fields::Draft;
 use super::layout::read_page;
 use super::pages::continue_invoice;
@@ -65,10 +66,14 @@ pub(super) fn recognize(bytes: &[u8], limits: &LocalLimits) -> Result<Vec<Invoic
     for (number, page) in doc.get_pages().into_iter().take(MAX_PAGES) {
         let reader = PageReader::new(&doc, page, limits)?;
         let mut draft = Draft::new();
-        if let Some(attachments) = attachments.take() {
+        let layout = reader.layout_page();
+        if let Some(attachments) = attachments.take().filter(|a| !a.is_empty()) {
             apply_attachments(&mut draft, &attachments);
+            let mut shadow = Draft::new();
+            read_page(&layout, &mut shadow, "pdf-text");
+            crosscheck::record(&mut draft, &shadow.finish(), "page text says");
         }
-        read_page(&reader.layout_page(), &mut draft, "pdf-text");
+        read_page(&layout, &mut draft, "pdf-text");
         if reader.over_budget.get() {
             let note = format!("not read: its content exceeds {MAX_PAGE_CONTENT_BYTES} bytes");
             draft.extra("local:pdf_text".to_owned(), &note);
