@@ -107,7 +107,7 @@ const GENERAL_XML: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
   </EInvoiceData>
   <TaxSupervisionInfo>
     <InvoiceNumber>24322000000012345678</InvoiceNumber>
-    <IssueTime>2024-05-14</IssueTime>
+    <IssueTime>2024-05-14 10:11:12</IssueTime>
     <TaxBureauCode>13200000000</TaxBureauCode>
   </TaxSupervisionInfo>
 </EInvoice>"#;

@@ -59,12 +59,8 @@ pub(super) fn apply(draft: &mut Draft, root: &Element) {
     let supervision = root.child("TaxSupervisionInfo");
     offer(draft, Field::Number, header, "EIid");
     offer(draft, Field::Number, supervision, "InvoiceNumber");
-    offer(draft, Field::Date, supervision, "IssueTime");
-    if let Some(requested) = basic.and_then(|b| b.child_text("RequestTime")) {
-        // `YYYY-MM-DD hh:mm:ss`: the date part is the issue date.
-        let date = requested.split_whitespace().next().unwrap_or_default();
-        draft.set(Field::Date, date, "xml:RequestTime".to_owned());
-    }
+    offer_date(draft, supervision, "IssueTime");
+    offer_date(draft, basic, "RequestTime");
     offer(draft, Field::Amount, basic, "TotalAmWithoutTax");
     offer(draft, Field::Tax, basic, "TotalTaxAm");
     offer(draft, Field::Total, basic, "TotalTax-includedAmount");
@@ -103,6 +99,14 @@ pub(super) fn apply(draft: &mut Draft, root: &Element) {
 fn offer(draft: &mut Draft, field: Field, parent: Option<&Element>, name: &str) {
     if let Some(text) = parent.and_then(|p| p.child_text(name)) {
         draft.set(field, text, format!("xml:{name}"));
+    }
+}
+
+/// Offers the date part of `parent/name` (`YYYY-MM-DD`, possibly followed by `hh:mm:ss`).
+fn offer_date(draft: &mut Draft, parent: Option<&Element>, name: &str) {
+    if let Some(text) = parent.and_then(|p| p.child_text(name)) {
+        let date = text.split_whitespace().next().unwrap_or_default();
+        draft.set(Field::Date, date, format!("xml:{name}"));
     }
 }
 
