@@ -160,6 +160,7 @@ fn einvoice_xml_reads_every_field_and_survives_each_real_file_trap() {
         inv.extra["xml:EInvoiceData/SpecificInformation/Toll/PlateNumber"],
         "苏A12345"
     );
+    assert_eq!(inv.ticket.license_plate.as_deref(), Some("苏A12345"));
     assert_eq!(inv.extra["xml:EInvoiceData/ptbh"], "P-0001");
     assert!(inv.mapping_issues.is_empty(), "{:?}", inv.mapping_issues);
     // The file's own arithmetic holds: no finding.
@@ -644,4 +645,46 @@ fn multi_page_ofd_page_text_keeps_every_item_in_order() {
         source(&inv, "items[0].amount")
     );
     assert_eq!(inv.number.as_deref(), Some("25417000000256819006"));
+}
+
+// ------------------------------------------------------------------ hostile inputs
+
+#[test]
+fn entities_are_not_expanded_and_a_cyclic_name_tree_ends() {
+    let bomb = r#"<?xml version="1.0"?><!DOCTYPE EInvoice [<!ENTITY a "24322000000012345678"><!ENTITY b "&a;&a;&a;&a;">]><EInvoice><Header><EIid>&b;</EIid></Header></EInvoice>"#;
+    let err = recognize(bomb.as_bytes(), None, &LocalLimits::default()).unwrap_err();
+    assert!(matches!(err, LocalError::NothingFound { .. }), "{err}");
+
+    // An /EmbeddedFiles node whose /Kids list itself.
+    let mut doc = Document::load_mem(&pdf_with_attachment("a.xml", AIR_XBRL)).unwrap();
+    let mut catalog = doc.catalog().unwrap().clone();
+    let names_id = doc.add_object(dictionary! {});
+    let tree = dictionary! { "Kids" => vec![names_id.into()] };
+    doc.objects.insert(names_id, Object::Dictionary(tree));
+    catalog.set("Names", dictionary! { "EmbeddedFiles" => names_id });
+    let root = doc.trailer.get(b"Root").unwrap().as_reference().unwrap();
+    doc.objects.insert(root, Object::Dictionary(catalog));
+    let mut bytes = Vec::new();
+    doc.save_to(&mut bytes).unwrap();
+    // The /AF entry still carries the ticket.
+    assert_eq!(one(&bytes).ticket.flights.len(), 2);
+}
+
+#[test]
+fn mutated_xml_pdf_and_ofd_fixtures_never_panic() {
+    let xbrl = railway_xbrl("2021-11-30", "售", "11010119900101123X");
+    let files = [
+        GENERAL_XML.as_bytes().to_vec(),
+        pdf_with_attachment("r.xml", &xbrl),
+        ofd_with_attachment("r.xml", &xbrl, true, ""),
+    ];
+    for file in files {
+        for (step, seed) in [(97usize, 0x5Au8), (31, 0xFF), (13, b'<')] {
+            let mut mutated = file.clone();
+            for byte in mutated.iter_mut().step_by(step) {
+                *byte ^= seed;
+            }
+            let _ = recognize(&mutated, None, &LocalLimits::default());
+        }
+    }
 }

@@ -5,13 +5,14 @@
 //! …) so the versions' small differences and unknown extra elements (`<ptbh>`) do not matter;
 //! every leaf no field claims is kept in `extra` under `xml:<path>` — the `UndefinedLabel`
 //! labels (特定征税方式 不征税, …), `SpecificInformation` (toll, construction, …) and the
-//! `TaxBureauSignature` (algorithm, time, value; not checked) among them. Provenance is
-//! `xml:<element>`.
+//! `TaxBureauSignature` (algorithm, time, value; not checked) among them; a toll plate also
+//! fills `ticket.license_plate`. Provenance is `xml:<element>`.
 //!
 //! Traps of real files: `TaxRate`/`ComTaxAm` written `*` under 不征税 (read as 不征税 and
 //! 0); a personal buyer with an empty `BuyerIdNum`; an empty bank name with name and account
 //! merged into `…BankAccNum` (kept as written); no `TaxBureauSignature` at all.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use rust_decimal::Decimal;
@@ -79,6 +80,9 @@ pub(super) fn apply(draft: &mut Draft, root: &Element) {
         for (row, item) in data.children_named("IssuItemInformation").enumerate() {
             line_item(draft, row, item);
         }
+        if let Some(specific) = data.child("SpecificInformation") {
+            license_plate(draft, specific);
+        }
     }
     if let Some(inherent) = header.and_then(|h| h.child("InherentLabel")) {
         kind(draft, inherent);
@@ -107,6 +111,23 @@ fn offer_date(draft: &mut Draft, parent: Option<&Element>, name: &str) {
     if let Some(text) = parent.and_then(|p| p.child_text(name)) {
         let date = text.split_whitespace().next().unwrap_or_default();
         draft.set(Field::Date, date, format!("xml:{name}"));
+    }
+}
+
+/// The first vehicle plate of a toll or transport invoice's `SpecificInformation` (its
+/// full detail stays in `extra`).
+fn license_plate(draft: &mut Draft, specific: &Element) {
+    let plate = specific
+        .descendants()
+        .find(|e| e.name == "PlateNumber" && !e.text.trim().is_empty());
+    if let Some(plate) = plate
+        && draft.invoice.ticket.license_plate.is_none()
+    {
+        draft.invoice.ticket.license_plate = Some(plate.text.trim().to_owned());
+        draft.credit(
+            Cow::Borrowed("ticket.license_plate"),
+            "xml:PlateNumber".to_owned(),
+        );
     }
 }
 
