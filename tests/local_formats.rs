@@ -245,6 +245,7 @@ fn railway_xbrl(taxonomy: &str, business: &str, id: &str) -> String {
 /// Every field of the railway XBRL fixture.
 fn assert_railway_ticket(inv: &Invoice) {
     assert_eq!(inv.kind, InvoiceKind::DigitalTrainTicket);
+    assert_eq!(source(inv, "kind"), "xbrl:rai");
     assert_eq!(inv.number.as_deref(), Some("25319132270000640546"));
     assert_eq!(
         source(inv, "number"),

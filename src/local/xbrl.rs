@@ -111,7 +111,8 @@ pub(super) fn apply(draft: &mut Draft, root: &Element, ticket: Ticket) {
         Ticket::Railway => (RAILWAY_FIELDS, InvoiceKind::DigitalTrainTicket),
         Ticket::Air => (AIR_FIELDS, InvoiceKind::DigitalAirItinerary),
     };
-    draft.set_kind(kind, facts.source(fields[0].0));
+    // The taxonomy, not any one fact, says which ticket this is.
+    draft.set_kind(kind, format!("xbrl:{}", ticket.prefix()));
     for (name, field) in fields {
         if let Some(text) = facts.take(name) {
             draft.set(*field, &text, facts.source(name));
