@@ -171,7 +171,7 @@ fn einvoice_xml_reads_every_field_and_survives_each_real_file_trap() {
 /// only in `RequestTime`.
 fn special_xml(total: &str, words: &str) -> String {
     format!(
-        r#"<EInvoice><Header><Version>0.36</Version><InherentLabel><GeneralOrSpecialVAT><LabelCode>01</LabelCode></GeneralOrSpecialVAT></InherentLabel></Header>
+        r#"<EInvoice><Header><Version>0.36</Version><UndefinedLabel><LabelType>发票开具方式标签</LabelType><LabelCode>01</LabelCode></UndefinedLabel><InherentLabel><GeneralOrSpecialVAT><LabelCode>01</LabelCode></GeneralOrSpecialVAT></InherentLabel></Header>
 <EInvoiceData><SellerInformation><SellerIdNum>91320000134767268X</SellerIdNum><SellerName>卖方公司</SellerName><SellerBankName>某银行</SellerBankName><SellerBankAccNum>6222</SellerBankAccNum></SellerInformation>
 <BuyerInformation><BuyerIdNum>91110108690017781B</BuyerIdNum><BuyerName>买方公司</BuyerName></BuyerInformation>
 <BasicInformation><TotalAmWithoutTax>100.00</TotalAmWithoutTax><TotalTaxAm>6.00</TotalTaxAm><TotalTax-includedAmount>{total}</TotalTax-includedAmount><TotalTax-includedAmountInChinese>{words}</TotalTax-includedAmountInChinese><RequestTime>2023-01-30 09:00:00</RequestTime></BasicInformation>
@@ -195,6 +195,8 @@ fn einvoice_xml_keeps_the_signature_and_falls_back_to_supervision_number_and_req
     assert_eq!(signature("SignatureAlgorithm"), "1.2.156.10197.1.501");
     assert_eq!(signature("SignatureTime"), "2023-01-30 09:00:01");
     assert_eq!(signature("SignatureValue"), "3082ABCD");
+    // A single label written straight into UndefinedLabel.
+    assert_eq!(inv.extra["xml:label:发票开具方式标签"], "01");
 }
 
 #[test]

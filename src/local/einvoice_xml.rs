@@ -88,8 +88,13 @@ pub(super) fn apply(draft: &mut Draft, root: &Element) {
         kind(draft, inherent);
     }
     if let Some(labels) = header.and_then(|h| h.child("UndefinedLabel")) {
-        for label in &labels.children {
-            undefined_label(draft, label);
+        // One label may sit directly in the block rather than in `Label` children.
+        if labels.child("LabelCode").is_some() {
+            undefined_label(draft, labels);
+        } else {
+            for label in &labels.children {
+                undefined_label(draft, label);
+            }
         }
     }
     let mut rest = Vec::new();
