@@ -300,6 +300,9 @@ pub struct TicketInfo {
     /// Arrival station / place (到达站).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub arrival: Option<String>,
+    /// Travel date (乘车日期), which differs from the issue date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub travel_date: Option<NaiveDate>,
     /// Departure or travel time (乘车时间 / 时间).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schemars(with = "Option<String>")]

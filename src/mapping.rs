@@ -442,6 +442,7 @@ targets! {
         TrainNumber = "ticket.train_number" => Text(ticket.train_number),
         Departure = "ticket.departure" => Text(ticket.departure),
         Arrival = "ticket.arrival" => Text(ticket.arrival),
+        TravelDate = "ticket.travel_date" => Date(ticket.travel_date),
         Time = "ticket.time" => Time(ticket.time),
         SeatClass = "ticket.seat_class" => Text(ticket.seat_class),
         SeatNumber = "ticket.seat_number" => Text(ticket.seat_number),

@@ -7,7 +7,7 @@
 //! | code | severity | rule |
 //! |------|----------|------|
 //! | `mapping.issue` | error | a vendor value the mapping could not read |
-//! | `totals.sum` | error | 合计金额 + 合计税额 = 价税合计, exactly |
+//! | `totals.sum` | error | 合计金额 + 合计税额 = 价税合计, exactly (plus 民航发展基金 on an air itinerary) |
 //! | `lines.amount_sum` / `lines.tax_sum` | error | Σ line 金额 = 合计金额, Σ line 税额 = 合计税额 |
 //! | `line.tax` | error | \|金额 × 税率 − 税额\| ≤ 0.06 per line |
 //! | `lines.tax_deviation` | error | Σ of those deviations ≤ 1.27 |
@@ -24,6 +24,7 @@
 //! | `qr.unreadable` | warning | [`Invoice::qr_payload`] is not an invoice QR payload |
 //! | `qr.kind` / `qr.code` / `qr.number` / `qr.date` / `qr.check_code` | error | QR agrees with the fields |
 //! | `qr.amount` | error (warning when the kind's amount meaning is unknown) | QR amount = 合计金额 or 价税合计 per kind |
+//! | `attachment.mismatch` | error | the XML/XBRL attached to a PDF or OFD and the file's printed data agree (the local backend records each disagreement in `extra["local:attachment_mismatch"]`) |
 //!
 //! A link payload ([`crate::domain::qr::UrlQr`]) is checked on the fields it carries. Every
 //! `qr.*` message names both values; the fields keep what the document printed and the
@@ -48,6 +49,9 @@ use crate::invoice::{Invoice, InvoiceKind, LineItem, TaxRate};
 const LINE_TAX_TOLERANCE: Decimal = Decimal::from_parts(6, 0, 0, false, 2);
 /// Largest allowed sum of the per-line tax deviations (税额总误差不超过 1.27 元).
 const TOTAL_TAX_TOLERANCE: Decimal = Decimal::from_parts(127, 0, 0, false, 2);
+/// The `extra` key under which the local backend lists each field where an attached
+/// XML/XBRL and the printed page disagree (`"total: the attachment says …, the page …"`).
+pub(crate) const ATTACHMENT_MISMATCH_KEY: &str = "local:attachment_mismatch";
 /// Largest allowed |单价 × 数量 − 金额| (a heuristic; prices carry up to 15 digits).
 const PRICE_TOLERANCE: Decimal = Decimal::from_parts(1, 0, 0, false, 2);
 
@@ -126,19 +130,30 @@ impl Invoice {
         self.check_tax_ids(out);
         self.check_code_and_number(out);
         self.check_rates(out);
+        self.check_attachment(out);
     }
 
     fn check_totals(&self, out: &mut Findings) {
         let (Some(amount), Some(tax), Some(total)) = (self.amount, self.tax, self.total) else {
             return;
         };
-        let sum = amount.checked_add(tax);
+        // An air itinerary's total also holds the development fund, which is outside VAT.
+        let fund = match self.kind {
+            InvoiceKind::DigitalAirItinerary => self.ticket.airport_fee,
+            _ => None,
+        };
+        let sum = amount
+            .checked_add(tax)
+            .and_then(|s| s.checked_add(fund.unwrap_or_default()));
         if sum != Some(total) {
+            let fund = fund
+                .map(|f| format!(" + 民航发展基金 {f}"))
+                .unwrap_or_default();
             out.error(
                 "totals.sum",
                 &["amount", "tax", "total"],
                 format!(
-                    "合计金额 {amount} + 合计税额 {tax} = {}, but 价税合计 is {total}",
+                    "合计金额 {amount} + 合计税额 {tax}{fund} = {}, but 价税合计 is {total}",
                     shown(sum)
                 ),
             );
@@ -365,6 +380,17 @@ impl Invoice {
                     );
                 }
             }
+        }
+    }
+
+    /// The disagreements the local backend found between an attachment and the page.
+    fn check_attachment(&self, out: &mut Findings) {
+        let Some(serde_json::Value::Array(lines)) = self.extra.get(ATTACHMENT_MISMATCH_KEY) else {
+            return;
+        };
+        for line in lines.iter().filter_map(serde_json::Value::as_str) {
+            let field = line.split(':').next().unwrap_or_default();
+            out.error("attachment.mismatch", &[field], line.to_owned());
         }
     }
 

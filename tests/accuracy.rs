@@ -1,4 +1,4 @@
-//! The accuracy harness as a test: every field of every PDF and image in
+//! The accuracy harness as a test: every field of every OFD, XML, PDF and image in
 //! `../shared/samples` must match its `expected.json` ground truth. Real files from many
 //! producers decide; a synthetic fixture cannot stand in for them.
 //!
@@ -10,12 +10,11 @@ mod score;
 
 use std::path::PathBuf;
 
-/// Formats whose every field is asserted. OFD and XML e-invoices join once the local
-/// backend reads every file the tax platform issues (railway XBRL, re-saved OFDs).
-const ASSERTED: &[&str] = &[".pdf", ".png", ".jpg", ".jpeg"];
+/// Formats whose every field is asserted: every file the tax platform issues.
+const ASSERTED: &[&str] = &[".ofd", ".xml", ".pdf", ".png", ".jpg", ".jpeg"];
 
 #[test]
-fn every_field_of_every_real_pdf_and_image_matches_its_ground_truth() {
+fn every_field_of_every_real_file_matches_its_ground_truth() {
     let folder = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/samples");
     let Ok(text) = std::fs::read_to_string(folder.join("expected.json")) else {
         eprintln!(
@@ -35,7 +34,7 @@ fn every_field_of_every_real_pdf_and_image_matches_its_ground_truth() {
         })
         .collect();
     let scores = score::score_folder(&folder, &expected);
-    assert!(!scores.is_empty(), "no PDF or image sample listed");
+    assert!(!scores.is_empty(), "no sample listed");
     let misses: Vec<String> = scores
         .iter()
         .flat_map(|file| {

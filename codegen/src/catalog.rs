@@ -110,6 +110,7 @@ pub const FORMATS: &[(&str, &str)] = &[
     ("gif", "Gif"),
     ("pdf", "Pdf"),
     ("ofd", "Ofd"),
+    ("xml", "Xml"),
 ];
 
 /// Unified error kinds (`errors.*.kind`), and the Rust variant naming each.
@@ -241,6 +242,7 @@ pub const TARGETS: &[Target] = targets! {
     "ticket.train_number" => TrainNumber: Text,
     "ticket.departure" => Departure: Text,
     "ticket.arrival" => Arrival: Text,
+    "ticket.travel_date" => TravelDate: Date,
     "ticket.time" => Time: Time,
     "ticket.seat_class" => SeatClass: Text,
     "ticket.seat_number" => SeatNumber: Text,

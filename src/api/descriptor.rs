@@ -241,6 +241,9 @@ pub enum FileFormat {
     Pdf,
     /// OFD e-invoice (a zip of XML).
     Ofd,
+    /// XML e-invoice data: the 数电 `EInvoice` or a railway/air e-ticket XBRL (read by the
+    /// local backend; never sent to a vendor unless its spec lists it).
+    Xml,
 }
 
 impl FileFormat {
@@ -254,6 +257,7 @@ impl FileFormat {
         FileFormat::Gif,
         FileFormat::Pdf,
         FileFormat::Ofd,
+        FileFormat::Xml,
     ];
 
     /// The id used in specs and messages.
@@ -267,12 +271,13 @@ impl FileFormat {
             FileFormat::Gif => "gif",
             FileFormat::Pdf => "pdf",
             FileFormat::Ofd => "ofd",
+            FileFormat::Xml => "xml",
         }
     }
 
     /// True for raster image formats.
     pub fn is_image(self) -> bool {
-        !matches!(self, FileFormat::Pdf | FileFormat::Ofd)
+        !matches!(self, FileFormat::Pdf | FileFormat::Ofd | FileFormat::Xml)
     }
 }
 

@@ -43,6 +43,7 @@ fn extensions(format: FileFormat) -> &'static [&'static str] {
         FileFormat::Gif => &["gif"],
         FileFormat::Pdf => &["pdf"],
         FileFormat::Ofd => &["ofd"],
+        FileFormat::Xml => &["xml"],
     }
 }
 

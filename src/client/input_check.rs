@@ -153,10 +153,11 @@ pub fn sniff_format(bytes: &[u8]) -> Option<FileFormat> {
     } else {
         // PDF readers accept the header anywhere in the first kilobyte (after junk or a BOM).
         let window = &bytes[..bytes.len().min(PDF_HEADER_WINDOW)];
-        window
-            .windows(5)
-            .any(|w| w == b"%PDF-")
-            .then_some(FileFormat::Pdf)
+        if window.windows(5).any(|w| w == b"%PDF-") {
+            Some(FileFormat::Pdf)
+        } else {
+            crate::local::looks_like_xml(bytes).then_some(FileFormat::Xml)
+        }
     }
 }
 
@@ -170,7 +171,7 @@ pub fn image_dimensions(bytes: &[u8], format: FileFormat) -> Option<(u32, u32)> 
         FileFormat::Bmp => bmp_dimensions(bytes),
         FileFormat::Tiff => tiff_dimensions(bytes),
         FileFormat::Webp => webp_dimensions(bytes),
-        FileFormat::Pdf | FileFormat::Ofd => None,
+        FileFormat::Pdf | FileFormat::Ofd | FileFormat::Xml => None,
     }
 }
 
@@ -208,8 +209,10 @@ fn check_format(api: &ApiDescriptor, file: &[u8]) -> Result<FileFormat, InputRef
         });
     };
     let listed = api.limits.formats.contains(&format);
-    // An empty list means the spec does not restrict formats; GIF must still be listed.
-    let allowed = listed || (api.limits.formats.is_empty() && format != FileFormat::Gif);
+    // An empty list means the spec does not restrict formats; GIF and XML (which no vendor
+    // reads) must still be listed.
+    let unlisted_ok = !matches!(format, FileFormat::Gif | FileFormat::Xml);
+    let allowed = listed || (api.limits.formats.is_empty() && unlisted_ok);
     if !allowed || (format == FileFormat::Pdf && api.limits.max_pdf_pages == 0) {
         return Err(InputRefusal::UnsupportedFormat {
             api: api.id,
@@ -222,7 +225,7 @@ fn check_format(api: &ApiDescriptor, file: &[u8]) -> Result<FileFormat, InputRef
 
 fn accepted_formats(api: &ApiDescriptor) -> String {
     if api.limits.formats.is_empty() {
-        return "any but gif".to_owned();
+        return "any but gif and xml".to_owned();
     }
     let ids: Vec<&str> = api.limits.formats.iter().map(|f| f.id()).collect();
     ids.join(", ")
@@ -561,6 +564,11 @@ mod tests {
                 Some(FileFormat::Ofd),
             ),
             (zip_with(&["word/document.xml"]), None),
+            (
+                b"\xEF\xBB\xBF<?xml version=\"1.0\"?><EInvoice/>".to_vec(),
+                Some(FileFormat::Xml),
+            ),
+            (b"<xbrl/>".to_vec(), Some(FileFormat::Xml)),
             (b"BM is also how some text starts".to_vec(), None),
             (b"hello".to_vec(), None),
             (Vec::new(), None),

@@ -12,7 +12,6 @@
 //! (empty on paper 专票 and 数电), f7 four opaque hex characters (kept, never checked).
 //! Usually a trailing comma ends the string; some issuers omit it, and some omit f7 entirely.
 //! Some renderers write an empty field as a single space (`01,32, ,2344…,7894.25,20230207, ,2889`).
-//!
 //! The 2022 railway e-ticket pilot printed six fields, without 发票代码 and 校验码:
 //! `01,10,22119130671000000049,166.05,20220317,b2b2` — version, kind code `10` (not meaning
 //! 电子普票 here), 20-digit 发票号码, the amount excluding tax, date, four hex characters
@@ -193,6 +192,8 @@ impl QrPayload {
             "02" => FreightVatSpecial,
             "03" => MotorVehicleSale,
             "04" => VatGeneral,
+            // Without a code, `10` is the railway pilot's six-field form, not an 电子普票.
+            "10" if digital => Unknown,
             "10" => VatElectronicGeneral,
             "11" => VatRoll,
             "14" => VatToll,
@@ -535,6 +536,19 @@ mod tests {
                 .kind(),
             InvoiceKind::Unknown
         );
+    }
+
+    #[test]
+    fn railway_pilot_six_field_form_is_read_without_a_kind() {
+        let qr = QrPayload::parse("01,10,22119130671000000049,166.05,20220317,b2b2").unwrap();
+        assert_eq!(qr.code, None);
+        assert_eq!(qr.number, "22119130671000000049");
+        assert_eq!(qr.amount, Decimal::new(16605, 2));
+        assert_eq!(qr.date, NaiveDate::from_ymd_opt(2022, 3, 17).unwrap());
+        assert_eq!(qr.tail.as_deref(), Some("b2b2"));
+        assert_eq!(qr.kind(), InvoiceKind::Unknown);
+        assert_eq!(qr.amount_meaning(), AmountMeaning::ExcludingTax);
+        assert_eq!(qr.raw, "01,10,22119130671000000049,166.05,20220317,b2b2");
     }
 
     #[test]

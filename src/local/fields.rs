@@ -293,6 +293,20 @@ impl Draft {
         }
     }
 
+    /// Sets the kind from a structured source unless one is known; credits `source`.
+    pub fn set_kind(&mut self, kind: InvoiceKind, source: String) {
+        if self.invoice.kind == InvoiceKind::Unknown && kind != InvoiceKind::Unknown {
+            self.invoice.kind = kind;
+            self.credit(Cow::Borrowed("kind"), source);
+        }
+    }
+
+    /// Records `source` as the provenance of a field the caller filled itself (ticket
+    /// fields, which have no [`Field`]).
+    pub fn credit(&mut self, path: Cow<'static, str>, source: String) {
+        self.note(path, Filled::Yes, "", source);
+    }
+
     /// Records a value that could not be used.
     pub fn issue(&mut self, field: &str, source: &str, value: &str, message: &str) {
         self.invoice.mapping_issues.push(MappingIssue {

@@ -8,6 +8,9 @@
 //! * **PDF**: the QR code (images of every filter, inline images, vector drawings) and the
 //!   text layer read as a page by the layout reader (`layout`): labels paired with values
 //!   by position inside their cells, never by concatenating a row.
+//! * **XML**: the 数电 e-invoice (`EInvoice`, the platform's authoritative copy) and the
+//!   railway and air e-ticket XBRL — standalone, attached to an OFD (`Doc_0/Attachs/`) or
+//!   embedded in a PDF (`/EmbeddedFiles`, `/AF`), where they win over every other source.
 //!
 //! QR payloads are read in every form known from real documents
 //! ([`crate::domain::qr::InvoiceQr`]): the comma-separated VAT payload (blank fields written
@@ -28,18 +31,24 @@
 //! Untrusted input is bounded by [`LocalLimits`]: sizes are checked before anything is
 //! decompressed or decoded, and archives are read into memory only, never extracted.
 
+mod crosscheck;
+mod einvoice_xml;
 mod fields;
 mod jbig2;
 mod layout;
 mod ofd;
 mod ofd_page;
+mod pages;
 mod pdf;
 mod qr_image;
+mod structured;
+mod xbrl;
 mod xml;
 
 use crate::invoice::Invoice;
 
 pub use qr_image::decode_qr_image;
+pub use structured::looks_like_xml;
 
 /// Resource limits for untrusted input. The defaults suit real invoices with a wide margin.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,7 +99,10 @@ pub enum LocalError {
         limit: usize,
     },
     /// The format is not one the local backend reads.
-    #[error("unsupported input: {what}; the local backend reads OFD, PDF, PNG and JPEG")]
+    #[error(
+        "unsupported input: {what}; the local backend reads OFD, PDF, XML (数电 e-invoice, \
+         e-ticket XBRL), PNG and JPEG"
+    )]
     Unsupported {
         /// What the input looked like.
         what: String,
@@ -176,6 +188,8 @@ enum Format {
     Pdf,
     Png,
     Jpeg,
+    /// An XML document: a 数电 e-invoice or an e-ticket XBRL, told apart by its root.
+    Xml,
 }
 
 /// Reads invoices from a file's bytes, offline.
@@ -198,6 +212,7 @@ pub fn recognize(
         Some(Format::Zip) => ofd::recognize(bytes, limits),
         Some(Format::Pdf) => pdf::recognize(bytes, limits),
         Some(Format::Png | Format::Jpeg) => qr_image::recognize(bytes, limits).map(|i| vec![i]),
+        Some(Format::Xml) => structured::recognize(bytes),
         None => Err(LocalError::Unsupported {
             what: describe_unknown(bytes, name_hint),
         }),
@@ -214,6 +229,8 @@ fn sniff(bytes: &[u8]) -> Option<Format> {
     } else if find(bytes.get(..1024).unwrap_or(bytes), b"%PDF-").is_some() {
         // The PDF header may follow a few bytes of junk (some mailers prepend them).
         Some(Format::Pdf)
+    } else if structured::looks_like_xml(bytes) {
+        Some(Format::Xml)
     } else {
         None
     }
@@ -267,6 +284,12 @@ mod tests {
         assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), Some(Format::Png));
         assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some(Format::Jpeg));
         assert_eq!(sniff(b"\r\n%PDF-1.7\n"), Some(Format::Pdf));
+        assert_eq!(
+            sniff(b"\xEF\xBB\xBF\n <?xml version=\"1.0\"?>"),
+            Some(Format::Xml)
+        );
+        assert_eq!(sniff(b"<EInvoice>"), Some(Format::Xml));
+        assert_eq!(sniff(b"< not xml"), None);
         assert_eq!(sniff(b"GIF89a"), None);
     }
 
@@ -276,7 +299,8 @@ mod tests {
         let err = recognize(b"GIF89a....", Some("x.gif"), &limits).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unsupported input: x.gif: GIF image; the local backend reads OFD, PDF, PNG and JPEG"
+            "unsupported input: x.gif: GIF image; the local backend reads OFD, PDF, XML (数电 \
+             e-invoice, e-ticket XBRL), PNG and JPEG"
         );
         let err = recognize(&[1, 2, 3], None, &limits).unwrap_err();
         assert!(err.to_string().contains("starts with 01 02 03"), "{err}");

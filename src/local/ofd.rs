@@ -1,6 +1,8 @@
 //! OFD e-invoices (GB/T 33190 zip + XML).
 //!
 //! Per document (`OFD.xml` `DocBody` → `DocRoot`):
+//! 0. a 数电 XML or railway/air e-ticket XBRL attachment (listed by `Attachments.xml` or
+//!    under `Attachs/`) — the authoritative data, read by [`super::structured`];
 //! 1. `Attachs/original_invoice.xml` (e-invoice 2019 schema) — every field and line item;
 //! 2. `Tags/CustomTag.xml` — the same element names pointing at page `TextObject`s, the only
 //!    structured source on 数电 invoices;
@@ -17,10 +19,13 @@ use std::rc::Rc;
 use crate::domain::qr::InvoiceQr;
 use crate::invoice::Invoice;
 
+use super::crosscheck;
 use super::fields::{Draft, Field, ItemField};
 use super::jbig2::{self, Jbig2Source};
 use super::layout::{Page, read_page};
 use super::ofd_page;
+use super::pages::continue_invoice;
+use super::structured::Structured;
 use super::xml::{self, Element};
 use super::{LocalError, LocalLimits, check_ratio, qr_image};
 
@@ -268,21 +273,19 @@ fn read_document(
     };
     let mut draft = Draft::new();
     let pages = reader.page_index()?;
-    let original = reader.original_invoice()?;
-    let graph_code = original
-        .as_ref()
-        .and_then(|o| apply_original_invoice(&mut draft, o));
-    let tags = reader.custom_tags()?;
-    for tags in &tags {
-        apply_custom_tags(&mut draft, tags, &pages);
+    let attached = reader.apply_structured_attachments(&mut draft);
+    let printed = Printed {
+        original: reader.original_invoice()?,
+        tags: reader.custom_tags()?,
+        pages: &pages,
+        body,
+    };
+    if attached {
+        let mut shadow = Draft::new();
+        printed.apply(&mut shadow, true);
+        crosscheck::record(&mut draft, &shadow.finish(), "OFD says");
     }
-    apply_custom_data(&mut draft, body);
-    // Without the structured parts, the page text is read as a page, by its layout.
-    if original.is_none() && tags.is_empty() {
-        for page in &pages.layouts {
-            read_page(page, &mut draft, "ofd-text");
-        }
-    }
+    let graph_code = printed.apply(&mut draft, !attached);
     draft.people_from_remark();
     if let Some(title) = pages.title() {
         draft.set(
@@ -298,6 +301,48 @@ fn read_document(
     reader.apply_qr(&mut draft, &pages, graph_code.as_deref());
     draft.infer_kind_from_title();
     Ok(draft.finish())
+}
+
+/// What an OFD document states besides its XML/XBRL attachments.
+struct Printed<'a> {
+    original: Option<Element>,
+    tags: Vec<Element>,
+    pages: &'a PageIndex,
+    body: &'a Element,
+}
+
+impl Printed<'_> {
+    /// Applies `original_invoice.xml`, the custom tags and custom data, and — without the
+    /// first two, when `page_text` — the page text read by its layout. Returns the
+    /// `GraphCode` of `original_invoice.xml`.
+    fn apply(&self, draft: &mut Draft, page_text: bool) -> Option<String> {
+        let graph_code = self
+            .original
+            .as_ref()
+            .and_then(|o| apply_original_invoice(draft, o));
+        for tags in &self.tags {
+            apply_custom_tags(draft, tags, self.pages);
+        }
+        apply_custom_data(draft, self.body);
+        if self.original.is_none() && self.tags.is_empty() && page_text {
+            read_pages(draft, &self.pages.layouts);
+        }
+        graph_code
+    }
+}
+
+/// Reads the page text by its layout: the first page into the draft, each further page on
+/// its own, continuing the invoice (its items follow the first page's, in order).
+fn read_pages(draft: &mut Draft, layouts: &[Page]) {
+    let Some((first, rest)) = layouts.split_first() else {
+        return;
+    };
+    read_page(first, draft, "ofd-text");
+    for layout in rest {
+        let mut page = Draft::new();
+        read_page(layout, &mut page, "ofd-text");
+        continue_invoice(&mut draft.invoice, page.finish());
+    }
 }
 
 impl DocumentReader<'_> {
@@ -338,6 +383,53 @@ impl DocumentReader<'_> {
             Some(path) => self.package.xml(&path).map(Some),
             None => Ok(None),
         }
+    }
+
+    /// Attachment parts: those `Attachments.xml` lists, then any other XML under `Attachs/`.
+    fn attachment_paths(&self) -> Vec<String> {
+        let mut paths = Vec::new();
+        if let Some(list) = self.document.child_text("Attachments") {
+            let list_path = resolve(self.dir(), list);
+            if let Some(attachments) = self
+                .package
+                .get(&list_path)
+                .and_then(|b| xml::parse(b).ok())
+            {
+                paths.extend(
+                    attachments
+                        .children_named("Attachment")
+                        .filter_map(|a| a.child_text("FileLoc"))
+                        .map(|loc| resolve(parent_dir(&list_path), loc)),
+                );
+            }
+        }
+        let folder = resolve(self.dir(), "Attachs") + "/";
+        for part in self.package.parts.keys() {
+            let xml_file = part.to_ascii_lowercase().ends_with(".xml");
+            if part.starts_with(&folder) && xml_file && !paths.contains(part) {
+                paths.push(part.clone());
+            }
+        }
+        paths
+    }
+
+    /// Reads every attached 数电 XML or e-ticket XBRL into the draft, ahead of all other
+    /// sources; their paths go to `extra["local:attachments"]`. True when one was read.
+    fn apply_structured_attachments(&self, draft: &mut Draft) -> bool {
+        let mut read = Vec::new();
+        for path in self.attachment_paths() {
+            let Some(root) = self.package.get(&path).and_then(|b| xml::parse(b).ok()) else {
+                continue;
+            };
+            if let Ok(kind) = Structured::of(&root) {
+                kind.apply(draft, &root);
+                read.push(path);
+            }
+        }
+        if !read.is_empty() {
+            draft.extra("local:attachments".to_owned(), &read.join(", "));
+        }
+        !read.is_empty()
     }
 
     /// Every `CustomTag` file listed by `CustomTags.xml`.

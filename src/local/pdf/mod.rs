@@ -1,4 +1,6 @@
-//! PDF invoices: the QR image XObject and the positioned text layer.
+//! PDF invoices: the QR image XObject and the positioned text layer, and the invoice XML
+//! embedded as a file (`/EmbeddedFiles`, `/AF`; see [`embedded`]), which, being the
+//! authoritative data, is read into the first page's invoice ahead of everything else.
 //!
 //! Per page, image XObjects (Flate gray/RGB/Indexed incl. 1-bit, with `/SMask` composited
 //! over white; DCT via the JPEG decoder; JBIG2 with its globals), then unfiltered inline
@@ -20,6 +22,7 @@
 //! [`MAX_LOAD_STREAM_BYTES`] each.
 
 mod content;
+mod embedded;
 mod font;
 mod image;
 mod inline;
@@ -33,8 +36,10 @@ use lopdf::{DecompressError, Dictionary, Document, LoadOptions, Object, ObjectId
 use crate::invoice::Invoice;
 
 use self::content::PageView;
+use super::crosscheck;
 use super::fields::Draft;
 use super::layout::read_page;
+use super::pages::continue_invoice;
 use super::{LocalError, LocalLimits, qr_image};
 
 /// Pages read from one PDF; invoices are one or two pages, batches rarely exceed this.
@@ -61,11 +66,19 @@ pub(super) fn recognize(bytes: &[u8], limits: &LocalLimits) -> Result<Vec<Invoic
     // Why pages gave nothing: skipped text layers first, they explain the most.
     let mut skipped = Vec::new();
     let mut qr_errors = Vec::new();
+    let mut attachments = Some(embedded::invoice_attachments(&doc, limits));
     for (number, page) in doc.get_pages().into_iter().take(MAX_PAGES) {
         let reader = PageReader::new(&doc, page, limits)?;
         let mut draft = Draft::new();
         let content = reader.page_content();
-        read_page(&reader.layout_page(&content), &mut draft, "pdf-text");
+        let layout = reader.layout_page(&content);
+        if let Some(attachments) = attachments.take().filter(|a| !a.is_empty()) {
+            apply_attachments(&mut draft, &attachments);
+            let mut shadow = Draft::new();
+            read_page(&layout, &mut shadow, "pdf-text");
+            crosscheck::record(&mut draft, &shadow.finish(), "page text says");
+        }
+        read_page(&layout, &mut draft, "pdf-text");
         if reader.over_budget.get() {
             let note = format!("not read: its content exceeds {MAX_PAGE_CONTENT_BYTES} bytes");
             draft.extra("local:pdf_text".to_owned(), &note);
@@ -95,6 +108,16 @@ pub(super) fn recognize(bytes: &[u8], limits: &LocalLimits) -> Result<Vec<Invoic
     Ok(invoices)
 }
 
+/// Reads the embedded invoice XML into the draft, naming the files in
+/// `extra["local:attachments"]`.
+fn apply_attachments(draft: &mut Draft, attachments: &[embedded::Attachment]) {
+    for attachment in attachments {
+        attachment.kind.apply(draft, &attachment.root);
+    }
+    let names: Vec<&str> = attachments.iter().map(|a| a.name.as_str()).collect();
+    draft.extra("local:attachments".to_owned(), &names.join(", "));
+}
+
 /// Adds a page's reading: a new invoice, or the continuation of the one before — a
 /// 销货清单 or a further page of the same invoice (no number and no QR of its own, or the
 /// same number again). A continuation's items replace a `详见销货清单` placeholder or are
@@ -110,46 +133,6 @@ fn add_page(invoices: &mut Vec<Invoice>, page: Invoice) {
         _ if page.number.is_some() || page.qr_payload.is_some() => invoices.push(page),
         _ => {}
     }
-}
-
-fn continue_invoice(first: &mut Invoice, page: Invoice) {
-    let offset = if first.items.len() == 1
-        && first.items[0]
-            .name
-            .as_deref()
-            .is_some_and(is_list_placeholder)
-    {
-        first.items.clear();
-        0
-    } else {
-        first.items.len()
-    };
-    for (key, source) in page.provenance {
-        if let Some(rest) = key.strip_prefix("items[")
-            && let Some((index, field)) = rest.split_once(']')
-            && let Ok(index) = index.parse::<usize>()
-        {
-            first
-                .provenance
-                .insert(format!("items[{}]{field}", index + offset).into(), source);
-        } else if !first.provenance.contains_key(&key) && is_total(&key) {
-            first.provenance.insert(key, source);
-        }
-    }
-    first.items.extend(page.items);
-    first.amount = first.amount.or(page.amount);
-    first.tax = first.tax.or(page.tax);
-    first.total = first.total.or(page.total);
-    first.total_in_words = first.total_in_words.take().or(page.total_in_words);
-}
-
-/// `（详见销货清单）`, `详见销货清单`, `详见清单`: the item line that points at the list.
-fn is_list_placeholder(name: &str) -> bool {
-    name.contains("详见") && name.contains("清单")
-}
-
-fn is_total(key: &str) -> bool {
-    matches!(key, "amount" | "tax" | "total" | "total_in_words")
 }
 
 /// Bound on any single decompressed stream.
