@@ -539,19 +539,6 @@ mod tests {
     }
 
     #[test]
-    fn railway_pilot_six_field_form_is_read_without_a_kind() {
-        let qr = QrPayload::parse("01,10,22119130671000000049,166.05,20220317,b2b2").unwrap();
-        assert_eq!(qr.code, None);
-        assert_eq!(qr.number, "22119130671000000049");
-        assert_eq!(qr.amount, Decimal::new(16605, 2));
-        assert_eq!(qr.date, NaiveDate::from_ymd_opt(2022, 3, 17).unwrap());
-        assert_eq!(qr.tail.as_deref(), Some("b2b2"));
-        assert_eq!(qr.kind(), InvoiceKind::Unknown);
-        assert_eq!(qr.amount_meaning(), AmountMeaning::ExcludingTax);
-        assert_eq!(qr.raw, "01,10,22119130671000000049,166.05,20220317,b2b2");
-    }
-
-    #[test]
     fn rejects_malformed_payloads() {
         // Expected: `None` for a wrong field count, `Some(i)` for a bad field fi.
         let cases = [

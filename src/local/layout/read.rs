@@ -669,9 +669,14 @@ fn squeeze(s: &str) -> String {
 }
 
 /// Digits only, spaces dropped; `None` when anything else is there.
+/// A number printed `No.12345678`, `NO:12345678` or `№12345678` counts without its prefix.
 fn digits(s: &str) -> Option<String> {
     let s = squeeze(s);
-    (!s.is_empty() && s.chars().all(|c| c.is_ascii_digit())).then_some(s)
+    let bare = ["No.", "NO.", "No:", "NO:", "No", "NO", "№"]
+        .iter()
+        .find_map(|p| s.strip_prefix(p))
+        .unwrap_or(&s);
+    (!bare.is_empty() && bare.chars().all(|c| c.is_ascii_digit())).then(|| bare.to_owned())
 }
 
 /// Letters and digits, spaces dropped (check codes: 20 digits, or letters on fiscal bills).

@@ -423,3 +423,9 @@ fn a_label_in_a_cell_of_its_own_takes_the_next_cells_value_but_no_further() {
     assert_eq!(inv.buyer.name.as_deref(), Some("江苏某某高速公路有限公司"));
     assert_eq!(inv.buyer.address_phone, None);
 }
+
+#[test]
+fn a_number_printed_with_a_no_prefix_is_read_without_it() {
+    let inv = read(&page(&[(400.0, 30.0, "发票号码：No.07292535")], Vec::new()));
+    assert_eq!(inv.number.as_deref(), Some("07292535"));
+}
