@@ -5,35 +5,17 @@
 #[path = "local_fixtures/mod.rs"]
 mod fixtures;
 
+use fixtures::{dec, one, source};
+
 use std::path::Path;
-use std::str::FromStr;
 
 use chrono::NaiveDate;
 use fapiao::InvoiceKind;
-use fapiao::invoice::Invoice;
 use fapiao::local::{LocalError, LocalLimits, decode_qr_image, recognize};
 use fixtures::{PAYLOADS, encode_jpeg, encode_png, jbig2_generic, render_qr, zip};
 use image::GrayImage;
 use lopdf::content::{Content, Operation};
 use lopdf::{Document, Object, Stream, StringFormat, dictionary};
-use rust_decimal::Decimal;
-
-fn dec(s: &str) -> Decimal {
-    Decimal::from_str(s).unwrap()
-}
-
-fn one(bytes: &[u8]) -> Invoice {
-    let mut all = recognize(bytes, None, &LocalLimits::default()).unwrap();
-    assert_eq!(all.len(), 1, "{all:#?}");
-    all.remove(0)
-}
-
-fn source(inv: &Invoice, field: &str) -> String {
-    inv.provenance
-        .get(field)
-        .map(|p| p.field.to_string())
-        .unwrap_or_else(|| panic!("no provenance for {field}: {:#?}", inv.provenance))
-}
 
 // ---------------------------------------------------------------- OFD fixtures
 

@@ -5,7 +5,7 @@
 #[path = "local_fixtures/mod.rs"]
 mod fixtures;
 
-use std::str::FromStr;
+use fixtures::{dec, one, source};
 
 use chrono::{NaiveDate, NaiveTime};
 use fapiao::InvoiceKind;
@@ -14,23 +14,6 @@ use fapiao::local::{LocalError, LocalLimits, recognize};
 use lopdf::content::{Content, Operation};
 use lopdf::{Document, Object, Stream, dictionary};
 use rust_decimal::Decimal;
-
-fn dec(s: &str) -> Decimal {
-    Decimal::from_str(s).unwrap()
-}
-
-fn one(bytes: &[u8]) -> Invoice {
-    let mut all = recognize(bytes, None, &LocalLimits::default()).unwrap();
-    assert_eq!(all.len(), 1, "{all:#?}");
-    all.remove(0)
-}
-
-fn source(inv: &Invoice, field: &str) -> String {
-    inv.provenance
-        .get(field)
-        .map(|p| p.field.to_string())
-        .unwrap_or_else(|| panic!("no provenance for {field}: {:#?}", inv.provenance))
-}
 
 fn finding_codes(inv: &Invoice) -> Vec<&'static str> {
     inv.validate().into_iter().map(|f| f.code).collect()

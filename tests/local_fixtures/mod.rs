@@ -441,3 +441,24 @@ impl MqEncoder {
         self.out
     }
 }
+
+/// A decimal literal, for expected money.
+pub fn dec(s: &str) -> rust_decimal::Decimal {
+    s.parse().unwrap()
+}
+
+/// The one invoice the local backend reads from `bytes`.
+pub fn one(bytes: &[u8]) -> fapiao::Invoice {
+    let limits = fapiao::local::LocalLimits::default();
+    let mut all = fapiao::local::recognize(bytes, None, &limits).unwrap();
+    assert_eq!(all.len(), 1, "{all:#?}");
+    all.remove(0)
+}
+
+/// Where a field of `inv` came from (its provenance source), failing when it has none.
+pub fn source(inv: &fapiao::Invoice, field: &str) -> String {
+    inv.provenance
+        .get(field)
+        .map(|p| p.field.to_string())
+        .unwrap_or_else(|| panic!("no provenance for {field}: {:#?}", inv.provenance))
+}
