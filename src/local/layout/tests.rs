@@ -429,3 +429,94 @@ fn a_number_printed_with_a_no_prefix_is_read_without_it() {
     let inv = read(&page(&[(400.0, 30.0, "发票号码：No.07292535")], Vec::new()));
     assert_eq!(inv.number.as_deref(), Some("07292535"));
 }
+
+/// Glyphs the generated pages draw from: label characters, captions, digits, money signs.
+const ALPHABET: &[&str] = &[
+    "发",
+    "票",
+    "号",
+    "码",
+    "名",
+    "称",
+    "纳",
+    "税",
+    "人",
+    "识",
+    "别",
+    "合",
+    "计",
+    "金",
+    "额",
+    "购",
+    "买",
+    "方",
+    "销",
+    "售",
+    "信",
+    "息",
+    "价",
+    "大",
+    "写",
+    "小",
+    "(",
+    ")",
+    ":",
+    "：",
+    "¥",
+    "´",
+    "%",
+    "-",
+    ".",
+    "0",
+    "1",
+    "7",
+    "9",
+    "X",
+    " ",
+    "详见销货清单",
+];
+
+proptest::proptest! {
+    /// Any page — overlapping, degenerate, huge or non-finite boxes, rules anywhere — is
+    /// read without a panic.
+    #[test]
+    fn any_page_reads_without_panicking(
+        boxes in proptest::collection::vec(
+            (0..ALPHABET.len(), -50.0..700.0f64, -50.0..500.0f64, -5.0..60.0f64,
+             0.0..30.0f64, 0u32..6, proptest::bool::ANY),
+            0..120,
+        ),
+        rules in proptest::collection::vec(
+            (-10.0..700.0f64, -10.0..500.0f64, 0.0..300.0f64, 0.0..300.0f64),
+            0..20,
+        ),
+        poison in proptest::bool::ANY,
+    ) {
+        let mut text: Vec<TextBox> = boxes
+            .into_iter()
+            .map(|(c, x, y, w, size, group, suspect)| TextBox {
+                text: ALPHABET[c].to_owned(),
+                rect: Rect::spanning(x, y, x + w, y + size),
+                size,
+                group,
+                suspect,
+            })
+            .collect();
+        if poison && let Some(first) = text.first_mut() {
+            first.rect.x0 = f64::NAN;
+            first.size = f64::INFINITY;
+        }
+        let page = Page {
+            width: 600.0,
+            height: 400.0,
+            text,
+            rules: rules
+                .into_iter()
+                .map(|(x, y, w, h)| Rect::spanning(x, y, x + w / 50.0, y + h))
+                .collect(),
+        };
+        let mut draft = Draft::new();
+        read_page(&page, &mut draft, "pdf-text");
+        let _ = draft.finish();
+    }
+}
