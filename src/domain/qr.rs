@@ -138,8 +138,8 @@ impl QrPayload {
             None => digits_field(3, "发票号码", f3, &[20], "20 digits when f2 is empty")?,
         };
         let amount = parse_amount(f4).ok_or_else(|| invalid(4, "金额", f4, "a decimal amount"))?;
-        let date = parse_yyyymmdd(f5)
-            .ok_or_else(|| invalid(5, "开票日期", f5, "a valid YYYYMMDD date"))?;
+        let date = qr_date(f5)
+            .ok_or_else(|| invalid(5, "开票日期", f5, "a valid YYYYMMDD (or YYYY-MM-DD) date"))?;
         let check_code = optional(f6)
             .map(|c| digits_field(6, "校验码", c, &[20], "20 digits, or empty"))
             .transpose()?;
@@ -168,8 +168,9 @@ impl QrPayload {
             code: None,
             number: digits_field(2, "发票号码", f2, &[20], "20 digits in a six-field payload")?,
             amount: parse_amount(f3).ok_or_else(|| invalid(3, "金额", f3, "a decimal amount"))?,
-            date: parse_yyyymmdd(f4)
-                .ok_or_else(|| invalid(4, "开票日期", f4, "a valid YYYYMMDD date"))?,
+            date: qr_date(f4).ok_or_else(|| {
+                invalid(4, "开票日期", f4, "a valid YYYYMMDD (or YYYY-MM-DD) date")
+            })?,
             check_code: None,
             tail: parse_tail(5, f5)?,
             raw: raw.to_owned(),
@@ -350,6 +351,15 @@ impl FromStr for QrPayload {
     }
 }
 
+/// The payload's date: `YYYYMMDD`, or `YYYY-MM-DD` as some issuers write it.
+fn qr_date(s: &str) -> Option<NaiveDate> {
+    parse_yyyymmdd(s).or_else(|| {
+        let compact: String = s.split('-').collect();
+        let dashed = s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-';
+        dashed.then(|| parse_yyyymmdd(&compact)).flatten()
+    })
+}
+
 fn invalid(
     index: usize,
     name: &'static str,
@@ -489,6 +499,14 @@ mod tests {
     }
 
     #[test]
+    fn dates_written_with_dashes_are_read() {
+        let qr = QrPayload::parse("01,32,,25417000000256819006,27.33,2025-11-08,,DB92").unwrap();
+        assert_eq!(qr.date, date(2025, 11, 8));
+        assert!(QrPayload::parse("01,32,,25417000000256819006,27.33,2025-1-108,,DB92").is_err());
+        assert!(QrPayload::parse("01,32,,25417000000256819006,27.33,2025-02-30,,DB92").is_err());
+    }
+
+    #[test]
     fn railway_pilot_six_field_payload() {
         let qr = QrPayload::parse("01,10,22119130671000000049,166.05,20220317,b2b2").unwrap();
         assert_eq!(qr.layout, QrLayout::RailwayPilot);
@@ -560,7 +578,7 @@ mod tests {
             ("01,10,042002200411,51596863,17.,20230326,,", Some(4)),
             ("01,10,042002200411,51596863,,20230326,,", Some(4)),
             ("01,10,042002200411,51596863,176.99,20230230,,", Some(5)),
-            ("01,10,042002200411,51596863,176.99,2023-03-26,,", Some(5)),
+            ("01,10,042002200411,51596863,176.99,2023-3-26,,", Some(5)),
             ("01,10,042002200411,51596863,176.99,20230326,1234,", Some(6)),
             (
                 "01,10,042002200411,51596863,176.99,20230326,,3D5G,",
