@@ -298,7 +298,11 @@ pub(super) fn cells(glyphs: &[Glyph], rules: &[Rect]) -> Vec<Cell> {
 fn push_glyph(pieces: &mut Vec<Cell>, glyph: &Glyph, joins: bool) {
     match pieces.last_mut() {
         Some(cell) if joins => {
-            if glyph.rect.x0 - cell.rect.x1 > 0.6 * glyph.size {
+            // A word space inside Latin text (`MagicBook Pro R7`) is about a quarter em;
+            // between ideographs only a wide gap is a space.
+            let latin = glyph.text.is_ascii() && cell.text.ends_with(|c: char| c.is_ascii());
+            let space = if latin { 0.2 } else { 0.6 } * glyph.size;
+            if glyph.rect.x0 - cell.rect.x1 > space {
                 cell.text.push(' ');
             }
             cell.text.push_str(&glyph.text);
