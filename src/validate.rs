@@ -44,6 +44,7 @@ use crate::domain::invoice_code;
 use crate::domain::qr::{AmountMeaning, InvoiceQr, QrPayload, UrlQr};
 use crate::domain::tax_id::{self, TaxIdError};
 use crate::invoice::{Invoice, InvoiceKind, LineItem, TaxRate};
+use crate::lang::{Lang, Phrase, say};
 
 /// Largest allowed |金额 × 税率 − 税额| on one line (税额误差不超过 6 分).
 const LINE_TAX_TOLERANCE: Decimal = Decimal::from_parts(6, 0, 0, false, 2);
@@ -62,7 +63,8 @@ pub struct Finding {
     pub code: &'static str,
     /// How serious it is.
     pub severity: Severity,
-    /// Human-readable explanation with the values involved.
+    /// Human-readable explanation with the values involved, in the [`Lang`] asked for
+    /// ([`Invoice::validate`] gives English, [`Invoice::validate_in`] either language).
     pub message: String,
     /// Unified field paths involved, e.g. `["amount", "tax", "total"]`.
     pub fields: Vec<String>,
@@ -82,26 +84,58 @@ pub enum Severity {
 
 impl Invoice {
     /// Runs every check; when [`Invoice::qr_payload`] is set it is parsed and cross-checked
-    /// against the fields.
+    /// against the fields. Messages are in English; see [`Invoice::validate_in`].
     pub fn validate(&self) -> Vec<Finding> {
-        let mut out = Findings::default();
+        self.validate_in(Lang::En)
+    }
+
+    /// [`Invoice::validate`] with messages in `lang`. The findings (codes, severities,
+    /// fields) are the same in every language; only [`Finding::message`] differs.
+    ///
+    /// ```
+    /// use fapiao::{Invoice, Lang};
+    /// use rust_decimal::Decimal;
+    ///
+    /// let invoice = Invoice {
+    ///     amount: Some(Decimal::new(3302, 2)),
+    ///     tax: Some(Decimal::new(99, 2)),
+    ///     total: Some(Decimal::new(3501, 2)),
+    ///     ..Invoice::default()
+    /// };
+    /// assert_eq!(
+    ///     invoice.validate_in(Lang::Zh)[0].message,
+    ///     "合计金额 33.02 + 合计税额 0.99 = 34.01，但价税合计为 35.01"
+    /// );
+    /// assert_eq!(
+    ///     invoice.validate()[0].message,
+    ///     "amount 33.02 + tax 0.99 = 34.01, but the total is 35.01"
+    /// );
+    /// ```
+    pub fn validate_in(&self, lang: Lang) -> Vec<Finding> {
+        let mut out = Findings::new(lang);
         self.check_fields(&mut out);
         if let Some(raw) = self.qr_payload.as_deref().filter(|r| !r.trim().is_empty()) {
             match InvoiceQr::parse(raw) {
                 Ok(qr) => self.check_any_qr(&qr, &mut out),
-                Err(err) => out.warning("qr.unreadable", &["qr_payload"], err.to_string()),
+                Err(err) => out.warning("qr.unreadable", &["qr_payload"], err.message(lang)),
             }
         }
-        out.0
+        out.found
     }
 
     /// Runs every check and cross-checks the fields against `qr` (a QR decoded separately,
-    /// e.g. from the image), instead of against [`Invoice::qr_payload`].
+    /// e.g. from the image), instead of against [`Invoice::qr_payload`]. Messages are in
+    /// English; see [`Invoice::validate_with_qr_in`].
     pub fn validate_with_qr(&self, qr: &InvoiceQr) -> Vec<Finding> {
-        let mut out = Findings::default();
+        self.validate_with_qr_in(qr, Lang::En)
+    }
+
+    /// [`Invoice::validate_with_qr`] with messages in `lang`.
+    pub fn validate_with_qr_in(&self, qr: &InvoiceQr, lang: Lang) -> Vec<Finding> {
+        let mut out = Findings::new(lang);
         self.check_fields(&mut out);
         self.check_any_qr(qr, &mut out);
-        out.0
+        out.found
     }
 
     fn check_any_qr(&self, qr: &InvoiceQr, out: &mut Findings) {
@@ -113,14 +147,17 @@ impl Invoice {
 
     fn check_fields(&self, out: &mut Findings) {
         for issue in &self.mapping_issues {
-            out.error(
-                "mapping.issue",
-                &[issue.field.as_str()],
-                format!(
-                    "{}: cannot use {:?} from {}: {}",
-                    issue.field, issue.value, issue.source, issue.message
-                ),
+            // The reason was recorded as text when the vendor's answer was mapped.
+            let message = say!(
+                out.lang,
+                "{}: cannot use {:?} from {:?}: {}",
+                "{0}：无法使用来自 {2:?} 的值 {1:?}：{3}",
+                issue.field,
+                issue.value,
+                issue.source,
+                issue.message
             );
+            out.error("mapping.issue", &[issue.field.as_str()], message);
         }
         self.check_totals(out);
         self.check_line_sums(out);
@@ -146,17 +183,21 @@ impl Invoice {
             .checked_add(tax)
             .and_then(|s| s.checked_add(fund.unwrap_or_default()));
         if sum != Some(total) {
+            let lang = out.lang;
             let fund = fund
-                .map(|f| format!(" + 民航发展基金 {f}"))
+                .map(|f| say!(lang, " + development fund {}", " + 民航发展基金 {}", f))
                 .unwrap_or_default();
-            out.error(
-                "totals.sum",
-                &["amount", "tax", "total"],
-                format!(
-                    "合计金额 {amount} + 合计税额 {tax}{fund} = {}, but 价税合计 is {total}",
-                    shown(sum)
-                ),
+            let message = say!(
+                lang,
+                "amount {} + tax {}{} = {}, but the total is {}",
+                "合计金额 {} + 合计税额 {}{} = {}，但价税合计为 {}",
+                amount,
+                tax,
+                fund,
+                shown(sum, lang),
+                total
             );
+            out.error("totals.sum", &["amount", "tax", "total"], message);
         }
     }
 
@@ -168,14 +209,14 @@ impl Invoice {
             (
                 "lines.amount_sum",
                 "amount",
-                "合计金额",
+                Phrase::new("the amount", "合计金额"),
                 self.amount,
                 line_sum(&self.items, |l| l.amount),
             ),
             (
                 "lines.tax_sum",
                 "tax",
-                "合计税额",
+                Phrase::new("the tax", "合计税额"),
                 self.tax,
                 line_sum(&self.items, |l| l.tax),
             ),
@@ -186,11 +227,15 @@ impl Invoice {
                 continue;
             };
             if sum != Some(total) {
-                out.error(
-                    code,
-                    &[field],
-                    format!("the lines add up to {}, but {label} is {total}", shown(sum)),
+                let message = say!(
+                    out.lang,
+                    "the lines add up to {}, but {} is {}",
+                    "明细合计为 {}，但{}为 {}",
+                    shown(sum, out.lang),
+                    label.get(out.lang),
+                    total
                 );
+                out.error(code, &[field], message);
             }
         }
     }
@@ -210,26 +255,29 @@ impl Invoice {
                 .zip(deviation)
                 .and_then(|(t, d)| t.checked_add(d));
             if deviation.is_none_or(|d| d > LINE_TAX_TOLERANCE) {
-                out.error(
-                    "line.tax",
-                    &[&format!("items[{i}].tax")],
-                    format!(
-                        "line {}: 金额 {amount} × 税率 {rate} differs from 税额 {tax} by {} (more than {LINE_TAX_TOLERANCE})",
-                        i + 1,
-                        shown(deviation)
-                    ),
+                let message = say!(
+                    out.lang,
+                    "line {}: amount {} × rate {} differs from tax {} by {} (more than {})",
+                    "第 {} 行：金额 {} × 税率 {} 与税额 {} 相差 {}（超过 {}）",
+                    i + 1,
+                    amount,
+                    rate,
+                    tax,
+                    shown(deviation, out.lang),
+                    LINE_TAX_TOLERANCE
                 );
+                out.error("line.tax", &[&format!("items[{i}].tax")], message);
             }
         }
         if total_deviation.is_none_or(|t| t > TOTAL_TAX_TOLERANCE) {
-            out.error(
-                "lines.tax_deviation",
-                &["items"],
-                format!(
-                    "the lines' tax deviations add up to {} (more than {TOTAL_TAX_TOLERANCE})",
-                    shown(total_deviation)
-                ),
+            let message = say!(
+                out.lang,
+                "the lines' tax deviations add up to {} (more than {})",
+                "各行税额误差合计 {}（超过 {}）",
+                shown(total_deviation, out.lang),
+                TOTAL_TAX_TOLERANCE
             );
+            out.error("lines.tax_deviation", &["items"], message);
         }
     }
 
@@ -243,15 +291,17 @@ impl Invoice {
             let product = price.checked_mul(quantity);
             let deviation = product.and_then(|p| p.checked_sub(amount)).map(|d| d.abs());
             if deviation.is_none_or(|d| d > PRICE_TOLERANCE) {
-                out.warning(
-                    "line.price",
-                    &[&format!("items[{i}].amount")],
-                    format!(
-                        "line {}: 单价 {price} × 数量 {quantity} = {}, but 金额 is {amount}",
-                        i + 1,
-                        shown(product)
-                    ),
+                let message = say!(
+                    out.lang,
+                    "line {}: unit price {} × quantity {} = {}, but the amount is {}",
+                    "第 {} 行：单价 {} × 数量 {} = {}，但金额为 {}",
+                    i + 1,
+                    price,
+                    quantity,
+                    shown(product, out.lang),
+                    amount
                 );
+                out.warning("line.price", &[&format!("items[{i}].amount")], message);
             }
         }
     }
@@ -268,14 +318,22 @@ impl Invoice {
             Err(err) => out.error(
                 "total_in_words.unreadable",
                 &["total_in_words"],
-                err.to_string(),
+                err.message(out.lang),
             ),
             Ok(value) => {
                 if let Some(total) = self.total.filter(|t| *t != value) {
+                    let message = say!(
+                        out.lang,
+                        "the total in words {:?} is {}, but the total is {}",
+                        "价税合计（大写）{:?} 为 {}，但价税合计为 {}",
+                        words,
+                        value,
+                        total
+                    );
                     out.error(
                         "total_in_words.mismatch",
                         &["total_in_words", "total"],
-                        format!("价税合计（大写）{words} is {value}, but 价税合计 is {total}"),
+                        message,
                     );
                 }
             }
@@ -311,7 +369,8 @@ impl Invoice {
                 TaxIdError::CheckCharacter { .. } => ("tax_id.check", Severity::Error),
                 TaxIdError::OrganizationCode { .. } => ("tax_id.org_code", Severity::Warning),
             };
-            out.push(code, severity, &[field], format!("{field}: {err}"));
+            let message = say!(out.lang, "{}: {}", "{}：{}", field, err.message(out.lang));
+            out.push(code, severity, &[field], message);
         }
     }
 
@@ -320,14 +379,14 @@ impl Invoice {
         let number = self.number.as_deref().filter(|n| !n.is_empty());
         if self.kind.is_digital() {
             if let Some(code) = code {
-                out.error(
-                    "code.unexpected",
-                    &["code"],
-                    format!(
-                        "{} invoices have no 发票代码, but {code:?} was found",
-                        self.kind.label_zh()
-                    ),
+                let message = say!(
+                    out.lang,
+                    "{} invoices have no invoice code, but {:?} was found",
+                    "{}没有发票代码，但识别出 {:?}",
+                    kind_name(self.kind, out.lang),
+                    code
                 );
+                out.error("code.unexpected", &["code"], message);
             }
             if let Some(number) = number {
                 self.check_digital_number(number, out);
@@ -337,26 +396,27 @@ impl Invoice {
                 self.check_legacy_code(code, out);
             }
             if let Some(Err(err)) = number.map(invoice_code::check_legacy_number) {
-                out.error("number.shape", &["number"], err.to_string());
+                out.error("number.shape", &["number"], err.message(out.lang));
             }
         }
     }
 
     fn check_digital_number(&self, number: &str, out: &mut Findings) {
         match invoice_code::parse_digital_number(number) {
-            Err(err) => out.error("number.shape", &["number"], err.to_string()),
+            Err(err) => out.error("number.shape", &["number"], err.message(out.lang)),
             Ok(parsed) => {
                 let Some(date) = self.date else { return };
                 let issue_year = date.year().rem_euclid(100);
                 if i32::from(parsed.year) != issue_year {
-                    out.warning(
-                        "number.year",
-                        &["number", "date"],
-                        format!(
-                            "数电 发票号码 {number} starts with year {:02}, but the issue date is {date}",
-                            parsed.year
-                        ),
+                    let message = say!(
+                        out.lang,
+                        "fully digital invoice number {} starts with year {:02}, but the issue date is {}",
+                        "数电发票号码 {} 以年份 {:02} 开头，但开票日期为 {}",
+                        number,
+                        parsed.year,
+                        date
                     );
+                    out.warning("number.year", &["number", "date"], message);
                 }
             }
         }
@@ -364,20 +424,20 @@ impl Invoice {
 
     fn check_legacy_code(&self, code: &str, out: &mut Findings) {
         match invoice_code::parse_code(code) {
-            Err(err) => out.error("code.shape", &["code"], err.to_string()),
+            Err(err) => out.error("code.shape", &["code"], err.message(out.lang)),
             Ok(parsed) => {
                 if let Some(implied) = parsed.kind
                     && !invoice_code::kinds_compatible(implied, self.kind)
                 {
-                    out.error(
-                        "code.kind",
-                        &["code", "kind"],
-                        format!(
-                            "发票代码 {code} belongs to {}, but the invoice is {}",
-                            implied.label_zh(),
-                            self.kind.label_zh()
-                        ),
+                    let message = say!(
+                        out.lang,
+                        "invoice code {} belongs to {}, but the invoice is {}",
+                        "发票代码 {} 属于{}，但发票为{}",
+                        code,
+                        kind_name(implied, out.lang),
+                        kind_name(self.kind, out.lang)
                     );
+                    out.error("code.kind", &["code", "kind"], message);
                 }
             }
         }
@@ -402,11 +462,14 @@ impl Invoice {
             let field = format!("items[{i}].tax_rate");
             // Whether a rate is known at all does not depend on the date.
             let Some(in_force) = rate_in_force(percent, self.date.unwrap_or_default()) else {
-                out.warning(
-                    "rate.unknown",
-                    &[&field],
-                    format!("line {}: {percent}% is not a known VAT rate", i + 1),
+                let message = say!(
+                    out.lang,
+                    "line {}: {}% is not a known VAT rate",
+                    "第 {} 行：{}% 不是已知的增值税税率",
+                    i + 1,
+                    percent
                 );
+                out.warning("rate.unknown", &[&field], message);
                 continue;
             };
             let Some(date) = self.date.filter(|_| !in_force) else {
@@ -419,21 +482,24 @@ impl Invoice {
             } else {
                 Severity::Warning
             };
-            out.push(
-                "rate.date",
-                severity,
-                &[&field, "date"],
-                format!("line {}: {percent}% was not a VAT rate on {date}", i + 1),
+            let message = say!(
+                out.lang,
+                "line {}: {}% was not a VAT rate on {}",
+                "第 {} 行：{}% 在 {} 不是有效的增值税税率",
+                i + 1,
+                percent,
+                date
             );
+            out.push("rate.date", severity, &[&field, "date"], message);
         }
     }
 
     fn check_qr(&self, qr: &QrPayload, out: &mut Findings) {
         self.check_qr_identity(
             &QrIdentity {
-                what: "the QR",
+                what: Phrase::new("the QR", "二维码"),
                 kind: qr.kind(),
-                kind_said: format!("the QR kind code {} means", qr.kind_code),
+                kind_code: Some(&qr.kind_code),
                 // The comma payload always has the field: empty on 数电 invoices.
                 code: Some(qr.code.as_deref().unwrap_or("")),
                 number: &qr.number,
@@ -449,9 +515,9 @@ impl Invoice {
     fn check_url_qr(&self, qr: &UrlQr, out: &mut Findings) {
         self.check_qr_identity(
             &QrIdentity {
-                what: "the QR link",
+                what: Phrase::new("the QR link", "二维码链接"),
                 kind: qr.kind(),
-                kind_said: "the QR link is a".to_owned(),
+                kind_code: None,
                 code: qr.code.as_deref(),
                 number: &qr.number,
                 date: None,
@@ -462,11 +528,14 @@ impl Invoice {
         if let (Some(total), Some(in_qr)) = (self.total, qr.total)
             && total != in_qr
         {
-            out.error(
-                "qr.amount",
-                &["total", "qr_payload"],
-                format!("价税合计 is {total}, but the QR link's total_amount is {in_qr}"),
+            let message = say!(
+                out.lang,
+                "the total is {}, but the QR link's total_amount is {}",
+                "价税合计为 {}，但二维码链接的 total_amount 为 {}",
+                total,
+                in_qr
             );
+            out.error("qr.amount", &["total", "qr_payload"], message);
         }
     }
 
@@ -477,40 +546,53 @@ impl Invoice {
             && qr.kind != InvoiceKind::Unknown
             && !invoice_code::kinds_compatible(qr.kind, self.kind)
         {
-            out.error(
-                "qr.kind",
-                &["kind", "qr_payload"],
-                format!(
-                    "{} {}, but the invoice is {}",
-                    qr.kind_said,
-                    qr.kind.label_zh(),
-                    self.kind.label_zh()
+            let lang = out.lang;
+            let (in_qr, recorded) = (kind_name(qr.kind, lang), kind_name(self.kind, lang));
+            let message = match qr.kind_code {
+                Some(kind_code) => say!(
+                    lang,
+                    "the QR kind code {} means {}, but the invoice is {}",
+                    "二维码种类代码 {} 表示{}，但发票为{}",
+                    kind_code,
+                    in_qr,
+                    recorded
                 ),
-            );
+                None => say!(
+                    lang,
+                    "the QR link is a {} link, but the invoice is {}",
+                    "二维码链接属于{}，但发票为{}",
+                    in_qr,
+                    recorded
+                ),
+            };
+            out.error("qr.kind", &["kind", "qr_payload"], message);
         }
-        let what = qr.what;
         if let (Some(code), Some(in_qr)) = (self.code.as_deref().filter(|c| !c.is_empty()), qr.code)
             && code != in_qr
         {
-            let message = format!("发票代码 is {code}, but {what} has {in_qr:?}");
+            let field = Phrase::new("the invoice code", "发票代码");
+            let message = qr.disagreement(field, code, format!("{in_qr:?}"), out.lang);
             out.error("qr.code", &["code", "qr_payload"], message);
         }
         if let Some(number) = self.number.as_deref().filter(|n| !n.is_empty())
             && number != qr.number
         {
-            let message = format!("发票号码 is {number}, but {what} has {}", qr.number);
+            let field = Phrase::new("the invoice number", "发票号码");
+            let message = qr.disagreement(field, number, qr.number, out.lang);
             out.error("qr.number", &["number", "qr_payload"], message);
         }
         if let (Some(date), Some(in_qr)) = (self.date, qr.date)
             && date != in_qr
         {
-            let message = format!("开票日期 is {date}, but {what} has {in_qr}");
+            let field = Phrase::new("the issue date", "开票日期");
+            let message = qr.disagreement(field, date, in_qr, out.lang);
             out.error("qr.date", &["date", "qr_payload"], message);
         }
         if let (Some(printed), Some(in_qr)) = (self.check_code.as_deref(), qr.check_code)
             && !check_codes_agree(printed, in_qr)
         {
-            let message = format!("校验码 is {printed}, but {what} has {in_qr}");
+            let field = Phrase::new("the check code", "校验码");
+            let message = qr.disagreement(field, printed, in_qr, out.lang);
             out.error("qr.check_code", &["check_code", "qr_payload"], message);
         }
     }
@@ -520,33 +602,40 @@ impl Invoice {
         match qr.amount_meaning() {
             AmountMeaning::ExcludingTax => {
                 if let Some(amount) = self.amount.filter(|a| *a != qr.amount) {
-                    out.error(
-                        "qr.amount",
-                        &fields,
-                        format!("合计金额 is {amount}, but the QR amount (excluding tax for kind code {}) is {}", qr.kind_code, qr.amount),
+                    let message = say!(
+                        out.lang,
+                        "the amount is {}, but the QR amount (excluding tax for kind code {}) is {}",
+                        "合计金额为 {}，但二维码金额（种类代码 {} 为不含税金额）为 {}",
+                        amount,
+                        qr.kind_code,
+                        qr.amount
                     );
+                    out.error("qr.amount", &fields, message);
                 }
             }
             AmountMeaning::IncludingTax => {
                 if let Some(total) = self.total.filter(|t| *t != qr.amount) {
-                    out.error(
-                        "qr.amount",
-                        &fields,
-                        format!("价税合计 is {total}, but the QR amount (including tax for kind code {}) is {}", qr.kind_code, qr.amount),
+                    let message = say!(
+                        out.lang,
+                        "the total is {}, but the QR amount (including tax for kind code {}) is {}",
+                        "价税合计为 {}，但二维码金额（种类代码 {} 为含税金额）为 {}",
+                        total,
+                        qr.kind_code,
+                        qr.amount
                     );
+                    out.error("qr.amount", &fields, message);
                 }
             }
             AmountMeaning::Unknown => {
                 let known = [self.amount, self.total];
                 if known.iter().any(Option::is_some) && !known.contains(&Some(qr.amount)) {
-                    out.warning(
-                        "qr.amount",
-                        &fields,
-                        format!(
-                            "the QR amount {} equals neither 合计金额 nor 价税合计",
-                            qr.amount
-                        ),
+                    let message = say!(
+                        out.lang,
+                        "the QR amount {} equals neither the amount nor the total",
+                        "二维码金额 {} 既不等于合计金额，也不等于价税合计",
+                        qr.amount
                     );
+                    out.warning("qr.amount", &fields, message);
                 }
             }
         }
@@ -584,13 +673,22 @@ pub fn rate_in_force(percent: Decimal, date: NaiveDate) -> Option<bool> {
     }
 }
 
-/// Findings collected by the checks.
-#[derive(Default)]
-struct Findings(Vec<Finding>);
+/// Findings collected by the checks, with the language their messages are rendered in.
+struct Findings {
+    lang: Lang,
+    found: Vec<Finding>,
+}
 
 impl Findings {
+    fn new(lang: Lang) -> Findings {
+        Findings {
+            lang,
+            found: Vec::new(),
+        }
+    }
+
     fn push(&mut self, code: &'static str, severity: Severity, fields: &[&str], message: String) {
-        self.0.push(Finding {
+        self.found.push(Finding {
             code,
             severity,
             message,
@@ -631,10 +729,10 @@ fn line_sum(
 /// What a QR code, in any form, says about the invoice's identity.
 struct QrIdentity<'q> {
     /// How findings name it: `the QR`, `the QR link`.
-    what: &'static str,
+    what: Phrase,
     kind: InvoiceKind,
-    /// The start of the sentence naming the QR's kind.
-    kind_said: String,
+    /// The comma payload's kind code (`10`), which a link does not carry.
+    kind_code: Option<&'q str>,
     /// `None` when this form of QR does not carry the field.
     code: Option<&'q str>,
     number: &'q str,
@@ -648,8 +746,41 @@ fn check_codes_agree(printed: &str, in_qr: &str) -> bool {
     digits == in_qr || (digits.len() >= 6 && in_qr.ends_with(&digits))
 }
 
-fn shown(value: Option<Decimal>) -> String {
-    value.map_or_else(|| "an overflowing value".to_owned(), |v| v.to_string())
+impl QrIdentity<'_> {
+    /// "`field` is `printed`, but the QR has `in_qr`", naming both values.
+    fn disagreement(
+        &self,
+        field: Phrase,
+        printed: impl std::fmt::Display,
+        in_qr: impl std::fmt::Display,
+        lang: Lang,
+    ) -> String {
+        say!(
+            lang,
+            "{} is {}, but {} has {}",
+            "{}为 {}，但{}中为 {}",
+            field.get(lang),
+            printed,
+            self.what.get(lang),
+            in_qr
+        )
+    }
+}
+
+/// A kind as messages name it: its id in English, its printed name in Chinese.
+fn kind_name(kind: InvoiceKind, lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => kind.id(),
+        Lang::Zh => kind.label_zh(),
+    }
+}
+
+/// A computed value, or what to say when computing it overflowed.
+fn shown(value: Option<Decimal>, lang: Lang) -> String {
+    value.map_or_else(
+        || say!(lang, "an overflowing value", "溢出值"),
+        |v| v.to_string(),
+    )
 }
 
 #[cfg(test)]
