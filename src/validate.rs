@@ -51,7 +51,8 @@ const LINE_TAX_TOLERANCE: Decimal = Decimal::from_parts(6, 0, 0, false, 2);
 /// Largest allowed sum of the per-line tax deviations (税额总误差不超过 1.27 元).
 const TOTAL_TAX_TOLERANCE: Decimal = Decimal::from_parts(127, 0, 0, false, 2);
 /// The `extra` key under which the local backend lists each field where an attached
-/// XML/XBRL and the printed page disagree (`"total: the attachment says …, the page …"`).
+/// XML/XBRL and the printed page disagree
+/// (`{"field": "total", "attachment": "…", "printed": "…", "printed_in": "pdf"}`).
 pub(crate) const ATTACHMENT_MISMATCH_KEY: &str = "local:attachment_mismatch";
 /// Largest allowed |单价 × 数量 − 金额| (a heuristic; prices carry up to 15 digits).
 const PRICE_TOLERANCE: Decimal = Decimal::from_parts(1, 0, 0, false, 2);
@@ -152,7 +153,7 @@ impl Invoice {
                 out.lang,
                 "{}: cannot use {:?} from {:?}: {}",
                 "{0}：无法使用来自 {2:?} 的值 {1:?}：{3}",
-                issue.field,
+                field_name(&issue.field, out.lang),
                 issue.value,
                 issue.source,
                 issue.message
@@ -369,7 +370,8 @@ impl Invoice {
                 TaxIdError::CheckCharacter { .. } => ("tax_id.check", Severity::Error),
                 TaxIdError::OrganizationCode { .. } => ("tax_id.org_code", Severity::Warning),
             };
-            let message = say!(out.lang, "{}: {}", "{}：{}", field, err.message(out.lang));
+            let (name, reason) = (field_name(field, out.lang), err.message(out.lang));
+            let message = say!(out.lang, "{}: {}", "{}：{}", name, reason);
             out.push(code, severity, &[field], message);
         }
     }
@@ -448,9 +450,23 @@ impl Invoice {
         let Some(serde_json::Value::Array(lines)) = self.extra.get(ATTACHMENT_MISMATCH_KEY) else {
             return;
         };
-        for line in lines.iter().filter_map(serde_json::Value::as_str) {
-            let field = line.split(':').next().unwrap_or_default();
-            out.error("attachment.mismatch", &[field], line.to_owned());
+        for mismatch in lines {
+            let text = |key: &str| mismatch.get(key).and_then(|v| v.as_str()).unwrap_or("");
+            let field = text("field");
+            let printed_in = match text("printed_in") {
+                "ofd" => Phrase::new("the OFD", "OFD 版式文件"),
+                _ => Phrase::new("the page text", "页面文字"),
+            };
+            let message = say!(
+                out.lang,
+                "{}: the attachment says {:?}, {} says {:?}",
+                "{}：附件为 {:?}，{}为 {:?}",
+                field_name(field, out.lang),
+                text("attachment"),
+                printed_in.get(out.lang),
+                text("printed")
+            );
+            out.error("attachment.mismatch", &[field], message);
         }
     }
 
@@ -766,6 +782,65 @@ impl QrIdentity<'_> {
         )
     }
 }
+
+/// A unified field path as messages name it (`seller.tax_id` → `seller tax ID`,
+/// `销售方纳税人识别号`; `items[2].tax` → `line 3 tax`, `第 3 行税额`); a path without a
+/// name stays as it is, an identifier in either language.
+fn field_name(path: &str, lang: Lang) -> String {
+    let line = path
+        .strip_prefix("items[")
+        .and_then(|rest| rest.split_once("]."))
+        .and_then(|(index, field)| Some((index.parse::<usize>().ok()?, field)));
+    match line {
+        Some((index, field)) => {
+            let name = LINE_FIELD_NAMES.iter().find(|(f, _)| *f == field);
+            let name = name.map_or(field, |(_, n)| n.get(lang));
+            say!(lang, "line {} {}", "第 {} 行{}", index + 1, name)
+        }
+        None => FIELD_NAMES
+            .iter()
+            .find(|(f, _)| *f == path)
+            .map_or(path, |(_, n)| n.get(lang))
+            .to_owned(),
+    }
+}
+
+/// Names of the invoice fields findings mention.
+const FIELD_NAMES: &[(&str, Phrase)] = &[
+    ("kind", Phrase::new("kind", "发票类型")),
+    ("code", Phrase::new("invoice code", "发票代码")),
+    ("number", Phrase::new("invoice number", "发票号码")),
+    ("date", Phrase::new("issue date", "开票日期")),
+    ("check_code", Phrase::new("check code", "校验码")),
+    ("amount", Phrase::new("amount", "合计金额")),
+    ("tax", Phrase::new("tax", "合计税额")),
+    ("total", Phrase::new("total", "价税合计")),
+    (
+        "total_in_words",
+        Phrase::new("total in words", "价税合计（大写）"),
+    ),
+    ("buyer.name", Phrase::new("buyer name", "购买方名称")),
+    (
+        "buyer.tax_id",
+        Phrase::new("buyer tax ID", "购买方纳税人识别号"),
+    ),
+    ("seller.name", Phrase::new("seller name", "销售方名称")),
+    (
+        "seller.tax_id",
+        Phrase::new("seller tax ID", "销售方纳税人识别号"),
+    ),
+    ("qr_payload", Phrase::new("QR payload", "二维码内容")),
+];
+
+/// Names of the line-item fields findings mention.
+const LINE_FIELD_NAMES: &[(&str, Phrase)] = &[
+    ("name", Phrase::new("name", "项目名称")),
+    ("quantity", Phrase::new("quantity", "数量")),
+    ("unit_price", Phrase::new("unit price", "单价")),
+    ("amount", Phrase::new("amount", "金额")),
+    ("tax_rate", Phrase::new("tax rate", "税率")),
+    ("tax", Phrase::new("tax", "税额")),
+];
 
 /// A kind as messages name it: its id in English, its printed name in Chinese.
 fn kind_name(kind: InvoiceKind, lang: Lang) -> &'static str {
@@ -1327,6 +1402,242 @@ mod tests {
                 "line.price"
             ]
         );
+    }
+
+    /// Every code the validator emits, as the module documentation lists them.
+    const ALL_CODES: &[&str] = &[
+        "mapping.issue",
+        "totals.sum",
+        "lines.amount_sum",
+        "lines.tax_sum",
+        "line.tax",
+        "lines.tax_deviation",
+        "line.price",
+        "total_in_words.unreadable",
+        "total_in_words.mismatch",
+        "tax_id.shape",
+        "tax_id.check",
+        "tax_id.org_code",
+        "code.shape",
+        "code.kind",
+        "code.unexpected",
+        "number.shape",
+        "number.year",
+        "rate.date",
+        "rate.unknown",
+        "qr.unreadable",
+        "qr.kind",
+        "qr.code",
+        "qr.number",
+        "qr.date",
+        "qr.check_code",
+        "qr.amount",
+        "attachment.mismatch",
+    ];
+
+    /// The reason a mapping issue records as text (see [`language_purity`]).
+    const RECORDED_REASON: &str = "not a money amount";
+
+    /// Invoices that between them trigger every code, most of them through more than one
+    /// message form (overflow, link QR, unknown amount meaning, each domain error).
+    fn one_of_each() -> Vec<Invoice> {
+        let mut out = Vec::new();
+        let mut push = |edit: &dyn Fn(&mut Invoice), base: fn() -> Invoice| {
+            let mut invoice = base();
+            edit(&mut invoice);
+            out.push(invoice);
+        };
+        push(
+            &|i| {
+                i.mapping_issues.push(MappingIssue {
+                    field: "items[0].tax".into(),
+                    source: "VatInvoiceInfos[Name=税额]".into(),
+                    value: "¥2x.62".into(),
+                    message: RECORDED_REASON.into(),
+                })
+            },
+            seed_invoice,
+        );
+        push(&|i| i.total = Some(dec("89.91")), seed_invoice);
+        push(&|i| i.amount = Some(dec("87.29")), seed_invoice);
+        push(&|i| i.tax = Some(dec("2.63")), seed_invoice);
+        push(&|i| i.items[0].tax = Some(dec("5.00")), seed_invoice);
+        push(
+            &|i| i.items[0].unit_price = Some(dec("80.00")),
+            seed_invoice,
+        );
+        push(
+            &|i| i.total_in_words = Some("捌拾玖圆x".into()),
+            seed_invoice,
+        );
+        push(
+            &|i| i.total_in_words = Some("捌拾玖圆捌角整".into()),
+            seed_invoice,
+        );
+        push(&|i| i.seller.tax_id = Some("12345".into()), seed_invoice);
+        push(
+            &|i| i.buyer.tax_id = Some("91320621MA1MRHG207".into()),
+            seed_invoice,
+        );
+        push(
+            &|i| i.buyer.tax_id = Some("9150010807MGZHI002".into()),
+            seed_invoice,
+        );
+        push(
+            &|i| {
+                let mut id = String::from("91320211739560226");
+                id.push(uscc_check_character(&id).unwrap());
+                i.seller.tax_id = Some(id);
+            },
+            seed_invoice,
+        );
+        push(&|i| i.code = Some("01200110031".into()), seed_invoice);
+        push(&|i| i.code = Some("3100153130".into()), seed_invoice);
+        push(&|i| i.code = Some("1100153130".into()), seed_invoice);
+        push(&|i| i.code = Some("012001100311".into()), digital_invoice);
+        push(&|i| i.number = Some("6359112".into()), seed_invoice);
+        push(&|i| i.number = Some("63591128".into()), digital_invoice);
+        push(&|i| i.date = Some(ymd(2024, 11, 8)), digital_invoice);
+        push(&|i| i.items[0].tax_rate = pct("16"), seed_invoice);
+        push(&|i| i.items[0].tax_rate = pct("3.5"), seed_invoice);
+        let payloads = [
+            "0",
+            "01,10,0120011,63591128,87.28,20190616,04656054380312409795,",
+            "01,04,012001100311,63591128,87.28,20190616,04656054380312409795,",
+            "01,10,012001100411,63591129,87.28,20190617,04656054380312409796,",
+            "01,10,012001100311,63591128,89.90,20190616,04656054380312409795,",
+            "https://example.com/page/1",
+            "ftp://example.com/page/1",
+            "https://bcfp.shenzhen.chinatax.gov.cn/verify/scan?hash=ab&bill_num=3053203&total_amount=1",
+            "http://einvoice.jsczt.cn/page/32020124/0007445174",
+            "https://bcfp.shenzhen.chinatax.gov.cn/verify/scan?hash=ab&bill_num=63591129&total_amount=7200",
+        ];
+        for payload in payloads {
+            let mut invoice = seed_invoice();
+            invoice.qr_payload = Some(payload.into());
+            out.push(invoice);
+        }
+        let mut roll = seed_invoice();
+        roll.kind = InvoiceKind::VatRoll;
+        roll.code = Some("012001100306".into());
+        roll.qr_payload =
+            Some("01,11,012001100306,63591128,88.00,20190616,04656054380312409795,".into());
+        out.push(roll);
+        let mut digital = digital_invoice();
+        digital.qr_payload = Some("01,32,,25417000000256819006,26.53,20251108,,DB92".into());
+        out.push(digital);
+        let mut attached = seed_invoice();
+        let mismatch = |printed_in: &str| {
+            serde_json::json!({"field": "total", "attachment": "89.90",
+                               "printed": "89.00", "printed_in": printed_in})
+        };
+        attached.extra.insert(
+            ATTACHMENT_MISMATCH_KEY.to_owned(),
+            serde_json::json!([mismatch("pdf"), mismatch("ofd")]),
+        );
+        out.push(attached);
+        out.push(Invoice {
+            kind: InvoiceKind::VatGeneral,
+            items: vec![LineItem {
+                quantity: Some(Decimal::MAX),
+                unit_price: Some(Decimal::MAX),
+                ..line("79228162514264337593543950335", pct("13"), "1")
+            }],
+            amount: Some(Decimal::MAX),
+            tax: Some(Decimal::MAX),
+            total: Some(Decimal::MAX),
+            date: Some(ymd(2018, 1, 1)),
+            ..Invoice::default()
+        });
+        out
+    }
+
+    /// `message` without the values it quotes (`"捌拾玖圆x"`, `'7'`): those are data, in
+    /// whatever script the document used.
+    fn unquoted(message: &str) -> String {
+        let mut out = String::new();
+        let mut quote = None;
+        for c in message.chars() {
+            match quote {
+                Some(q) if c == q => quote = None,
+                Some(_) => {}
+                None if c == '"' || c == '\'' => quote = Some(c),
+                None => out.push(c),
+            }
+        }
+        out
+    }
+
+    fn is_cjk(c: char) -> bool {
+        matches!(c, '\u{3000}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}')
+    }
+
+    /// The ASCII words (runs of letters and `_`) of a Chinese message that are not
+    /// identifiers or formats every language writes the same way.
+    fn english_words(message: &str) -> Vec<String> {
+        const SHARED: &[&str] = &[
+            "OFD",
+            "YYYYMMDD",
+            "http",
+            "s",
+            "f",
+            "total_amount",
+            "bill_num",
+            "page",
+        ];
+        unquoted(message)
+            .split(|c: char| !(c.is_ascii_alphabetic() || c == '_'))
+            .filter(|w| !w.is_empty() && !SHARED.contains(w))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn language_purity() {
+        let invoices = one_of_each();
+        for lang in [Lang::En, Lang::Zh] {
+            let findings: Vec<Finding> =
+                invoices.iter().flat_map(|i| i.validate_in(lang)).collect();
+            let mut seen: Vec<&str> = codes(&findings);
+            seen.sort_unstable();
+            seen.dedup();
+            let mut all = ALL_CODES.to_vec();
+            all.sort_unstable();
+            assert_eq!(seen, all, "{lang:?}");
+            for finding in &findings {
+                let message = finding.message.as_str();
+                match lang {
+                    Lang::En => assert!(
+                        !unquoted(message).chars().any(is_cjk),
+                        "{}: {message}",
+                        finding.code
+                    ),
+                    Lang::Zh => {
+                        // A mapping issue's reason is recorded as text at mapping time.
+                        let own = message.replace(RECORDED_REASON, "");
+                        let words = english_words(&own);
+                        assert!(words.is_empty(), "{}: {message} {words:?}", finding.code);
+                        assert!(own.chars().any(is_cjk), "{}: {message}", finding.code);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn both_languages_give_the_same_findings() {
+        for invoice in one_of_each() {
+            let strip = |found: Vec<Finding>| -> Vec<_> {
+                found
+                    .into_iter()
+                    .map(|f| (f.code, f.severity, f.fields))
+                    .collect()
+            };
+            assert_eq!(
+                strip(invoice.validate_in(Lang::Zh)),
+                strip(invoice.validate())
+            );
+        }
     }
 
     #[test]

@@ -283,7 +283,7 @@ fn read_document(
     if attached {
         let mut shadow = Draft::new();
         printed.apply(&mut shadow, true);
-        crosscheck::record(&mut draft, &shadow.finish(), "OFD says");
+        crosscheck::record(&mut draft, &shadow.finish(), "ofd");
     }
     let graph_code = printed.apply(&mut draft, !attached);
     draft.people_from_remark();
