@@ -3,6 +3,9 @@
 //!
 //! Checks run only on the fields that are filled; a missing value is not a finding. Every
 //! finding has a stable `code` (`totals.sum`, `qr.number`, …) that callers can match on.
+//! Its `message` is written in one [`Lang`] at a time: [`Invoice::validate`] gives English
+//! (fields by English name, kinds by id), [`Invoice::validate_in`] Chinese too (the labels
+//! printed on invoices). Each rule computes its values once and renders them per language.
 //!
 //! | code | severity | rule |
 //! |------|----------|------|
