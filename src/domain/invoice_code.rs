@@ -111,7 +111,7 @@ pub fn check_legacy_number(number: &str) -> Result<(), InvoiceCodeError> {
         Some(d) if d.len() == 8 => Ok(()),
         _ => Err(InvoiceCodeError::NumberShape {
             number: number.to_owned(),
-            expected: Phrase::new("8 digits", "8 位数字"),
+            expected: super::EIGHT_DIGITS,
         }),
     }
 }

@@ -101,6 +101,11 @@ pub enum QrPayloadError {
     },
 }
 
+/// Shapes several fields share, as [`QrPayloadError::InvalidField`] expects them.
+const TWO_DIGITS: Phrase = Phrase::new("2 digits", "2 位数字");
+const DECIMAL_AMOUNT: Phrase = Phrase::new("a decimal amount", "十进制金额");
+const YYYYMMDD_DATE: Phrase = Phrase::new("a valid YYYYMMDD date", "有效的 YYYYMMDD 日期");
+
 /// The names of the comma payload's fields, as [`QrPayloadError::InvalidField`] gives them.
 pub mod field {
     use crate::lang::Phrase;
@@ -179,20 +184,8 @@ impl QrPayload {
         }
         let f7 = rest.first().copied().unwrap_or("");
 
-        let version = digits_field(
-            0,
-            field::VERSION,
-            f0,
-            &[2],
-            Phrase::new("2 digits", "2 位数字"),
-        )?;
-        let kind_code = digits_field(
-            1,
-            field::KIND_CODE,
-            f1,
-            &[2],
-            Phrase::new("2 digits", "2 位数字"),
-        )?;
+        let version = digits_field(0, field::VERSION, f0, &[2], TWO_DIGITS)?;
+        let kind_code = digits_field(1, field::KIND_CODE, f1, &[2], TWO_DIGITS)?;
         let code = optional(f2)
             .map(|c| {
                 digits_field(
@@ -205,37 +198,18 @@ impl QrPayload {
             })
             .transpose()?;
         let number = match code {
-            Some(_) => digits_field(
-                3,
-                field::NUMBER,
-                f3,
-                &[8],
-                Phrase::new("8 digits", "8 位数字"),
-            )?,
+            Some(_) => digits_field(3, field::NUMBER, f3, &[8], super::EIGHT_DIGITS)?,
             None => digits_field(
                 3,
                 field::NUMBER,
                 f3,
                 &[20],
-                Phrase::new("20 digits when f2 is empty", "f2 为空时应为 20 位数字"),
+                Phrase::new("20 digits when f2 is empty", "20 位数字（f2 为空时）"),
             )?,
         };
-        let amount = parse_amount(f4).ok_or_else(|| {
-            invalid(
-                4,
-                field::AMOUNT,
-                f4,
-                Phrase::new("a decimal amount", "十进制金额"),
-            )
-        })?;
-        let date = parse_yyyymmdd(f5).ok_or_else(|| {
-            invalid(
-                5,
-                field::DATE,
-                f5,
-                Phrase::new("a valid YYYYMMDD date", "有效的 YYYYMMDD 日期"),
-            )
-        })?;
+        let amount =
+            parse_amount(f4).ok_or_else(|| invalid(4, field::AMOUNT, f4, DECIMAL_AMOUNT))?;
+        let date = parse_yyyymmdd(f5).ok_or_else(|| invalid(5, field::DATE, f5, YYYYMMDD_DATE))?;
         let check_code = optional(f6)
             .map(|c| {
                 digits_field(
@@ -267,20 +241,8 @@ impl QrPayload {
     fn parse_railway_pilot(raw: &str, fields: [&str; 6]) -> Result<QrPayload, QrPayloadError> {
         let [f0, f1, f2, f3, f4, f5] = fields;
         Ok(QrPayload {
-            version: digits_field(
-                0,
-                field::VERSION,
-                f0,
-                &[2],
-                Phrase::new("2 digits", "2 位数字"),
-            )?,
-            kind_code: digits_field(
-                1,
-                field::KIND_CODE,
-                f1,
-                &[2],
-                Phrase::new("2 digits", "2 位数字"),
-            )?,
+            version: digits_field(0, field::VERSION, f0, &[2], TWO_DIGITS)?,
+            kind_code: digits_field(1, field::KIND_CODE, f1, &[2], TWO_DIGITS)?,
             code: None,
             number: digits_field(
                 2,
@@ -289,25 +251,12 @@ impl QrPayload {
                 &[20],
                 Phrase::new(
                     "20 digits in a six-field payload",
-                    "六字段格式中应为 20 位数字",
+                    "20 位数字（六字段格式）",
                 ),
             )?,
-            amount: parse_amount(f3).ok_or_else(|| {
-                invalid(
-                    3,
-                    field::AMOUNT,
-                    f3,
-                    Phrase::new("a decimal amount", "十进制金额"),
-                )
-            })?,
-            date: parse_yyyymmdd(f4).ok_or_else(|| {
-                invalid(
-                    4,
-                    field::DATE,
-                    f4,
-                    Phrase::new("a valid YYYYMMDD date", "有效的 YYYYMMDD 日期"),
-                )
-            })?,
+            amount: parse_amount(f3)
+                .ok_or_else(|| invalid(3, field::AMOUNT, f3, DECIMAL_AMOUNT))?,
+            date: parse_yyyymmdd(f4).ok_or_else(|| invalid(4, field::DATE, f4, YYYYMMDD_DATE))?,
             check_code: None,
             tail: parse_tail(5, f5)?,
             raw: raw.to_owned(),

@@ -177,7 +177,7 @@ fn shenzhen(url: &Url) -> Result<UrlQr, UrlQrError> {
     let number = checked(
         Phrase::new("bill_num", "bill_num"),
         param("bill_num"),
-        Phrase::new("8 digits", "8 位数字"),
+        crate::domain::EIGHT_DIGITS,
         |v| v.len() == 8 && v.bytes().all(|b| b.is_ascii_digit()),
     )?;
     let fen = param("total_amount");
@@ -216,7 +216,7 @@ fn jiangsu_fiscal(url: &Url) -> Result<UrlQr, UrlQrError> {
     let code = checked(
         Phrase::new("bill code", "票据代码"),
         code.to_owned(),
-        Phrase::new("8 digits", "8 位数字"),
+        crate::domain::EIGHT_DIGITS,
         digits(8),
     )?;
     let number = checked(
