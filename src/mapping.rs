@@ -16,6 +16,7 @@ use crate::TaxRate;
 use crate::invoice::{
     FlightSegment, Invoice, InvoiceKind, LineItem, MappingIssue, Point, Polygon, Provenance,
 };
+use crate::lang::Phrase;
 use crate::normalize::{self, NormalizeError};
 
 /// A vendor value on its way into the model: its text and where it came from.
@@ -249,7 +250,10 @@ fn apply(norm: Norm, value: Value<'_>) -> Result<Value<'_>, NormalizeError> {
                 None => {
                     return Err(NormalizeError {
                         input: text.into_owned(),
-                        expected: "a value listed in the code table",
+                        expected: Phrase::new(
+                            "a value listed in the code table",
+                            "代码表中列出的值",
+                        ),
                     });
                 }
             }
@@ -266,7 +270,7 @@ fn apply(norm: Norm, value: Value<'_>) -> Result<Value<'_>, NormalizeError> {
             None => {
                 return Err(NormalizeError {
                     input: text.into_owned(),
-                    expected: "an invoice title naming its kind",
+                    expected: Phrase::new("an invoice title naming its kind", "写明发票种类的标题"),
                 });
             }
         },
