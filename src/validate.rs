@@ -151,7 +151,6 @@ impl Invoice {
 
     fn check_fields(&self, out: &mut Findings) {
         for issue in &self.mapping_issues {
-            // The reason was recorded as text when the vendor's answer was mapped.
             let message = say!(
                 out.lang,
                 "{}: cannot use {:?} from {:?}: {}",
@@ -159,7 +158,7 @@ impl Invoice {
                 field_name(&issue.field, out.lang),
                 issue.value,
                 issue.source,
-                issue.message
+                issue.message_in(out.lang)
             );
             out.error("mapping.issue", &[issue.field.as_str()], message);
         }
@@ -986,6 +985,7 @@ mod tests {
             source: "VatInvoiceInfos[Name=合计税额]".into(),
             value: "¥2x.62".into(),
             message: "not a money amount".into(),
+            message_zh: None,
         });
         assert_findings(&invoice, &[("mapping.issue", Severity::Error)]);
         let finding = &invoice.validate()[0];
@@ -1438,9 +1438,6 @@ mod tests {
         "attachment.mismatch",
     ];
 
-    /// The reason a mapping issue records as text (see [`language_purity`]).
-    const RECORDED_REASON: &str = "not a money amount";
-
     /// Invoices that between them trigger every code, most of them through more than one
     /// message form (overflow, link QR, unknown amount meaning, each domain error).
     fn one_of_each() -> Vec<Invoice> {
@@ -1452,12 +1449,13 @@ mod tests {
         };
         push(
             &|i| {
-                i.mapping_issues.push(MappingIssue {
-                    field: "items[0].tax".into(),
-                    source: "VatInvoiceInfos[Name=税额]".into(),
-                    value: "¥2x.62".into(),
-                    message: RECORDED_REASON.into(),
-                })
+                let error = crate::normalize::money("¥2x.62").unwrap_err();
+                i.mapping_issues.push(MappingIssue::new(
+                    "items[0].tax".into(),
+                    "VatInvoiceInfos[Name=税额]".into(),
+                    "¥2x.62".into(),
+                    |lang| error.message(lang),
+                ))
             },
             seed_invoice,
         );
@@ -1616,11 +1614,9 @@ mod tests {
                         finding.code
                     ),
                     Lang::Zh => {
-                        // A mapping issue's reason is recorded as text at mapping time.
-                        let own = message.replace(RECORDED_REASON, "");
-                        let words = english_words(&own);
+                        let words = english_words(message);
                         assert!(words.is_empty(), "{}: {message} {words:?}", finding.code);
-                        assert!(own.chars().any(is_cjk), "{}: {message}", finding.code);
+                        assert!(message.chars().any(is_cjk), "{}: {message}", finding.code);
                     }
                 }
             }

@@ -551,7 +551,9 @@ impl DocumentReader<'_> {
                 draft.extra("local:qr_source".to_owned(), "ofd-xml:GraphCode");
                 match InvoiceQr::parse(graph) {
                     Ok(payload) => draft.merge_qr(&payload),
-                    Err(e) => draft.issue("qr_payload", "ofd-xml:GraphCode", graph, &e.to_string()),
+                    Err(e) => draft.issue("qr_payload", "ofd-xml:GraphCode", graph, |lang| {
+                        e.message(lang)
+                    }),
                 }
             }
             (None, None) => {}
