@@ -453,6 +453,12 @@ impl Invoice {
             return;
         };
         for mismatch in lines {
+            // Records written before mismatches were structured hold one English line each.
+            if let Some(line) = mismatch.as_str() {
+                let field = line.split(':').next().unwrap_or_default();
+                out.error("attachment.mismatch", &[field], line.to_owned());
+                continue;
+            }
             let text = |key: &str| mismatch.get(key).and_then(|v| v.as_str()).unwrap_or("");
             let field = text("field");
             let printed_in = match text("printed_in") {
@@ -1637,6 +1643,22 @@ mod tests {
                 strip(invoice.validate())
             );
         }
+    }
+
+    #[test]
+    fn attachment_mismatches_recorded_as_lines_still_read() {
+        let mut invoice = seed_invoice();
+        let line = "total: the attachment says \"86\", the OFD says \"96\"";
+        invoice.extra.insert(
+            ATTACHMENT_MISMATCH_KEY.to_owned(),
+            serde_json::json!([line]),
+        );
+        let found = invoice.validate_in(Lang::Zh);
+        assert_eq!(codes(&found), ["attachment.mismatch"]);
+        assert_eq!(
+            (found[0].message.as_str(), &found[0].fields[..]),
+            (line, &["total".to_owned()][..])
+        );
     }
 
     #[test]
