@@ -15,6 +15,8 @@ use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::lang::Lang;
+
 /// One recognised invoice or ticket.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(default)]
@@ -458,8 +460,39 @@ pub struct MappingIssue {
     pub source: String,
     /// The value as the vendor sent it.
     pub value: String,
-    /// Why it could not be used.
+    /// Why it could not be used, in English.
     pub message: String,
+    /// Why it could not be used, in Chinese (absent on issues recorded before there was a
+    /// Chinese wording).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message_zh: Option<String>,
+}
+
+impl MappingIssue {
+    /// An issue whose reason `reason` words in either language (e.g. a domain error's
+    /// `message`).
+    pub fn new(
+        field: String,
+        source: String,
+        value: String,
+        reason: impl Fn(Lang) -> String,
+    ) -> Self {
+        MappingIssue {
+            field,
+            source,
+            value,
+            message: reason(Lang::En),
+            message_zh: Some(reason(Lang::Zh)),
+        }
+    }
+
+    /// Why it could not be used, in `lang` (English when no Chinese wording was recorded).
+    pub fn message_in(&self, lang: Lang) -> &str {
+        match (lang, &self.message_zh) {
+            (Lang::Zh, Some(zh)) => zh,
+            _ => &self.message,
+        }
+    }
 }
 
 macro_rules! invoice_kinds {

@@ -11,6 +11,7 @@ pub mod auth;
 pub mod client;
 pub mod domain;
 pub mod invoice;
+pub mod lang;
 pub mod local;
 pub mod mapping;
 pub mod normalize;
@@ -25,6 +26,7 @@ pub mod apis {
 }
 
 pub use invoice::{Invoice, InvoiceKind, LineItem, Party, TaxRate};
+pub use lang::Lang;
 pub use secret::Secret;
 
 /// The README's Rust examples, compiled as doctests so they cannot drift from the API.

@@ -16,6 +16,7 @@ use crate::TaxRate;
 use crate::invoice::{
     FlightSegment, Invoice, InvoiceKind, LineItem, MappingIssue, Point, Polygon, Provenance,
 };
+use crate::lang::Phrase;
 use crate::normalize::{self, NormalizeError};
 
 /// A vendor value on its way into the model: its text and where it came from.
@@ -249,7 +250,10 @@ fn apply(norm: Norm, value: Value<'_>) -> Result<Value<'_>, NormalizeError> {
                 None => {
                     return Err(NormalizeError {
                         input: text.into_owned(),
-                        expected: "a value listed in the code table",
+                        expected: Phrase::new(
+                            "a value listed in the code table",
+                            "代码表中列出的值",
+                        ),
                     });
                 }
             }
@@ -266,7 +270,7 @@ fn apply(norm: Norm, value: Value<'_>) -> Result<Value<'_>, NormalizeError> {
             None => {
                 return Err(NormalizeError {
                     input: text.into_owned(),
-                    expected: "an invoice title naming its kind",
+                    expected: Phrase::new("an invoice title naming its kind", "写明发票种类的标题"),
                 });
             }
         },
@@ -324,8 +328,8 @@ enum Slot<'m> {
     Kind(&'m mut InvoiceKind),
 }
 
-/// Stores `value` in `slot`; false when the value does not fit (e.g. an unknown kind id).
-fn store(slot: Slot<'_>, value: Value<'_>) -> Result<(), String> {
+/// Stores `value` in `slot`; an error when the value does not fit (e.g. an unknown kind id).
+fn store(slot: Slot<'_>, value: Value<'_>) -> Result<(), NormalizeError> {
     match (slot, value) {
         (Slot::Text(s), Value::Text(v)) => *s = Some(v.into_owned()),
         (Slot::Money(s), Value::Money(v)) => *s = Some(v),
@@ -335,9 +339,19 @@ fn store(slot: Slot<'_>, value: Value<'_>) -> Result<(), String> {
         (Slot::Flag(s), Value::Flag(v)) => *s = Some(v),
         (Slot::Kind(s), Value::Text(v)) => match InvoiceKind::from_id(&v) {
             Some(k) => *s = k,
-            None => return Err(format!("`{v}` is not an invoice kind")),
+            None => {
+                return Err(NormalizeError {
+                    input: v.into_owned(),
+                    expected: Phrase::new("an invoice kind id", "发票种类标识"),
+                });
+            }
         },
-        (_, v) => return Err(format!("a {v:?} does not fit this field")),
+        (_, v) => {
+            return Err(NormalizeError {
+                input: format!("{v:?}"),
+                expected: Phrase::new("a value of this field's type", "符合该字段类型的值"),
+            });
+        }
     }
     Ok(())
 }
@@ -697,9 +711,9 @@ impl Mapper {
                         .provenance
                         .insert(Cow::Borrowed(target.id()), provenance(&found));
                 }
-                Err(message) => self.issue(target.id().to_owned(), &found, message),
+                Err(e) => self.issue(target.id().to_owned(), &found, &e),
             },
-            Err(e) => self.issue(target.id().to_owned(), &found, e.to_string()),
+            Err(e) => self.issue(target.id().to_owned(), &found, &e),
         }
     }
 
@@ -751,7 +765,7 @@ impl Mapper {
         self.invoice
     }
 
-    fn issue(&mut self, field: String, found: &Found<'_>, message: String) {
+    fn issue(&mut self, field: String, found: &Found<'_>, message: &NormalizeError) {
         self.invoice
             .mapping_issues
             .push(issue(field, found, message));
@@ -792,13 +806,10 @@ impl<T: ListTarget> ListMapper<T> {
             return;
         }
         let result = normalize_for(target.kind(), text, norms)
-            .map_err(|e| e.to_string())
             .and_then(|v| store(target.slot(&mut self.element).0, v));
         match result {
             Ok(()) => self.provenance.push((target.id(), provenance(&found))),
-            Err(message) => self
-                .issues
-                .push(issue(target.id().to_owned(), &found, message)),
+            Err(e) => self.issues.push(issue(target.id().to_owned(), &found, &e)),
         }
     }
 }
@@ -851,13 +862,9 @@ fn provenance(found: &Found<'_>) -> Provenance {
     }
 }
 
-fn issue(field: String, found: &Found<'_>, message: String) -> MappingIssue {
-    MappingIssue {
-        field,
-        source: found.field.to_owned(),
-        value: found.text.clone().into_owned(),
-        message,
-    }
+fn issue(field: String, found: &Found<'_>, error: &NormalizeError) -> MappingIssue {
+    let (source, value) = (found.field.to_owned(), found.text.clone().into_owned());
+    MappingIssue::new(field, source, value, |lang| error.message(lang))
 }
 
 /// Keeps the JSON of an unmapped value worth keeping (not absent, null or blank).

@@ -14,25 +14,44 @@ use rust_decimal::Decimal;
 
 use crate::domain::{amount_words as words, parse_yyyymmdd};
 use crate::invoice::TaxRate;
+use crate::lang::{Lang, Phrase, english_display, say};
+
+/// What [`amount_words`] accepts.
+const AMOUNT_IN_WORDS: Phrase = Phrase::new(
+    "an amount in words such as \"捌拾玖圆玖角整\"",
+    "大写金额，如 捌拾玖圆玖角整",
+);
 
 /// A vendor value that a normalizer could not read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("cannot read {input:?}: expected {expected}")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NormalizeError {
     /// The value as the vendor sent it.
     pub input: String,
     /// What the normalizer accepts.
-    pub expected: &'static str,
+    pub expected: Phrase,
 }
 
 impl NormalizeError {
-    fn new(input: &str, expected: &'static str) -> NormalizeError {
+    fn new(input: &str, expected: Phrase) -> NormalizeError {
         NormalizeError {
             input: input.to_owned(),
             expected,
         }
     }
+
+    /// The explanation in `lang`; `Display` gives the English one.
+    pub fn message(&self, lang: Lang) -> String {
+        say!(
+            lang,
+            "cannot read {:?}: expected {}",
+            "无法读取 {:?}：应为{}",
+            self.input,
+            self.expected.get(lang)
+        )
+    }
 }
+
+english_display!(NormalizeError);
 
 /// A money amount: `87.28`, `¥87.28`, `￥87.28`, `¥ 87.28`, `87.28元`, `1,234.50`, `-12.00`,
 /// `¥-12.00`, full-width digits; `***` (printed as the tax of exempt lines) reads as zero.
@@ -46,7 +65,10 @@ impl NormalizeError {
 /// assert!(money("¥8x.2").is_err());
 /// ```
 pub fn money(s: &str) -> Result<Decimal, NormalizeError> {
-    const EXPECTED: &str = "a money amount such as ¥87.28, 1,234.50 or ***";
+    const EXPECTED: Phrase = Phrase::new(
+        "a money amount such as ¥87.28, 1,234.50 or ***",
+        "金额，如 ¥87.28、1,234.50 或 ***",
+    );
     let half = half_width(s);
     let text: Cow<'_, str> = if half.contains(char::is_whitespace) {
         Cow::Owned(half.chars().filter(|c| !c.is_whitespace()).collect())
@@ -86,7 +108,10 @@ pub fn money(s: &str) -> Result<Decimal, NormalizeError> {
 /// assert!(rate("***").is_err());
 /// ```
 pub fn rate(s: &str) -> Result<TaxRate, NormalizeError> {
-    const EXPECTED: &str = "a tax rate such as 13%, 免税 or 不征税";
+    const EXPECTED: Phrase = Phrase::new(
+        "a tax rate such as 13%, \"免税\" or \"不征税\"",
+        "税率，如 13%、免税或不征税",
+    );
     let text = half_width(s);
     let digits = text.trim_end_matches('%');
     // The rate parser accepts any Decimal syntax; only plain `digits[.digits]` is a rate.
@@ -107,7 +132,10 @@ pub fn rate(s: &str) -> Result<TaxRate, NormalizeError> {
 /// assert_eq!(quantity("8849.55752212389").unwrap().to_string(), "8849.55752212389");
 /// ```
 pub fn quantity(s: &str) -> Result<Decimal, NormalizeError> {
-    const EXPECTED: &str = "a decimal number such as 6.1 or 0.0183486238532";
+    const EXPECTED: Phrase = Phrase::new(
+        "a decimal number such as 6.1 or 0.0183486238532",
+        "十进制数，如 6.1 或 0.0183486238532",
+    );
     let text = half_width(s);
     let (negative, rest) = strip_sign(&text);
     let value = number(rest, true).ok_or_else(|| NormalizeError::new(s, EXPECTED))?;
@@ -131,7 +159,10 @@ pub fn date(s: &str) -> Result<NaiveDate, NormalizeError> {
         .ok_or_else(|| {
             NormalizeError::new(
                 s,
-                "a date such as 2019年06月16日, 20190616, 2019-06-16, 2019/06/16 or 2019.06.16",
+                Phrase::new(
+                    "a date such as \"2019年06月16日\", 20190616, 2019-06-16, 2019/06/16 or 2019.06.16",
+                    "日期，如 2019年06月16日、20190616、2019-06-16、2019/06/16 或 2019.06.16",
+                ),
             )
         })
 }
@@ -153,7 +184,15 @@ pub fn time(s: &str) -> Result<NaiveTime, NormalizeError> {
     } else {
         colon_time(text)
     };
-    parsed.ok_or_else(|| NormalizeError::new(s, "a time such as 18:51, 06:14:03 or 18时51分"))
+    parsed.ok_or_else(|| {
+        NormalizeError::new(
+            s,
+            Phrase::new(
+                "a time such as 18:51, 06:14:03 or \"18时51分\"",
+                "时间，如 18:51、06:14:03 或 18时51分",
+            ),
+        )
+    })
 }
 
 /// A yes/no flag: `1`/`0`, `是`/`否`, `有`/`无`, `true`/`false`.
@@ -165,7 +204,13 @@ pub fn flag(s: &str) -> Result<bool, NormalizeError> {
     match half_width(s).as_ref() {
         "1" | "是" | "有" | "true" => Ok(true),
         "0" | "否" | "无" | "false" => Ok(false),
-        _ => Err(NormalizeError::new(s, "1/0, 是/否, 有/无 or true/false")),
+        _ => Err(NormalizeError::new(
+            s,
+            Phrase::new(
+                "1/0, \"是\"/\"否\", \"有\"/\"无\" or true/false",
+                "1/0、是/否、有/无 或 true/false",
+            ),
+        )),
     }
 }
 
@@ -177,7 +222,7 @@ pub fn flag(s: &str) -> Result<bool, NormalizeError> {
 /// assert_eq!(fapiao::normalize::amount_words("⊗捌拾玖圆玖角整"), Ok(Decimal::new(8990, 2)));
 /// ```
 pub fn amount_words(s: &str) -> Result<Decimal, NormalizeError> {
-    words::parse(s).map_err(|_| NormalizeError::new(s, "an amount in words such as 捌拾玖圆玖角整"))
+    words::parse(s).map_err(|_| NormalizeError::new(s, AMOUNT_IN_WORDS))
 }
 
 /// Only the digits of a value, e.g. `No63591128` → `63591128` (full-width digits become
@@ -188,7 +233,11 @@ pub fn amount_words(s: &str) -> Result<Decimal, NormalizeError> {
 /// ```
 pub fn digits(s: &str) -> Result<String, NormalizeError> {
     let kept: String = half_width(s).chars().filter(char::is_ascii_digit).collect();
-    non_empty(kept, s, "a value containing digits")
+    non_empty(
+        kept,
+        s,
+        Phrase::new("a value containing digits", "含数字的值"),
+    )
 }
 
 /// The value without `prefix` (when present), trimmed: `strip_prefix("No63591128", "No")` →
@@ -202,7 +251,11 @@ pub fn digits(s: &str) -> Result<String, NormalizeError> {
 /// ```
 pub fn strip_prefix(s: &str, prefix: &str) -> Result<String, NormalizeError> {
     let rest = s.strip_prefix(prefix).unwrap_or(s);
-    non_empty(trim_text(rest).to_owned(), s, "text after the prefix")
+    non_empty(
+        trim_text(rest).to_owned(),
+        s,
+        Phrase::new("text after the prefix", "前缀之后的文字"),
+    )
 }
 
 /// The value without `suffix` (when present), trimmed: `strip_suffix("3次", "次")` → `3`.
@@ -213,7 +266,11 @@ pub fn strip_prefix(s: &str, prefix: &str) -> Result<String, NormalizeError> {
 /// ```
 pub fn strip_suffix(s: &str, suffix: &str) -> Result<String, NormalizeError> {
     let rest = s.strip_suffix(suffix).unwrap_or(s);
-    non_empty(trim_text(rest).to_owned(), s, "text before the suffix")
+    non_empty(
+        trim_text(rest).to_owned(),
+        s,
+        Phrase::new("text before the suffix", "后缀之前的文字"),
+    )
 }
 
 /// The value without surrounding whitespace (including the ideographic space `　`) and
@@ -223,14 +280,18 @@ pub fn strip_suffix(s: &str, suffix: &str) -> Result<String, NormalizeError> {
 /// assert_eq!(fapiao::normalize::trim("\u{3000}张强 ").as_deref(), Ok("张强"));
 /// ```
 pub fn trim(s: &str) -> Result<String, NormalizeError> {
-    non_empty(trim_text(s).to_owned(), s, "non-blank text")
+    non_empty(
+        trim_text(s).to_owned(),
+        s,
+        Phrase::new("non-blank text", "非空文字"),
+    )
 }
 
 fn trim_text(s: &str) -> &str {
     s.trim_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
 }
 
-fn non_empty(value: String, input: &str, expected: &'static str) -> Result<String, NormalizeError> {
+fn non_empty(value: String, input: &str, expected: Phrase) -> Result<String, NormalizeError> {
     if value.is_empty() {
         Err(NormalizeError::new(input, expected))
     } else {
@@ -538,10 +599,7 @@ mod tests {
         assert_eq!(amount_words("捌拾玖圆玖角整"), Ok(dec("89.90")));
         assert_eq!(
             amount_words("壹拾圆x"),
-            Err(NormalizeError::new(
-                "壹拾圆x",
-                "an amount in words such as 捌拾玖圆玖角整"
-            ))
+            Err(NormalizeError::new("壹拾圆x", AMOUNT_IN_WORDS))
         );
     }
 

@@ -3,6 +3,9 @@
 //!
 //! Checks run only on the fields that are filled; a missing value is not a finding. Every
 //! finding has a stable `code` (`totals.sum`, `qr.number`, …) that callers can match on.
+//! Its `message` is written in one [`Lang`] at a time: [`Invoice::validate`] gives English
+//! (fields by English name, kinds by id), [`Invoice::validate_in`] Chinese too (the labels
+//! printed on invoices). Each rule computes its values once and renders them per language.
 //!
 //! | code | severity | rule |
 //! |------|----------|------|
@@ -44,13 +47,15 @@ use crate::domain::invoice_code;
 use crate::domain::qr::{AmountMeaning, InvoiceQr, QrPayload, UrlQr};
 use crate::domain::tax_id::{self, TaxIdError};
 use crate::invoice::{Invoice, InvoiceKind, LineItem, TaxRate};
+use crate::lang::{Lang, Phrase, say};
 
 /// Largest allowed |金额 × 税率 − 税额| on one line (税额误差不超过 6 分).
 const LINE_TAX_TOLERANCE: Decimal = Decimal::from_parts(6, 0, 0, false, 2);
 /// Largest allowed sum of the per-line tax deviations (税额总误差不超过 1.27 元).
 const TOTAL_TAX_TOLERANCE: Decimal = Decimal::from_parts(127, 0, 0, false, 2);
 /// The `extra` key under which the local backend lists each field where an attached
-/// XML/XBRL and the printed page disagree (`"total: the attachment says …, the page …"`).
+/// XML/XBRL and the printed page disagree
+/// (`{"field": "total", "attachment": "…", "printed": "…", "printed_in": "pdf"}`).
 pub(crate) const ATTACHMENT_MISMATCH_KEY: &str = "local:attachment_mismatch";
 /// Largest allowed |单价 × 数量 − 金额| (a heuristic; prices carry up to 15 digits).
 const PRICE_TOLERANCE: Decimal = Decimal::from_parts(1, 0, 0, false, 2);
@@ -62,7 +67,8 @@ pub struct Finding {
     pub code: &'static str,
     /// How serious it is.
     pub severity: Severity,
-    /// Human-readable explanation with the values involved.
+    /// Human-readable explanation with the values involved, in the [`Lang`] asked for
+    /// ([`Invoice::validate`] gives English, [`Invoice::validate_in`] either language).
     pub message: String,
     /// Unified field paths involved, e.g. `["amount", "tax", "total"]`.
     pub fields: Vec<String>,
@@ -82,26 +88,58 @@ pub enum Severity {
 
 impl Invoice {
     /// Runs every check; when [`Invoice::qr_payload`] is set it is parsed and cross-checked
-    /// against the fields.
+    /// against the fields. Messages are in English; see [`Invoice::validate_in`].
     pub fn validate(&self) -> Vec<Finding> {
-        let mut out = Findings::default();
+        self.validate_in(Lang::En)
+    }
+
+    /// [`Invoice::validate`] with messages in `lang`. The findings (codes, severities,
+    /// fields) are the same in every language; only [`Finding::message`] differs.
+    ///
+    /// ```
+    /// use fapiao::{Invoice, Lang};
+    /// use rust_decimal::Decimal;
+    ///
+    /// let invoice = Invoice {
+    ///     amount: Some(Decimal::new(3302, 2)),
+    ///     tax: Some(Decimal::new(99, 2)),
+    ///     total: Some(Decimal::new(3501, 2)),
+    ///     ..Invoice::default()
+    /// };
+    /// assert_eq!(
+    ///     invoice.validate_in(Lang::Zh)[0].message,
+    ///     "合计金额 33.02 + 合计税额 0.99 = 34.01，但价税合计为 35.01"
+    /// );
+    /// assert_eq!(
+    ///     invoice.validate()[0].message,
+    ///     "amount 33.02 + tax 0.99 = 34.01, but the total is 35.01"
+    /// );
+    /// ```
+    pub fn validate_in(&self, lang: Lang) -> Vec<Finding> {
+        let mut out = Findings::new(lang);
         self.check_fields(&mut out);
         if let Some(raw) = self.qr_payload.as_deref().filter(|r| !r.trim().is_empty()) {
             match InvoiceQr::parse(raw) {
                 Ok(qr) => self.check_any_qr(&qr, &mut out),
-                Err(err) => out.warning("qr.unreadable", &["qr_payload"], err.to_string()),
+                Err(err) => out.warning("qr.unreadable", &["qr_payload"], err.message(lang)),
             }
         }
-        out.0
+        out.found
     }
 
     /// Runs every check and cross-checks the fields against `qr` (a QR decoded separately,
-    /// e.g. from the image), instead of against [`Invoice::qr_payload`].
+    /// e.g. from the image), instead of against [`Invoice::qr_payload`]. Messages are in
+    /// English; see [`Invoice::validate_with_qr_in`].
     pub fn validate_with_qr(&self, qr: &InvoiceQr) -> Vec<Finding> {
-        let mut out = Findings::default();
+        self.validate_with_qr_in(qr, Lang::En)
+    }
+
+    /// [`Invoice::validate_with_qr`] with messages in `lang`.
+    pub fn validate_with_qr_in(&self, qr: &InvoiceQr, lang: Lang) -> Vec<Finding> {
+        let mut out = Findings::new(lang);
         self.check_fields(&mut out);
         self.check_any_qr(qr, &mut out);
-        out.0
+        out.found
     }
 
     fn check_any_qr(&self, qr: &InvoiceQr, out: &mut Findings) {
@@ -113,14 +151,16 @@ impl Invoice {
 
     fn check_fields(&self, out: &mut Findings) {
         for issue in &self.mapping_issues {
-            out.error(
-                "mapping.issue",
-                &[issue.field.as_str()],
-                format!(
-                    "{}: cannot use {:?} from {}: {}",
-                    issue.field, issue.value, issue.source, issue.message
-                ),
+            let message = say!(
+                out.lang,
+                "{}: cannot use {:?} from {:?}: {}",
+                "{0}：无法使用来自 {2:?} 的值 {1:?}：{3}",
+                field_name(&issue.field, out.lang),
+                issue.value,
+                issue.source,
+                issue.message_in(out.lang)
             );
+            out.error("mapping.issue", &[issue.field.as_str()], message);
         }
         self.check_totals(out);
         self.check_line_sums(out);
@@ -146,17 +186,21 @@ impl Invoice {
             .checked_add(tax)
             .and_then(|s| s.checked_add(fund.unwrap_or_default()));
         if sum != Some(total) {
+            let lang = out.lang;
             let fund = fund
-                .map(|f| format!(" + 民航发展基金 {f}"))
+                .map(|f| say!(lang, " + development fund {}", " + 民航发展基金 {}", f))
                 .unwrap_or_default();
-            out.error(
-                "totals.sum",
-                &["amount", "tax", "total"],
-                format!(
-                    "合计金额 {amount} + 合计税额 {tax}{fund} = {}, but 价税合计 is {total}",
-                    shown(sum)
-                ),
+            let message = say!(
+                lang,
+                "amount {} + tax {}{} = {}, but the total is {}",
+                "合计金额 {} + 合计税额 {}{} = {}，但价税合计为 {}",
+                amount,
+                tax,
+                fund,
+                shown(sum, lang),
+                total
             );
+            out.error("totals.sum", &["amount", "tax", "total"], message);
         }
     }
 
@@ -168,14 +212,14 @@ impl Invoice {
             (
                 "lines.amount_sum",
                 "amount",
-                "合计金额",
+                Phrase::new("the amount", "合计金额"),
                 self.amount,
                 line_sum(&self.items, |l| l.amount),
             ),
             (
                 "lines.tax_sum",
                 "tax",
-                "合计税额",
+                Phrase::new("the tax", "合计税额"),
                 self.tax,
                 line_sum(&self.items, |l| l.tax),
             ),
@@ -186,11 +230,15 @@ impl Invoice {
                 continue;
             };
             if sum != Some(total) {
-                out.error(
-                    code,
-                    &[field],
-                    format!("the lines add up to {}, but {label} is {total}", shown(sum)),
+                let message = say!(
+                    out.lang,
+                    "the lines add up to {}, but {} is {}",
+                    "明细合计为 {}，但{}为 {}",
+                    shown(sum, out.lang),
+                    label.get(out.lang),
+                    total
                 );
+                out.error(code, &[field], message);
             }
         }
     }
@@ -210,26 +258,29 @@ impl Invoice {
                 .zip(deviation)
                 .and_then(|(t, d)| t.checked_add(d));
             if deviation.is_none_or(|d| d > LINE_TAX_TOLERANCE) {
-                out.error(
-                    "line.tax",
-                    &[&format!("items[{i}].tax")],
-                    format!(
-                        "line {}: 金额 {amount} × 税率 {rate} differs from 税额 {tax} by {} (more than {LINE_TAX_TOLERANCE})",
-                        i + 1,
-                        shown(deviation)
-                    ),
+                let message = say!(
+                    out.lang,
+                    "line {}: amount {} × rate {} differs from tax {} by {} (more than {})",
+                    "第 {} 行：金额 {} × 税率 {} 与税额 {} 相差 {}（超过 {}）",
+                    i + 1,
+                    amount,
+                    rate,
+                    tax,
+                    shown(deviation, out.lang),
+                    LINE_TAX_TOLERANCE
                 );
+                out.error("line.tax", &[&format!("items[{i}].tax")], message);
             }
         }
         if total_deviation.is_none_or(|t| t > TOTAL_TAX_TOLERANCE) {
-            out.error(
-                "lines.tax_deviation",
-                &["items"],
-                format!(
-                    "the lines' tax deviations add up to {} (more than {TOTAL_TAX_TOLERANCE})",
-                    shown(total_deviation)
-                ),
+            let message = say!(
+                out.lang,
+                "the lines' tax deviations add up to {} (more than {})",
+                "各行税额误差合计 {}（超过 {}）",
+                shown(total_deviation, out.lang),
+                TOTAL_TAX_TOLERANCE
             );
+            out.error("lines.tax_deviation", &["items"], message);
         }
     }
 
@@ -243,15 +294,17 @@ impl Invoice {
             let product = price.checked_mul(quantity);
             let deviation = product.and_then(|p| p.checked_sub(amount)).map(|d| d.abs());
             if deviation.is_none_or(|d| d > PRICE_TOLERANCE) {
-                out.warning(
-                    "line.price",
-                    &[&format!("items[{i}].amount")],
-                    format!(
-                        "line {}: 单价 {price} × 数量 {quantity} = {}, but 金额 is {amount}",
-                        i + 1,
-                        shown(product)
-                    ),
+                let message = say!(
+                    out.lang,
+                    "line {}: unit price {} × quantity {} = {}, but the amount is {}",
+                    "第 {} 行：单价 {} × 数量 {} = {}，但金额为 {}",
+                    i + 1,
+                    price,
+                    quantity,
+                    shown(product, out.lang),
+                    amount
                 );
+                out.warning("line.price", &[&format!("items[{i}].amount")], message);
             }
         }
     }
@@ -268,14 +321,22 @@ impl Invoice {
             Err(err) => out.error(
                 "total_in_words.unreadable",
                 &["total_in_words"],
-                err.to_string(),
+                err.message(out.lang),
             ),
             Ok(value) => {
                 if let Some(total) = self.total.filter(|t| *t != value) {
+                    let message = say!(
+                        out.lang,
+                        "the total in words {:?} is {}, but the total is {}",
+                        "价税合计（大写）{:?} 为 {}，但价税合计为 {}",
+                        words,
+                        value,
+                        total
+                    );
                     out.error(
                         "total_in_words.mismatch",
                         &["total_in_words", "total"],
-                        format!("价税合计（大写）{words} is {value}, but 价税合计 is {total}"),
+                        message,
                     );
                 }
             }
@@ -311,7 +372,9 @@ impl Invoice {
                 TaxIdError::CheckCharacter { .. } => ("tax_id.check", Severity::Error),
                 TaxIdError::OrganizationCode { .. } => ("tax_id.org_code", Severity::Warning),
             };
-            out.push(code, severity, &[field], format!("{field}: {err}"));
+            let (name, reason) = (field_name(field, out.lang), err.message(out.lang));
+            let message = say!(out.lang, "{}: {}", "{}：{}", name, reason);
+            out.push(code, severity, &[field], message);
         }
     }
 
@@ -320,14 +383,14 @@ impl Invoice {
         let number = self.number.as_deref().filter(|n| !n.is_empty());
         if self.kind.is_digital() {
             if let Some(code) = code {
-                out.error(
-                    "code.unexpected",
-                    &["code"],
-                    format!(
-                        "{} invoices have no 发票代码, but {code:?} was found",
-                        self.kind.label_zh()
-                    ),
+                let message = say!(
+                    out.lang,
+                    "{} invoices have no invoice code, but {:?} was found",
+                    "{}没有发票代码，但识别出 {:?}",
+                    kind_name(self.kind, out.lang),
+                    code
                 );
+                out.error("code.unexpected", &["code"], message);
             }
             if let Some(number) = number {
                 self.check_digital_number(number, out);
@@ -337,26 +400,27 @@ impl Invoice {
                 self.check_legacy_code(code, out);
             }
             if let Some(Err(err)) = number.map(invoice_code::check_legacy_number) {
-                out.error("number.shape", &["number"], err.to_string());
+                out.error("number.shape", &["number"], err.message(out.lang));
             }
         }
     }
 
     fn check_digital_number(&self, number: &str, out: &mut Findings) {
         match invoice_code::parse_digital_number(number) {
-            Err(err) => out.error("number.shape", &["number"], err.to_string()),
+            Err(err) => out.error("number.shape", &["number"], err.message(out.lang)),
             Ok(parsed) => {
                 let Some(date) = self.date else { return };
                 let issue_year = date.year().rem_euclid(100);
                 if i32::from(parsed.year) != issue_year {
-                    out.warning(
-                        "number.year",
-                        &["number", "date"],
-                        format!(
-                            "数电 发票号码 {number} starts with year {:02}, but the issue date is {date}",
-                            parsed.year
-                        ),
+                    let message = say!(
+                        out.lang,
+                        "fully digital invoice number {} starts with year {:02}, but the issue date is {}",
+                        "数电发票号码 {} 以年份 {:02} 开头，但开票日期为 {}",
+                        number,
+                        parsed.year,
+                        date
                     );
+                    out.warning("number.year", &["number", "date"], message);
                 }
             }
         }
@@ -364,20 +428,20 @@ impl Invoice {
 
     fn check_legacy_code(&self, code: &str, out: &mut Findings) {
         match invoice_code::parse_code(code) {
-            Err(err) => out.error("code.shape", &["code"], err.to_string()),
+            Err(err) => out.error("code.shape", &["code"], err.message(out.lang)),
             Ok(parsed) => {
                 if let Some(implied) = parsed.kind
                     && !invoice_code::kinds_compatible(implied, self.kind)
                 {
-                    out.error(
-                        "code.kind",
-                        &["code", "kind"],
-                        format!(
-                            "发票代码 {code} belongs to {}, but the invoice is {}",
-                            implied.label_zh(),
-                            self.kind.label_zh()
-                        ),
+                    let message = say!(
+                        out.lang,
+                        "invoice code {} belongs to {}, but the invoice is {}",
+                        "发票代码 {} 属于{}，但发票为{}",
+                        code,
+                        kind_name(implied, out.lang),
+                        kind_name(self.kind, out.lang)
                     );
+                    out.error("code.kind", &["code", "kind"], message);
                 }
             }
         }
@@ -388,9 +452,29 @@ impl Invoice {
         let Some(serde_json::Value::Array(lines)) = self.extra.get(ATTACHMENT_MISMATCH_KEY) else {
             return;
         };
-        for line in lines.iter().filter_map(serde_json::Value::as_str) {
-            let field = line.split(':').next().unwrap_or_default();
-            out.error("attachment.mismatch", &[field], line.to_owned());
+        for mismatch in lines {
+            // Records written before mismatches were structured hold one English line each.
+            if let Some(line) = mismatch.as_str() {
+                let field = line.split(':').next().unwrap_or_default();
+                out.error("attachment.mismatch", &[field], line.to_owned());
+                continue;
+            }
+            let text = |key: &str| mismatch.get(key).and_then(|v| v.as_str()).unwrap_or("");
+            let field = text("field");
+            let printed_in = match text("printed_in") {
+                "ofd" => Phrase::new("the OFD", "OFD 版式文件"),
+                _ => Phrase::new("the page text", "页面文字"),
+            };
+            let message = say!(
+                out.lang,
+                "{}: the attachment says {:?}, {} says {:?}",
+                "{}：附件为 {:?}，{}为 {:?}",
+                field_name(field, out.lang),
+                text("attachment"),
+                printed_in.get(out.lang),
+                text("printed")
+            );
+            out.error("attachment.mismatch", &[field], message);
         }
     }
 
@@ -402,11 +486,14 @@ impl Invoice {
             let field = format!("items[{i}].tax_rate");
             // Whether a rate is known at all does not depend on the date.
             let Some(in_force) = rate_in_force(percent, self.date.unwrap_or_default()) else {
-                out.warning(
-                    "rate.unknown",
-                    &[&field],
-                    format!("line {}: {percent}% is not a known VAT rate", i + 1),
+                let message = say!(
+                    out.lang,
+                    "line {}: {}% is not a known VAT rate",
+                    "第 {} 行：{}% 不是已知的增值税税率",
+                    i + 1,
+                    percent
                 );
+                out.warning("rate.unknown", &[&field], message);
                 continue;
             };
             let Some(date) = self.date.filter(|_| !in_force) else {
@@ -419,21 +506,24 @@ impl Invoice {
             } else {
                 Severity::Warning
             };
-            out.push(
-                "rate.date",
-                severity,
-                &[&field, "date"],
-                format!("line {}: {percent}% was not a VAT rate on {date}", i + 1),
+            let message = say!(
+                out.lang,
+                "line {}: {}% was not a VAT rate on {}",
+                "第 {} 行：{}% 在 {} 不是有效的增值税税率",
+                i + 1,
+                percent,
+                date
             );
+            out.push("rate.date", severity, &[&field, "date"], message);
         }
     }
 
     fn check_qr(&self, qr: &QrPayload, out: &mut Findings) {
         self.check_qr_identity(
             &QrIdentity {
-                what: "the QR",
+                what: Phrase::new("the QR", "二维码"),
                 kind: qr.kind(),
-                kind_said: format!("the QR kind code {} means", qr.kind_code),
+                kind_code: Some(&qr.kind_code),
                 // The comma payload always has the field: empty on 数电 invoices.
                 code: Some(qr.code.as_deref().unwrap_or("")),
                 number: &qr.number,
@@ -449,9 +539,9 @@ impl Invoice {
     fn check_url_qr(&self, qr: &UrlQr, out: &mut Findings) {
         self.check_qr_identity(
             &QrIdentity {
-                what: "the QR link",
+                what: Phrase::new("the QR link", "二维码链接"),
                 kind: qr.kind(),
-                kind_said: "the QR link is a".to_owned(),
+                kind_code: None,
                 code: qr.code.as_deref(),
                 number: &qr.number,
                 date: None,
@@ -462,11 +552,14 @@ impl Invoice {
         if let (Some(total), Some(in_qr)) = (self.total, qr.total)
             && total != in_qr
         {
-            out.error(
-                "qr.amount",
-                &["total", "qr_payload"],
-                format!("价税合计 is {total}, but the QR link's total_amount is {in_qr}"),
+            let message = say!(
+                out.lang,
+                "the total is {}, but the QR link's total_amount is {}",
+                "价税合计为 {}，但二维码链接的 total_amount 为 {}",
+                total,
+                in_qr
             );
+            out.error("qr.amount", &["total", "qr_payload"], message);
         }
     }
 
@@ -477,40 +570,53 @@ impl Invoice {
             && qr.kind != InvoiceKind::Unknown
             && !invoice_code::kinds_compatible(qr.kind, self.kind)
         {
-            out.error(
-                "qr.kind",
-                &["kind", "qr_payload"],
-                format!(
-                    "{} {}, but the invoice is {}",
-                    qr.kind_said,
-                    qr.kind.label_zh(),
-                    self.kind.label_zh()
+            let lang = out.lang;
+            let (in_qr, recorded) = (kind_name(qr.kind, lang), kind_name(self.kind, lang));
+            let message = match qr.kind_code {
+                Some(kind_code) => say!(
+                    lang,
+                    "the QR kind code {} means {}, but the invoice is {}",
+                    "二维码种类代码 {} 表示{}，但发票为{}",
+                    kind_code,
+                    in_qr,
+                    recorded
                 ),
-            );
+                None => say!(
+                    lang,
+                    "the QR link is a {} link, but the invoice is {}",
+                    "二维码链接属于{}，但发票为{}",
+                    in_qr,
+                    recorded
+                ),
+            };
+            out.error("qr.kind", &["kind", "qr_payload"], message);
         }
-        let what = qr.what;
         if let (Some(code), Some(in_qr)) = (self.code.as_deref().filter(|c| !c.is_empty()), qr.code)
             && code != in_qr
         {
-            let message = format!("发票代码 is {code}, but {what} has {in_qr:?}");
+            let field = Phrase::new("the invoice code", "发票代码");
+            let message = qr.disagreement(field, code, format!("{in_qr:?}"), out.lang);
             out.error("qr.code", &["code", "qr_payload"], message);
         }
         if let Some(number) = self.number.as_deref().filter(|n| !n.is_empty())
             && number != qr.number
         {
-            let message = format!("发票号码 is {number}, but {what} has {}", qr.number);
+            let field = Phrase::new("the invoice number", "发票号码");
+            let message = qr.disagreement(field, number, qr.number, out.lang);
             out.error("qr.number", &["number", "qr_payload"], message);
         }
         if let (Some(date), Some(in_qr)) = (self.date, qr.date)
             && date != in_qr
         {
-            let message = format!("开票日期 is {date}, but {what} has {in_qr}");
+            let field = Phrase::new("the issue date", "开票日期");
+            let message = qr.disagreement(field, date, in_qr, out.lang);
             out.error("qr.date", &["date", "qr_payload"], message);
         }
         if let (Some(printed), Some(in_qr)) = (self.check_code.as_deref(), qr.check_code)
             && !check_codes_agree(printed, in_qr)
         {
-            let message = format!("校验码 is {printed}, but {what} has {in_qr}");
+            let field = Phrase::new("the check code", "校验码");
+            let message = qr.disagreement(field, printed, in_qr, out.lang);
             out.error("qr.check_code", &["check_code", "qr_payload"], message);
         }
     }
@@ -520,33 +626,40 @@ impl Invoice {
         match qr.amount_meaning() {
             AmountMeaning::ExcludingTax => {
                 if let Some(amount) = self.amount.filter(|a| *a != qr.amount) {
-                    out.error(
-                        "qr.amount",
-                        &fields,
-                        format!("合计金额 is {amount}, but the QR amount (excluding tax for kind code {}) is {}", qr.kind_code, qr.amount),
+                    let message = say!(
+                        out.lang,
+                        "the amount is {}, but the QR amount (excluding tax for kind code {}) is {}",
+                        "合计金额为 {}，但二维码金额（种类代码 {} 为不含税金额）为 {}",
+                        amount,
+                        qr.kind_code,
+                        qr.amount
                     );
+                    out.error("qr.amount", &fields, message);
                 }
             }
             AmountMeaning::IncludingTax => {
                 if let Some(total) = self.total.filter(|t| *t != qr.amount) {
-                    out.error(
-                        "qr.amount",
-                        &fields,
-                        format!("价税合计 is {total}, but the QR amount (including tax for kind code {}) is {}", qr.kind_code, qr.amount),
+                    let message = say!(
+                        out.lang,
+                        "the total is {}, but the QR amount (including tax for kind code {}) is {}",
+                        "价税合计为 {}，但二维码金额（种类代码 {} 为含税金额）为 {}",
+                        total,
+                        qr.kind_code,
+                        qr.amount
                     );
+                    out.error("qr.amount", &fields, message);
                 }
             }
             AmountMeaning::Unknown => {
                 let known = [self.amount, self.total];
                 if known.iter().any(Option::is_some) && !known.contains(&Some(qr.amount)) {
-                    out.warning(
-                        "qr.amount",
-                        &fields,
-                        format!(
-                            "the QR amount {} equals neither 合计金额 nor 价税合计",
-                            qr.amount
-                        ),
+                    let message = say!(
+                        out.lang,
+                        "the QR amount {} equals neither the amount nor the total",
+                        "二维码金额 {} 既不等于合计金额，也不等于价税合计",
+                        qr.amount
                     );
+                    out.warning("qr.amount", &fields, message);
                 }
             }
         }
@@ -584,13 +697,22 @@ pub fn rate_in_force(percent: Decimal, date: NaiveDate) -> Option<bool> {
     }
 }
 
-/// Findings collected by the checks.
-#[derive(Default)]
-struct Findings(Vec<Finding>);
+/// Findings collected by the checks, with the language their messages are rendered in.
+struct Findings {
+    lang: Lang,
+    found: Vec<Finding>,
+}
 
 impl Findings {
+    fn new(lang: Lang) -> Findings {
+        Findings {
+            lang,
+            found: Vec::new(),
+        }
+    }
+
     fn push(&mut self, code: &'static str, severity: Severity, fields: &[&str], message: String) {
-        self.0.push(Finding {
+        self.found.push(Finding {
             code,
             severity,
             message,
@@ -631,10 +753,10 @@ fn line_sum(
 /// What a QR code, in any form, says about the invoice's identity.
 struct QrIdentity<'q> {
     /// How findings name it: `the QR`, `the QR link`.
-    what: &'static str,
+    what: Phrase,
     kind: InvoiceKind,
-    /// The start of the sentence naming the QR's kind.
-    kind_said: String,
+    /// The comma payload's kind code (`10`), which a link does not carry.
+    kind_code: Option<&'q str>,
     /// `None` when this form of QR does not carry the field.
     code: Option<&'q str>,
     number: &'q str,
@@ -648,8 +770,100 @@ fn check_codes_agree(printed: &str, in_qr: &str) -> bool {
     digits == in_qr || (digits.len() >= 6 && in_qr.ends_with(&digits))
 }
 
-fn shown(value: Option<Decimal>) -> String {
-    value.map_or_else(|| "an overflowing value".to_owned(), |v| v.to_string())
+impl QrIdentity<'_> {
+    /// "`field` is `printed`, but the QR has `in_qr`", naming both values.
+    fn disagreement(
+        &self,
+        field: Phrase,
+        printed: impl std::fmt::Display,
+        in_qr: impl std::fmt::Display,
+        lang: Lang,
+    ) -> String {
+        say!(
+            lang,
+            "{} is {}, but {} has {}",
+            "{}为 {}，但{}中为 {}",
+            field.get(lang),
+            printed,
+            self.what.get(lang),
+            in_qr
+        )
+    }
+}
+
+/// A unified field path as messages name it (`seller.tax_id` → `seller tax ID`,
+/// `销售方纳税人识别号`; `items[2].tax` → `line 3 tax`, `第 3 行税额`); a path without a
+/// name stays as it is, an identifier in either language.
+fn field_name(path: &str, lang: Lang) -> String {
+    let line = path
+        .strip_prefix("items[")
+        .and_then(|rest| rest.split_once("]."))
+        .and_then(|(index, field)| Some((index.parse::<usize>().ok()?, field)));
+    match line {
+        Some((index, field)) => {
+            let name = LINE_FIELD_NAMES.iter().find(|(f, _)| *f == field);
+            let name = name.map_or(field, |(_, n)| n.get(lang));
+            say!(lang, "line {} {}", "第 {} 行{}", index + 1, name)
+        }
+        None => FIELD_NAMES
+            .iter()
+            .find(|(f, _)| *f == path)
+            .map_or(path, |(_, n)| n.get(lang))
+            .to_owned(),
+    }
+}
+
+/// Names of the invoice fields findings mention.
+const FIELD_NAMES: &[(&str, Phrase)] = &[
+    ("kind", Phrase::new("kind", "发票类型")),
+    ("code", Phrase::new("invoice code", "发票代码")),
+    ("number", Phrase::new("invoice number", "发票号码")),
+    ("date", Phrase::new("issue date", "开票日期")),
+    ("check_code", Phrase::new("check code", "校验码")),
+    ("amount", Phrase::new("amount", "合计金额")),
+    ("tax", Phrase::new("tax", "合计税额")),
+    ("total", Phrase::new("total", "价税合计")),
+    (
+        "total_in_words",
+        Phrase::new("total in words", "价税合计（大写）"),
+    ),
+    ("buyer.name", Phrase::new("buyer name", "购买方名称")),
+    (
+        "buyer.tax_id",
+        Phrase::new("buyer tax ID", "购买方纳税人识别号"),
+    ),
+    ("seller.name", Phrase::new("seller name", "销售方名称")),
+    (
+        "seller.tax_id",
+        Phrase::new("seller tax ID", "销售方纳税人识别号"),
+    ),
+    ("qr_payload", Phrase::new("QR payload", "二维码内容")),
+];
+
+/// Names of the line-item fields findings mention.
+const LINE_FIELD_NAMES: &[(&str, Phrase)] = &[
+    ("name", Phrase::new("name", "项目名称")),
+    ("quantity", Phrase::new("quantity", "数量")),
+    ("unit_price", Phrase::new("unit price", "单价")),
+    ("amount", Phrase::new("amount", "金额")),
+    ("tax_rate", Phrase::new("tax rate", "税率")),
+    ("tax", Phrase::new("tax", "税额")),
+];
+
+/// A kind as messages name it: its id in English, its printed name in Chinese.
+fn kind_name(kind: InvoiceKind, lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => kind.id(),
+        Lang::Zh => kind.label_zh(),
+    }
+}
+
+/// A computed value, or what to say when computing it overflowed.
+fn shown(value: Option<Decimal>, lang: Lang) -> String {
+    value.map_or_else(
+        || say!(lang, "an overflowing value", "溢出值"),
+        |v| v.to_string(),
+    )
 }
 
 #[cfg(test)]
@@ -777,6 +991,7 @@ mod tests {
             source: "VatInvoiceInfos[Name=合计税额]".into(),
             value: "¥2x.62".into(),
             message: "not a money amount".into(),
+            message_zh: None,
         });
         assert_findings(&invoice, &[("mapping.issue", Severity::Error)]);
         let finding = &invoice.validate()[0];
@@ -1195,6 +1410,254 @@ mod tests {
                 "lines.tax_deviation",
                 "line.price"
             ]
+        );
+    }
+
+    /// Every code the validator emits, as the module documentation lists them.
+    const ALL_CODES: &[&str] = &[
+        "mapping.issue",
+        "totals.sum",
+        "lines.amount_sum",
+        "lines.tax_sum",
+        "line.tax",
+        "lines.tax_deviation",
+        "line.price",
+        "total_in_words.unreadable",
+        "total_in_words.mismatch",
+        "tax_id.shape",
+        "tax_id.check",
+        "tax_id.org_code",
+        "code.shape",
+        "code.kind",
+        "code.unexpected",
+        "number.shape",
+        "number.year",
+        "rate.date",
+        "rate.unknown",
+        "qr.unreadable",
+        "qr.kind",
+        "qr.code",
+        "qr.number",
+        "qr.date",
+        "qr.check_code",
+        "qr.amount",
+        "attachment.mismatch",
+    ];
+
+    /// Invoices that between them trigger every code, most of them through more than one
+    /// message form (overflow, link QR, unknown amount meaning, each domain error).
+    fn one_of_each() -> Vec<Invoice> {
+        let mut out = Vec::new();
+        let mut push = |edit: &dyn Fn(&mut Invoice), base: fn() -> Invoice| {
+            let mut invoice = base();
+            edit(&mut invoice);
+            out.push(invoice);
+        };
+        push(
+            &|i| {
+                let error = crate::normalize::money("¥2x.62").unwrap_err();
+                i.mapping_issues.push(MappingIssue::new(
+                    "items[0].tax".into(),
+                    "VatInvoiceInfos[Name=税额]".into(),
+                    "¥2x.62".into(),
+                    |lang| error.message(lang),
+                ))
+            },
+            seed_invoice,
+        );
+        push(&|i| i.total = Some(dec("89.91")), seed_invoice);
+        push(&|i| i.amount = Some(dec("87.29")), seed_invoice);
+        push(&|i| i.tax = Some(dec("2.63")), seed_invoice);
+        push(&|i| i.items[0].tax = Some(dec("5.00")), seed_invoice);
+        push(
+            &|i| i.items[0].unit_price = Some(dec("80.00")),
+            seed_invoice,
+        );
+        push(
+            &|i| i.total_in_words = Some("捌拾玖圆x".into()),
+            seed_invoice,
+        );
+        push(
+            &|i| i.total_in_words = Some("捌拾玖圆捌角整".into()),
+            seed_invoice,
+        );
+        push(&|i| i.seller.tax_id = Some("12345".into()), seed_invoice);
+        push(
+            &|i| i.buyer.tax_id = Some("91320621MA1MRHG207".into()),
+            seed_invoice,
+        );
+        push(
+            &|i| i.buyer.tax_id = Some("9150010807MGZHI002".into()),
+            seed_invoice,
+        );
+        push(
+            &|i| {
+                let mut id = String::from("91320211739560226");
+                id.push(uscc_check_character(&id).unwrap());
+                i.seller.tax_id = Some(id);
+            },
+            seed_invoice,
+        );
+        push(&|i| i.code = Some("01200110031".into()), seed_invoice);
+        push(&|i| i.code = Some("3100153130".into()), seed_invoice);
+        push(&|i| i.code = Some("1100153130".into()), seed_invoice);
+        push(&|i| i.code = Some("012001100311".into()), digital_invoice);
+        push(&|i| i.number = Some("6359112".into()), seed_invoice);
+        push(&|i| i.number = Some("63591128".into()), digital_invoice);
+        push(&|i| i.date = Some(ymd(2024, 11, 8)), digital_invoice);
+        push(&|i| i.items[0].tax_rate = pct("16"), seed_invoice);
+        push(&|i| i.items[0].tax_rate = pct("3.5"), seed_invoice);
+        let payloads = [
+            "0",
+            "01,10,0120011,63591128,87.28,20190616,04656054380312409795,",
+            "01,04,012001100311,63591128,87.28,20190616,04656054380312409795,",
+            "01,10,012001100411,63591129,87.28,20190617,04656054380312409796,",
+            "01,10,012001100311,63591128,89.90,20190616,04656054380312409795,",
+            "https://example.com/page/1",
+            "ftp://example.com/page/1",
+            "https://bcfp.shenzhen.chinatax.gov.cn/verify/scan?hash=ab&bill_num=3053203&total_amount=1",
+            "http://einvoice.jsczt.cn/page/32020124/0007445174",
+            "https://bcfp.shenzhen.chinatax.gov.cn/verify/scan?hash=ab&bill_num=63591129&total_amount=7200",
+        ];
+        for payload in payloads {
+            let mut invoice = seed_invoice();
+            invoice.qr_payload = Some(payload.into());
+            out.push(invoice);
+        }
+        let mut roll = seed_invoice();
+        roll.kind = InvoiceKind::VatRoll;
+        roll.code = Some("012001100306".into());
+        roll.qr_payload =
+            Some("01,11,012001100306,63591128,88.00,20190616,04656054380312409795,".into());
+        out.push(roll);
+        let mut digital = digital_invoice();
+        digital.qr_payload = Some("01,32,,25417000000256819006,26.53,20251108,,DB92".into());
+        out.push(digital);
+        let mut attached = seed_invoice();
+        let mismatch = |printed_in: &str| {
+            serde_json::json!({"field": "total", "attachment": "89.90",
+                               "printed": "89.00", "printed_in": printed_in})
+        };
+        attached.extra.insert(
+            ATTACHMENT_MISMATCH_KEY.to_owned(),
+            serde_json::json!([mismatch("pdf"), mismatch("ofd")]),
+        );
+        out.push(attached);
+        out.push(Invoice {
+            kind: InvoiceKind::VatGeneral,
+            items: vec![LineItem {
+                quantity: Some(Decimal::MAX),
+                unit_price: Some(Decimal::MAX),
+                ..line("79228162514264337593543950335", pct("13"), "1")
+            }],
+            amount: Some(Decimal::MAX),
+            tax: Some(Decimal::MAX),
+            total: Some(Decimal::MAX),
+            date: Some(ymd(2018, 1, 1)),
+            ..Invoice::default()
+        });
+        out
+    }
+
+    /// `message` without the values it quotes (`"捌拾玖圆x"`, `'7'`): those are data, in
+    /// whatever script the document used.
+    fn unquoted(message: &str) -> String {
+        let mut out = String::new();
+        let mut quote = None;
+        for c in message.chars() {
+            match quote {
+                Some(q) if c == q => quote = None,
+                Some(_) => {}
+                None if c == '"' || c == '\'' => quote = Some(c),
+                None => out.push(c),
+            }
+        }
+        out
+    }
+
+    fn is_cjk(c: char) -> bool {
+        matches!(c, '\u{3000}'..='\u{9fff}' | '\u{ff00}'..='\u{ffef}')
+    }
+
+    /// The ASCII words (runs of letters and `_`) of a Chinese message that are not
+    /// identifiers or formats every language writes the same way.
+    fn english_words(message: &str) -> Vec<String> {
+        const SHARED: &[&str] = &[
+            "OFD",
+            "YYYYMMDD",
+            "http",
+            "s",
+            "f",
+            "total_amount",
+            "bill_num",
+            "page",
+        ];
+        unquoted(message)
+            .split(|c: char| !(c.is_ascii_alphabetic() || c == '_'))
+            .filter(|w| !w.is_empty() && !SHARED.contains(w))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    #[test]
+    fn language_purity() {
+        let invoices = one_of_each();
+        for lang in [Lang::En, Lang::Zh] {
+            let findings: Vec<Finding> =
+                invoices.iter().flat_map(|i| i.validate_in(lang)).collect();
+            let mut seen: Vec<&str> = codes(&findings);
+            seen.sort_unstable();
+            seen.dedup();
+            let mut all = ALL_CODES.to_vec();
+            all.sort_unstable();
+            assert_eq!(seen, all, "{lang:?}");
+            for finding in &findings {
+                let message = finding.message.as_str();
+                match lang {
+                    Lang::En => assert!(
+                        !unquoted(message).chars().any(is_cjk),
+                        "{}: {message}",
+                        finding.code
+                    ),
+                    Lang::Zh => {
+                        let words = english_words(message);
+                        assert!(words.is_empty(), "{}: {message} {words:?}", finding.code);
+                        assert!(message.chars().any(is_cjk), "{}: {message}", finding.code);
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn both_languages_give_the_same_findings() {
+        for invoice in one_of_each() {
+            let strip = |found: Vec<Finding>| -> Vec<_> {
+                found
+                    .into_iter()
+                    .map(|f| (f.code, f.severity, f.fields))
+                    .collect()
+            };
+            assert_eq!(
+                strip(invoice.validate_in(Lang::Zh)),
+                strip(invoice.validate())
+            );
+        }
+    }
+
+    #[test]
+    fn attachment_mismatches_recorded_as_lines_still_read() {
+        let mut invoice = seed_invoice();
+        let line = "total: the attachment says \"86\", the OFD says \"96\"";
+        invoice.extra.insert(
+            ATTACHMENT_MISMATCH_KEY.to_owned(),
+            serde_json::json!([line]),
+        );
+        let found = invoice.validate_in(Lang::Zh);
+        assert_eq!(codes(&found), ["attachment.mismatch"]);
+        assert_eq!(
+            (found[0].message.as_str(), &found[0].fields[..]),
+            (line, &["total".to_owned()][..])
         );
     }
 

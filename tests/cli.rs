@@ -603,19 +603,54 @@ fn validate_on_recognize_output_attaches_and_reports_findings() {
     );
 
     // A bare invoice whose totals do not add up, from stdin.
+    let bad =
+        r#"{"kind":"vat_electronic_general","amount":"100.00","tax":"6.00","total":"107.00"}"#;
+    let (code, stdout) = validate_stdin(&[], bad);
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(stdout.contains("invoice 1: error totals.sum"), "{stdout}");
+}
+
+/// `fapiao validate ARGS -` with `input` on stdin: the exit code and stdout.
+fn validate_stdin(args: &[&str], input: &str) -> (Option<i32>, String) {
     let mut child = fapiao()
-        .args(["validate", "-"])
+        .arg("validate")
+        .args(args)
+        .arg("-")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let bad =
-        r#"{"kind":"vat_electronic_general","amount":"100.00","tax":"6.00","total":"107.00"}"#;
-    std::io::Write::write_all(&mut child.stdin.take().unwrap(), bad.as_bytes()).unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), input.as_bytes()).unwrap();
     let output = child.wait_with_output().unwrap();
-    let stdout = String::from_utf8(output.stdout).unwrap();
-    assert_eq!(output.status.code(), Some(1), "{stdout}");
-    assert!(stdout.contains("invoice 1: error totals.sum"), "{stdout}");
+    (
+        output.status.code(),
+        String::from_utf8(output.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn validate_speaks_one_language_at_a_time() {
+    let bad = r#"[{"kind":"digital_general","amount":"33.02","tax":"0.99","total":"35.01"},
+                  {"kind":"digital_general","total":"1.00"}]"#;
+    let (code, zh) = validate_stdin(&["--lang", "zh"], bad);
+    assert_eq!(code, Some(1), "{zh}");
+    assert_eq!(
+        zh,
+        "发票 1：错误 totals.sum：合计金额 33.02 + 合计税额 0.99 = 34.01，但价税合计为 35.01\n\
+         发票 2：无问题\n\
+         2 张发票：1 个错误，0 个警告，0 个提示\n"
+    );
+    let (code, en) = validate_stdin(&["--lang", "en"], bad);
+    assert_eq!(code, Some(1), "{en}");
+    assert_eq!(
+        en,
+        "invoice 1: error totals.sum: amount 33.02 + tax 0.99 = 34.01, but the total is 35.01\n\
+         invoice 2: no findings\n\
+         2 invoices: 1 errors, 0 warnings, 0 info\n"
+    );
+    assert_eq!(validate_stdin(&[], bad).1, en, "English is the default");
+    let out = run(fapiao().args(["validate", "--lang", "fr", "x.json"]));
+    assert_eq!(out.code, 2, "{out:?}");
 }
 
 // ---------------------------------------------------------------- usage errors
@@ -845,10 +880,27 @@ async fn validate_cross_checks_a_cloud_result_with_the_local_qr_and_fails_on_err
     let out = run_beside_sandbox(csv_out).await;
     assert_eq!(out.code, 1, "{out:?}");
     assert!(
-        out.stdout.contains("error qr.number: 发票号码 is"),
+        out.stdout
+            .contains("error qr.number: the invoice number is"),
         "{}",
         out.stdout
     );
+
+    // In Chinese, the csv's finding cells are Chinese throughout.
+    let mut csv_zh = fapiao_with_credentials();
+    csv_zh
+        .args(["recognize", "--format", "csv", "--validate", "--lang", "zh"])
+        .args(["--api", "tencent.vat_invoice_ocr"])
+        .args(["--endpoint", &sandbox.base_url()])
+        .arg(&file);
+    let out = run_beside_sandbox(csv_zh).await;
+    assert_eq!(out.code, 1, "{out:?}");
+    assert!(
+        out.stdout.contains("错误 qr.number：发票号码为 "),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("error qr."), "{}", out.stdout);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,7 +2,9 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{ArgAction, Args, Parser, Subcommand, ValueEnum};
+use fapiao::Lang;
 
 use super::duplicates::Policy;
 use super::output::Format;
@@ -89,6 +91,12 @@ pub struct RecognizeArgs {
     /// the local backend reads from the same file. Any error-level finding makes exit 1.
     #[arg(long)]
     pub validate: bool,
+    /// With --validate: the language of the finding messages, in every format (en or zh).
+    // Not tied to --headers: headers default to Chinese for Excel users, but the rest of
+    // the CLI's text is English, and one language per terminal line matters more.
+    #[arg(long, value_name = "LANG", default_value = "en", value_parser = lang_parser(),
+          requires = "validate")]
+    pub lang: Lang,
     /// Files in flight at once [default: CPU count for local, 4 for cloud APIs]; never more
     /// than the lowest QPS of the chain's APIs.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1024))]
@@ -148,6 +156,14 @@ pub struct ValidateArgs {
     /// are not checked), an Invoice, or an array of Invoices; `-` reads JSON from stdin.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
+    /// The language of the finding messages and the summary (en or zh).
+    #[arg(long, value_name = "LANG", default_value = "en", value_parser = lang_parser())]
+    pub lang: Lang,
+}
+
+/// Parses `en` or `zh` into a [`Lang`], listing both in `--help` and errors.
+fn lang_parser() -> impl TypedValueParser<Value = Lang> {
+    PossibleValuesParser::new([Lang::En.id(), Lang::Zh.id()]).try_map(|id| id.parse::<Lang>())
 }
 
 /// A non-negative finite number.

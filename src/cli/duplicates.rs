@@ -203,6 +203,7 @@ mod tests {
                 invoices,
                 findings: Vec::new(),
                 qr_cross_check: None,
+                findings_lang: None,
             },
         )
     }

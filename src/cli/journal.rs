@@ -230,6 +230,7 @@ mod tests {
                 invoices: Vec::new(),
                 findings: Vec::new(),
                 qr_cross_check: None,
+                findings_lang: None,
             },
         )
     }

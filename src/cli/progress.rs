@@ -220,6 +220,7 @@ mod tests {
                 invoices: vec![fapiao::Invoice::default(); 2],
                 findings: Vec::new(),
                 qr_cross_check: None,
+                findings_lang: None,
             },
         );
         let failure = |kind: &str| Failure {

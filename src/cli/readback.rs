@@ -125,7 +125,7 @@ fn read(headers: &[String], rows: impl Iterator<Item = Vec<String>>) -> Result<S
             Some(n) if !n.is_empty() && n != "1" => format!("{} #{n}", cell(path)),
             _ => cell(path).to_owned(),
         };
-        out.invoices.push((label, invoice));
+        out.invoices.push((Some(label), invoice));
     }
     Ok(out)
 }
@@ -248,7 +248,7 @@ mod tests {
         let back = csv(text).unwrap();
         assert_eq!(back.error_records, 1);
         let (label, invoice) = &back.invoices[0];
-        assert_eq!(label, "a.ofd");
+        assert_eq!(label.as_deref(), Some("a.ofd"));
         assert_eq!(invoice.kind, InvoiceKind::VatElectronicGeneral);
         assert_eq!(invoice.number.as_deref(), Some("00012345"));
         assert_eq!(invoice.total, Some(Decimal::new(10600, 2)));

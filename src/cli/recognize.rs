@@ -17,6 +17,7 @@ use std::task::Poll;
 use tokio::runtime::Runtime;
 use tokio::task::JoinSet;
 
+use fapiao::Lang;
 use fapiao::api::{ErrorKind, Input, content_hash};
 use fapiao::client::{Client, RetryPolicy};
 
@@ -70,7 +71,7 @@ pub fn run(runtime: &Runtime, args: RecognizeArgs) -> Result<ExitCode, CliError>
     let mut batch = Batch {
         chain,
         concurrency,
-        validate: args.validate,
+        validate: args.validate.then_some(args.lang),
         hashes: Arc::default(),
         identities: Identities::default(),
     };
@@ -229,11 +230,12 @@ fn concurrency(requested: Option<u32>, chain: &Chain) -> usize {
     }
 }
 
-/// One batch: the chain, how many files at once, whether to validate, and what was seen.
+/// One batch: the chain, how many files at once, whether to validate (and in which
+/// language the findings are written), and what was seen.
 struct Batch {
     chain: Arc<Chain>,
     concurrency: usize,
-    validate: bool,
+    validate: Option<Lang>,
     hashes: Arc<Hashes>,
     identities: Identities,
 }
@@ -426,7 +428,7 @@ async fn process(
     turn: Turn<'_>,
     hashes: &Hashes,
     file: InputFile,
-    validate: bool,
+    validate: Option<Lang>,
 ) -> Record {
     if file.unsupported {
         return unsupported(chain, file);
@@ -465,16 +467,18 @@ async fn process(
     let outcome = chain.recognize(&input, &file.display).await;
     let mut record = match outcome.result {
         Ok((backend, invoices)) => {
-            let (findings, cross_checked) = if validate {
-                validate::findings(backend, &invoices, &input, &file.display).await
-            } else {
-                (Vec::new(), false)
+            let (findings, cross_checked) = match validate {
+                Some(lang) => {
+                    validate::findings(backend, &invoices, &input, &file.display, lang).await
+                }
+                None => (Vec::new(), false),
             };
             let recognized = Recognized {
                 api: backend.id().to_owned(),
                 invoices,
+                findings_lang: validate.filter(|_| !findings.is_empty()),
                 findings,
-                qr_cross_check: validate.then_some(cross_checked),
+                qr_cross_check: validate.map(|_| cross_checked),
             };
             Record::ok(file.display, sha256, recognized)
         }

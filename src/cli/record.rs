@@ -24,7 +24,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use fapiao::Invoice;
+use fapiao::{Invoice, Lang};
 
 /// The outcome for one input file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -89,6 +89,10 @@ pub struct Recognized {
     /// Validation findings (with `--validate`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<FindingRecord>,
+    /// The language of the findings' messages (`--lang`), when there are findings; csv,
+    /// xlsx and table cells word the severity to match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub findings_lang: Option<Lang>,
     /// With `--validate`: whether a QR code read by the local backend was cross-checked
     /// against a cloud API's fields.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -243,6 +247,7 @@ mod tests {
                 invoices: vec![invoice],
                 findings: Vec::new(),
                 qr_cross_check: None,
+                findings_lang: None,
             },
         );
         ok.fallbacks.push(failure());

@@ -4,10 +4,10 @@ use std::io::{Read, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use fapiao::Invoice;
 use fapiao::api::Input;
 use fapiao::domain::qr::InvoiceQr;
 use fapiao::validate::{Finding, Severity};
+use fapiao::{Invoice, Lang};
 use serde_json::Value;
 
 use super::args::ValidateArgs;
@@ -16,8 +16,8 @@ use super::readback;
 use super::record::{FindingRecord, Record};
 use super::{CliError, counted};
 
-/// The findings for `invoices`, which `backend` read from `input`, and whether their fields
-/// were cross-checked against a QR payload.
+/// The findings for `invoices`, which `backend` read from `input`, with messages in `lang`,
+/// and whether their fields were cross-checked against a QR payload.
 ///
 /// A local result carries the QR payload it read, which [`Invoice::validate`] checks. For a
 /// cloud result the file is also read locally; when that yields one QR payload per invoice,
@@ -28,6 +28,7 @@ pub async fn findings(
     invoices: &[Invoice],
     input: &Arc<Input>,
     name: &str,
+    lang: Lang,
 ) -> (Vec<FindingRecord>, bool) {
     let qrs = match backend {
         Backend::Local(_) => Vec::new(),
@@ -37,8 +38,8 @@ pub async fn findings(
     let mut out = Vec::new();
     for (index, invoice) in invoices.iter().enumerate() {
         let found = match qrs.get(index) {
-            Some(qr) if paired => invoice.validate_with_qr(qr),
-            _ => invoice.validate(),
+            Some(qr) if paired => invoice.validate_with_qr_in(qr, lang),
+            _ => invoice.validate_in(lang),
         };
         out.extend(found.into_iter().map(|f| finding_record(index, f)));
     }
@@ -89,7 +90,7 @@ pub fn run(args: &ValidateArgs) -> Result<ExitCode, CliError> {
         _ => subjects(&read_source(&args.file).map_err(cannot)?),
     }
     .map_err(|e| CliError::usage(format!("{source}: {e}")))?;
-    let counts = print_findings(&subjects, &mut std::io::stdout().lock())
+    let counts = print_findings(&subjects, args.lang, &mut std::io::stdout().lock())
         .map_err(|e| CliError::write("stdout", &e))?;
     Ok(if counts[Severity::Error as usize] > 0 {
         ExitCode::FAILURE
@@ -98,43 +99,93 @@ pub fn run(args: &ValidateArgs) -> Result<ExitCode, CliError> {
     })
 }
 
-/// Writes one line per finding (or "no findings") and a summary; returns the findings
-/// counted by severity.
-fn print_findings(subjects: &Subjects, out: &mut impl Write) -> std::io::Result<[usize; 3]> {
+/// Writes one line per finding (or "no findings") and a summary, all in `lang`; returns
+/// the findings counted by severity.
+fn print_findings(
+    subjects: &Subjects,
+    lang: Lang,
+    out: &mut impl Write,
+) -> std::io::Result<[usize; 3]> {
     let mut counts = [0usize; 3];
-    for (label, invoice) in &subjects.invoices {
-        let found = invoice.validate();
+    for (index, (label, invoice)) in subjects.invoices.iter().enumerate() {
+        let label = label.clone().unwrap_or_else(|| {
+            let n = index + 1;
+            say(lang, format!("invoice {n}"), format!("发票 {n}"))
+        });
+        let found = invoice.validate_in(lang);
         if found.is_empty() {
-            writeln!(out, "{label}: no findings")?;
+            writeln!(
+                out,
+                "{}",
+                say(
+                    lang,
+                    format!("{label}: no findings"),
+                    format!("{label}：无问题")
+                )
+            )?;
         }
         for finding in found {
             counts[finding.severity as usize] += 1;
-            writeln!(
-                out,
-                "{label}: {} {}: {}",
-                severity_id(finding.severity),
-                finding.code,
-                finding.message
-            )?;
+            let severity = severity_id(finding.severity);
+            let text = finding_text(severity, finding.code, &finding.message, lang);
+            let line = say(lang, format!("{label}: {text}"), format!("{label}：{text}"));
+            writeln!(out, "{line}")?;
         }
     }
-    write!(
-        out,
-        "{}: {} errors, {} warnings, {} info",
-        counted(subjects.invoices.len() as u64, "invoice"),
-        counts[Severity::Error as usize],
-        counts[Severity::Warning as usize],
-        counts[Severity::Info as usize]
-    )?;
-    if subjects.error_records > 0 {
-        write!(
-            out,
-            "; {} without invoices (failed or skipped) not checked",
-            counted(subjects.error_records as u64, "record")
-        )?;
-    }
-    writeln!(out)?;
+    writeln!(out, "{}", summary(subjects, counts, lang))?;
     Ok(counts)
+}
+
+/// The closing line: invoices checked, findings by severity, records not checked.
+fn summary(subjects: &Subjects, counts: [usize; 3], lang: Lang) -> String {
+    let [errors, warnings, info] = counts;
+    let (invoices, unchecked) = (subjects.invoices.len(), subjects.error_records);
+    let mut line = say(
+        lang,
+        format!(
+            "{}: {errors} errors, {warnings} warnings, {info} info",
+            counted(invoices as u64, "invoice")
+        ),
+        format!("{invoices} 张发票：{errors} 个错误，{warnings} 个警告，{info} 个提示"),
+    );
+    if unchecked > 0 {
+        line += &say(
+            lang,
+            format!(
+                "; {} without invoices (failed or skipped) not checked",
+                counted(unchecked as u64, "record")
+            ),
+            format!("；{unchecked} 条无发票的记录（失败或跳过）未校验"),
+        );
+    }
+    line
+}
+
+/// One finding as people read it, in `validate` lines and csv/xlsx/table cells:
+/// `error totals.sum: …` or `错误 totals.sum：…`; `severity` is the JSON id.
+pub fn finding_text(severity: &str, code: &str, message: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => format!("{severity} {code}: {message}"),
+        Lang::Zh => format!("{} {code}：{message}", severity_zh(severity)),
+    }
+}
+
+/// The Chinese word for a severity id (an unknown id, from a newer journal, as it is).
+fn severity_zh(id: &str) -> &str {
+    match id {
+        "error" => "错误",
+        "warning" => "警告",
+        "info" => "提示",
+        other => other,
+    }
+}
+
+/// The text for `lang` of two already-rendered alternatives.
+fn say(lang: Lang, en: String, zh: String) -> String {
+    match lang {
+        Lang::En => en,
+        Lang::Zh => zh,
+    }
 }
 
 fn read_source(path: &std::path::Path) -> std::io::Result<String> {
@@ -150,8 +201,9 @@ fn read_source(path: &std::path::Path) -> std::io::Result<String> {
 /// The invoices found in a validate input, each with a label.
 #[derive(Debug, Default)]
 pub struct Subjects {
-    /// A label (`path`, `path #2`, `invoice 3`) and the invoice.
-    pub invoices: Vec<(String, Invoice)>,
+    /// A label (`path`, `path #2`; `None` for a bare invoice, labelled by its position when
+    /// printed) and the invoice.
+    pub invoices: Vec<(Option<String>, Invoice)>,
     /// Records (or rows) of files without invoices: failed or skipped.
     pub error_records: usize,
 }
@@ -184,8 +236,7 @@ impl Subjects {
         if !is_record {
             let invoice: Invoice =
                 serde_json::from_value(value).map_err(|e| format!("not an invoice: {e}"))?;
-            let label = format!("invoice {}", self.invoices.len() + 1);
-            self.invoices.push((label, invoice));
+            self.invoices.push((None, invoice));
             return Ok(());
         }
         let record: Record =
@@ -201,7 +252,7 @@ impl Subjects {
             } else {
                 record.path.clone()
             };
-            self.invoices.push((label, invoice.clone()));
+            self.invoices.push((Some(label), invoice.clone()));
         }
         Ok(())
     }
@@ -217,15 +268,14 @@ mod tests {
         let error = r#"{"path":"b.gif","sha256":null,"status":"error","error":{"api":"local","kind":"unsupported_format","code":"unsupported","message":"GIF"}}"#;
         let jsonl = format!("{record}\n{error}\n");
         let read = subjects(&jsonl).unwrap();
-        let labels: Vec<&str> = read.invoices.iter().map(|(l, _)| l.as_str()).collect();
-        assert_eq!(labels, ["a.ofd #1", "a.ofd #2"]);
+        let labels: Vec<_> = read.invoices.iter().map(|(l, _)| l.as_deref()).collect();
+        assert_eq!(labels, [Some("a.ofd #1"), Some("a.ofd #2")]);
         assert_eq!(read.error_records, 1);
 
         let array = format!("[{record}]");
         assert_eq!(subjects(&array).unwrap().invoices.len(), 2);
         let bare = subjects(r#"[{"number":"1"},{"total":"1.00"}]"#).unwrap();
-        let labels: Vec<&str> = bare.invoices.iter().map(|(l, _)| l.as_str()).collect();
-        assert_eq!(labels, ["invoice 1", "invoice 2"]);
+        assert!(bare.invoices.iter().all(|(l, _)| l.is_none()));
         assert!(
             subjects("{\"total\": 3}").is_err(),
             "money must be a string"

@@ -16,21 +16,47 @@
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
+use crate::lang::{Lang, Phrase, english_display, say};
+
 /// Why a text is not a 大写 amount, or an amount cannot be written in words.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AmountWordsError {
     /// The text is not a well-formed 大写 amount.
-    #[error("not an amount in words: {input:?} ({reason})")]
     Invalid {
         /// The text as given.
         input: String,
         /// What is wrong with it.
-        reason: &'static str,
+        reason: Phrase,
     },
     /// The amount has digits below 分, which 大写 cannot express.
-    #[error("{0} has fractions of a 分 and cannot be written in words")]
     FractionOfFen(Decimal),
 }
+
+impl AmountWordsError {
+    /// The explanation in `lang`; `Display` gives the English one.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            AmountWordsError::Invalid { input, reason } => say!(
+                lang,
+                "not an amount in words: {:?} ({})",
+                "不是大写金额：{:?}（{}）",
+                input,
+                reason.get(lang)
+            ),
+            AmountWordsError::FractionOfFen(amount) => say!(
+                lang,
+                "{} has fractions of a fen and cannot be written in words",
+                "{} 含有不足一分的尾数，无法写成大写",
+                amount
+            ),
+        }
+    }
+}
+
+english_display!(AmountWordsError);
+
+/// The amount does not fit the supported range.
+const TOO_LARGE: Phrase = Phrase::new("too large", "数额过大");
 
 /// Prefix [`format`] writes before a negative (red-letter) amount.
 const NEGATIVE_PREFIX: &str = "（负数）";
@@ -52,16 +78,24 @@ pub fn parse(input: &str) -> Result<Decimal, AmountWordsError> {
     let (negative, body) = strip_prefixes(&normalized);
     let body = body.strip_suffix('整').unwrap_or(body);
     if body.is_empty() {
-        return Err(invalid("no amount"));
+        return Err(invalid(Phrase::new("no amount", "没有金额")));
     }
     let (yuan, fraction) = match body.split_once('圆') {
-        Some(("", _)) => return Err(invalid("nothing before 圆")),
+        Some(("", _)) => {
+            return Err(invalid(Phrase::new(
+                "nothing before the yuan character",
+                "圆 前没有数字",
+            )));
+        }
         Some((int, frac)) => (integer(int).map_err(invalid)?, frac),
         None => (0, body),
     };
     let (jiao, fen) = fraction_part(fraction).map_err(invalid)?;
     if !body.contains('圆') && jiao.is_none() && fen.is_none() {
-        return Err(invalid("neither 圆, 角 nor 分"));
+        return Err(invalid(Phrase::new(
+            "no yuan, jiao or fen character",
+            "没有圆、角或分",
+        )));
     }
     let total_fen = yuan
         .checked_mul(100)
@@ -69,9 +103,9 @@ pub fn parse(input: &str) -> Result<Decimal, AmountWordsError> {
             v.checked_add(u128::from(jiao.unwrap_or(0)) * 10 + u128::from(fen.unwrap_or(0)))
         })
         .and_then(|v| i128::try_from(v).ok())
-        .ok_or_else(|| invalid("too large"))?;
+        .ok_or_else(|| invalid(TOO_LARGE))?;
     let signed = if negative { -total_fen } else { total_fen };
-    Decimal::try_from_i128_with_scale(signed, 2).map_err(|_| invalid("too large"))
+    Decimal::try_from_i128_with_scale(signed, 2).map_err(|_| invalid(TOO_LARGE))
 }
 
 /// Writes an amount the way invoice software prints 价税合计（大写）.
@@ -173,7 +207,7 @@ fn strip_prefixes(mut s: &str) -> (bool, &str) {
 }
 
 /// The yuan part: sections joined by 亿 (each a 万-level number).
-fn integer(s: &str) -> Result<u128, &'static str> {
+fn integer(s: &str) -> Result<u128, Phrase> {
     let mut parts = s.split('亿');
     let first = parts.next().unwrap_or("");
     let mut value = wan_level(first)?;
@@ -184,25 +218,34 @@ fn integer(s: &str) -> Result<u128, &'static str> {
         value = value
             .checked_mul(YI)
             .and_then(|v| v.checked_add(low))
-            .ok_or("too large")?;
+            .ok_or(TOO_LARGE)?;
     }
     if has_yi && (first.is_empty() || value == 0) {
-        return Err("亿 without a multiplier");
+        return Err(Phrase::new(
+            "hundred-million unit without a multiplier",
+            "亿 前没有数字",
+        ));
     }
     Ok(value)
 }
 
 /// A number below 10⁸: an optional `section 万` followed by a section.
-fn wan_level(s: &str) -> Result<u128, &'static str> {
+fn wan_level(s: &str) -> Result<u128, Phrase> {
     match s.split_once('万') {
         None => section(s),
         Some((high, low)) => {
             if low.contains('万') {
-                return Err("more than one 万 in a group");
+                return Err(Phrase::new(
+                    "more than one ten-thousand unit in a group",
+                    "同一段内有多个万",
+                ));
             }
             let high = section(high)?;
             if high == 0 {
-                return Err("万 without a multiplier");
+                return Err(Phrase::new(
+                    "ten-thousand unit without a multiplier",
+                    "万 前没有数字",
+                ));
             }
             Ok(high * WAN + section(low)?)
         }
@@ -210,7 +253,7 @@ fn wan_level(s: &str) -> Result<u128, &'static str> {
 }
 
 /// A number below 10⁴ written with 拾佰仟 and 零.
-fn section(s: &str) -> Result<u128, &'static str> {
+fn section(s: &str) -> Result<u128, Phrase> {
     let mut value = 0;
     let mut pending: Option<u128> = None;
     // The last unit placed; 10⁴ means none yet.
@@ -220,25 +263,31 @@ fn section(s: &str) -> Result<u128, &'static str> {
     for c in s.chars() {
         if let Some(d) = digit_value(c) {
             if pending.is_some() {
-                return Err("two digits without a unit between them");
+                return Err(Phrase::new(
+                    "two digits without a unit between them",
+                    "两个数字之间缺少单位",
+                ));
             }
             pending = Some(d);
             seen = true;
         } else if c == '零' {
             if pending.is_some() {
-                return Err("零 right after a digit");
+                return Err(Phrase::new(
+                    "a zero right after a digit",
+                    "零 紧跟在数字之后",
+                ));
             }
             zero_since_unit = true;
             seen = true;
         } else if let Some(unit) = unit_value(c) {
             if unit >= last_unit {
-                return Err("units out of order");
+                return Err(Phrase::new("units out of order", "单位顺序错误"));
             }
             let multiplier = match pending.take() {
                 Some(d) => d,
                 // 拾圆整 (10) is written without 壹 on some bank forms.
                 None if unit == 10 && !seen => 1,
-                None => return Err("unit without a digit"),
+                None => return Err(Phrase::new("unit without a digit", "单位前没有数字")),
             };
             check_gap(last_unit, unit, zero_since_unit)?;
             value += multiplier * unit;
@@ -246,7 +295,7 @@ fn section(s: &str) -> Result<u128, &'static str> {
             zero_since_unit = false;
             seen = true;
         } else {
-            return Err("unexpected character");
+            return Err(Phrase::new("unexpected character", "含有无法识别的字符"));
         }
     }
     if let Some(d) = pending {
@@ -257,16 +306,19 @@ fn section(s: &str) -> Result<u128, &'static str> {
 }
 
 /// A skipped position inside a section must be marked with 零 (壹佰零伍, not 壹佰伍).
-fn check_gap(last_unit: u128, unit: u128, zero_since_unit: bool) -> Result<(), &'static str> {
+fn check_gap(last_unit: u128, unit: u128, zero_since_unit: bool) -> Result<(), Phrase> {
     if last_unit < WAN && unit * 10 < last_unit && !zero_since_unit {
-        Err("missing 零 for a skipped position")
+        Err(Phrase::new(
+            "missing zero for a skipped position",
+            "跳过的数位缺少零",
+        ))
     } else {
         Ok(())
     }
 }
 
 /// The part after 圆: `[零…][d角][零…][d分]`.
-fn fraction_part(s: &str) -> Result<(Option<u8>, Option<u8>), &'static str> {
+fn fraction_part(s: &str) -> Result<(Option<u8>, Option<u8>), Phrase> {
     let mut rest = s.trim_start_matches('零');
     let jiao = take_digit_with_unit(&mut rest, '角');
     rest = rest.trim_start_matches('零');
@@ -274,7 +326,10 @@ fn fraction_part(s: &str) -> Result<(Option<u8>, Option<u8>), &'static str> {
     if rest.is_empty() {
         Ok((jiao, fen))
     } else {
-        Err("unexpected text after the yuan")
+        Err(Phrase::new(
+            "unexpected text after the yuan",
+            "圆之后有多余的文字",
+        ))
     }
 }
 
@@ -535,7 +590,7 @@ mod tests {
         assert!(matches!(
             parse(&words),
             Err(AmountWordsError::Invalid {
-                reason: "too large",
+                reason: TOO_LARGE,
                 ..
             })
         ));

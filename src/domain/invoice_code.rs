@@ -10,6 +10,7 @@
 //!   province, 5 issuing channel, 6–20 sequence), which have no 发票代码.
 
 use crate::invoice::InvoiceKind;
+use crate::lang::{Lang, Phrase, english_display, say};
 
 /// What a 发票代码 says about its invoice.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,28 +36,55 @@ pub struct DigitalNumber {
 }
 
 /// Why a code or number does not have a legal structure.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InvoiceCodeError {
     /// A 发票代码 that is not 10 or 12 ASCII digits.
-    #[error("发票代码 {0:?} is not 10 or 12 digits")]
     CodeShape(String),
     /// A 10- or 12-digit 发票代码 whose digits break the structure of its kind.
-    #[error("发票代码 {code:?}: {reason}")]
     CodeStructure {
         /// The code.
         code: String,
         /// Which rule it breaks.
-        reason: &'static str,
+        reason: Phrase,
     },
     /// A 发票号码 of the wrong shape.
-    #[error("发票号码 {number:?} is not {expected}")]
     NumberShape {
         /// The number.
         number: String,
         /// The shape required.
-        expected: &'static str,
+        expected: Phrase,
     },
 }
+
+impl InvoiceCodeError {
+    /// The explanation in `lang`; `Display` gives the English one.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            InvoiceCodeError::CodeShape(code) => say!(
+                lang,
+                "invoice code {:?} is not 10 or 12 digits",
+                "发票代码 {:?} 不是 10 位或 12 位数字",
+                code
+            ),
+            InvoiceCodeError::CodeStructure { code, reason } => say!(
+                lang,
+                "invoice code {:?}: {}",
+                "发票代码 {:?}：{}",
+                code,
+                reason.get(lang)
+            ),
+            InvoiceCodeError::NumberShape { number, expected } => say!(
+                lang,
+                "invoice number {:?} is not {}",
+                "发票号码 {:?} 不是{}",
+                number,
+                expected.get(lang)
+            ),
+        }
+    }
+}
+
+english_display!(InvoiceCodeError);
 
 /// Reads the structure of a 10- or 12-digit 发票代码.
 ///
@@ -83,7 +111,7 @@ pub fn check_legacy_number(number: &str) -> Result<(), InvoiceCodeError> {
         Some(d) if d.len() == 8 => Ok(()),
         _ => Err(InvoiceCodeError::NumberShape {
             number: number.to_owned(),
-            expected: "8 digits",
+            expected: super::EIGHT_DIGITS,
         }),
     }
 }
@@ -107,7 +135,7 @@ pub fn parse_digital_number(number: &str) -> Result<DigitalNumber, InvoiceCodeEr
         }
         _ => Err(InvoiceCodeError::NumberShape {
             number: number.to_owned(),
-            expected: "20 digits (数电)",
+            expected: Phrase::new("20 digits (fully digital invoice)", "20 位数字（数电发票）"),
         }),
     }
 }
@@ -137,10 +165,16 @@ fn parse_code_10(code: &str, d: &[u8]) -> Result<InvoiceCode, InvoiceCodeError> 
             reason,
         };
         if copies < 2 {
-            return Err(structure("digit 9 (number of copies) must be 2–9"));
+            return Err(structure(Phrase::new(
+                "digit 9 (number of copies) must be 2–9",
+                "第 9 位（联次）应为 2–9",
+            )));
         }
         if version > 4 {
-            return Err(structure("digit 10 (amount version) must be 0–4"));
+            return Err(structure(Phrase::new(
+                "digit 10 (amount version) must be 0–4",
+                "第 10 位（金额版本）应为 0–4",
+            )));
         }
     }
     Ok(InvoiceCode {

@@ -10,6 +10,8 @@ pub mod title;
 
 use chrono::NaiveDate;
 
+use crate::lang::Phrase;
+
 /// `YYYYMMDD` with a real calendar date (QR payloads, resident IDs, compact printed dates).
 pub(crate) fn parse_yyyymmdd(s: &str) -> Option<NaiveDate> {
     if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_digit()) {
@@ -20,3 +22,6 @@ pub(crate) fn parse_yyyymmdd(s: &str) -> Option<NaiveDate> {
     let day = s.get(6..8)?.parse().ok()?;
     NaiveDate::from_ymd_opt(year, month, day)
 }
+
+/// The shape of a legacy 发票号码 and of several QR parts, as errors expect it.
+pub(crate) const EIGHT_DIGITS: Phrase = Phrase::new("8 digits", "8 位数字");

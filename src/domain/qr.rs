@@ -32,6 +32,7 @@ use rust_decimal::Decimal;
 
 use super::parse_yyyymmdd;
 use crate::invoice::{Invoice, InvoiceKind, Provenance};
+use crate::lang::{Lang, Phrase, english_display, say};
 
 /// A parsed invoice QR payload.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,27 +81,85 @@ pub enum AmountMeaning {
 }
 
 /// Why a string is not an invoice QR payload.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum QrPayloadError {
     /// The string does not split into 6 (railway pilot), 7 or 8 comma-separated fields.
-    #[error("invoice QR payload has {found} comma-separated fields; expected 6, 7 or 8")]
     FieldCount {
         /// Number of fields found (after dropping one trailing empty field).
         found: usize,
     },
     /// One field has the wrong shape.
-    #[error("invoice QR field f{index} ({name}) is {value:?}; expected {expected}")]
     InvalidField {
         /// Position of the field, 0-based (`f0` … `f7`).
         index: usize,
-        /// What the field holds, e.g. `发票号码`.
-        name: &'static str,
+        /// What the field holds, e.g. [`field::NUMBER`].
+        name: Phrase,
         /// The field as found.
         value: String,
         /// The shape that was expected.
-        expected: &'static str,
+        expected: Phrase,
     },
 }
+
+/// Shapes several fields share, as [`QrPayloadError::InvalidField`] expects them.
+const TWO_DIGITS: Phrase = Phrase::new("2 digits", "2 位数字");
+const DECIMAL_AMOUNT: Phrase = Phrase::new("a decimal amount", "十进制金额");
+const YYYYMMDD_DATE: Phrase = Phrase::new(
+    "a valid YYYYMMDD (or YYYY-MM-DD) date",
+    "有效的 YYYYMMDD（或 YYYY-MM-DD）日期",
+);
+
+/// The names of the comma payload's fields, as [`QrPayloadError::InvalidField`] gives them.
+pub mod field {
+    use crate::lang::Phrase;
+
+    /// f-field 版本.
+    pub const VERSION: Phrase = Phrase::new("version", "版本");
+    /// f-field 发票种类代码.
+    pub const KIND_CODE: Phrase = Phrase::new("kind code", "发票种类代码");
+    /// f-field 发票代码.
+    pub const CODE: Phrase = Phrase::new("invoice code", "发票代码");
+    /// f-field 发票号码.
+    pub const NUMBER: Phrase = Phrase::new("invoice number", "发票号码");
+    /// f-field 金额.
+    pub const AMOUNT: Phrase = Phrase::new("amount", "金额");
+    /// f-field 开票日期.
+    pub const DATE: Phrase = Phrase::new("issue date", "开票日期");
+    /// f-field 校验码.
+    pub const CHECK_CODE: Phrase = Phrase::new("check code", "校验码");
+    /// f-field 防伪码.
+    pub const SECURITY_CODE: Phrase = Phrase::new("security code", "防伪码");
+}
+
+impl QrPayloadError {
+    /// The explanation in `lang`; `Display` gives the English one.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            QrPayloadError::FieldCount { found } => say!(
+                lang,
+                "invoice QR payload has {} comma-separated fields; expected 6, 7 or 8",
+                "发票二维码有 {} 个逗号分隔字段，应为 6、7 或 8 个",
+                found
+            ),
+            QrPayloadError::InvalidField {
+                index,
+                name,
+                value,
+                expected,
+            } => say!(
+                lang,
+                "invoice QR field f{} ({}) is {:?}; expected {}",
+                "发票二维码字段 f{}（{}）为 {:?}，应为{}",
+                index,
+                name.get(lang),
+                value,
+                expected.get(lang)
+            ),
+        }
+    }
+}
+
+english_display!(QrPayloadError);
 
 impl QrPayload {
     /// Parses a payload such as `01,10,033002000211,83089647,510.68,20200723,16197833567414507415,0941,`.
@@ -128,20 +187,42 @@ impl QrPayload {
         }
         let f7 = rest.first().copied().unwrap_or("");
 
-        let version = digits_field(0, "版本", f0, &[2], "2 digits")?;
-        let kind_code = digits_field(1, "发票种类代码", f1, &[2], "2 digits")?;
+        let version = digits_field(0, field::VERSION, f0, &[2], TWO_DIGITS)?;
+        let kind_code = digits_field(1, field::KIND_CODE, f1, &[2], TWO_DIGITS)?;
         let code = optional(f2)
-            .map(|c| digits_field(2, "发票代码", c, &[10, 12], "10 or 12 digits, or empty"))
+            .map(|c| {
+                digits_field(
+                    2,
+                    field::CODE,
+                    c,
+                    &[10, 12],
+                    Phrase::new("10 or 12 digits, or empty", "10 位或 12 位数字，或为空"),
+                )
+            })
             .transpose()?;
         let number = match code {
-            Some(_) => digits_field(3, "发票号码", f3, &[8], "8 digits")?,
-            None => digits_field(3, "发票号码", f3, &[20], "20 digits when f2 is empty")?,
+            Some(_) => digits_field(3, field::NUMBER, f3, &[8], super::EIGHT_DIGITS)?,
+            None => digits_field(
+                3,
+                field::NUMBER,
+                f3,
+                &[20],
+                Phrase::new("20 digits when f2 is empty", "20 位数字（f2 为空时）"),
+            )?,
         };
-        let amount = parse_amount(f4).ok_or_else(|| invalid(4, "金额", f4, "a decimal amount"))?;
-        let date = qr_date(f5)
-            .ok_or_else(|| invalid(5, "开票日期", f5, "a valid YYYYMMDD (or YYYY-MM-DD) date"))?;
+        let amount =
+            parse_amount(f4).ok_or_else(|| invalid(4, field::AMOUNT, f4, DECIMAL_AMOUNT))?;
+        let date = qr_date(f5).ok_or_else(|| invalid(5, field::DATE, f5, YYYYMMDD_DATE))?;
         let check_code = optional(f6)
-            .map(|c| digits_field(6, "校验码", c, &[20], "20 digits, or empty"))
+            .map(|c| {
+                digits_field(
+                    6,
+                    field::CHECK_CODE,
+                    c,
+                    &[20],
+                    Phrase::new("20 digits, or empty", "20 位数字，或为空"),
+                )
+            })
             .transpose()?;
         let tail = parse_tail(7, f7)?;
 
@@ -163,14 +244,22 @@ impl QrPayload {
     fn parse_railway_pilot(raw: &str, fields: [&str; 6]) -> Result<QrPayload, QrPayloadError> {
         let [f0, f1, f2, f3, f4, f5] = fields;
         Ok(QrPayload {
-            version: digits_field(0, "版本", f0, &[2], "2 digits")?,
-            kind_code: digits_field(1, "发票种类代码", f1, &[2], "2 digits")?,
+            version: digits_field(0, field::VERSION, f0, &[2], TWO_DIGITS)?,
+            kind_code: digits_field(1, field::KIND_CODE, f1, &[2], TWO_DIGITS)?,
             code: None,
-            number: digits_field(2, "发票号码", f2, &[20], "20 digits in a six-field payload")?,
-            amount: parse_amount(f3).ok_or_else(|| invalid(3, "金额", f3, "a decimal amount"))?,
-            date: qr_date(f4).ok_or_else(|| {
-                invalid(4, "开票日期", f4, "a valid YYYYMMDD (or YYYY-MM-DD) date")
-            })?,
+            number: digits_field(
+                2,
+                field::NUMBER,
+                f2,
+                &[20],
+                Phrase::new(
+                    "20 digits in a six-field payload",
+                    "20 位数字（六字段格式）",
+                ),
+            )?,
+            amount: parse_amount(f3)
+                .ok_or_else(|| invalid(3, field::AMOUNT, f3, DECIMAL_AMOUNT))?,
+            date: qr_date(f4).ok_or_else(|| invalid(4, field::DATE, f4, YYYYMMDD_DATE))?,
             check_code: None,
             tail: parse_tail(5, f5)?,
             raw: raw.to_owned(),
@@ -313,6 +402,16 @@ pub enum InvoiceQrError {
     Url(#[from] UrlQrError),
 }
 
+impl InvoiceQrError {
+    /// The explanation in `lang`; `Display` gives the English one.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            InvoiceQrError::Vat(err) => err.message(lang),
+            InvoiceQrError::Url(err) => err.message(lang),
+        }
+    }
+}
+
 impl InvoiceQr {
     /// Parses a link (`http://` or `https://`, any case) as [`UrlQr`], anything else as
     /// [`QrPayload`].
@@ -360,12 +459,7 @@ fn qr_date(s: &str) -> Option<NaiveDate> {
     })
 }
 
-fn invalid(
-    index: usize,
-    name: &'static str,
-    value: &str,
-    expected: &'static str,
-) -> QrPayloadError {
+fn invalid(index: usize, name: Phrase, value: &str, expected: Phrase) -> QrPayloadError {
     QrPayloadError::InvalidField {
         index,
         name,
@@ -381,7 +475,12 @@ fn parse_tail(index: usize, field: &str) -> Result<Option<String>, QrPayloadErro
             if t.len() == 4 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
                 Ok(t.to_owned())
             } else {
-                Err(invalid(index, "防伪码", t, "4 hex characters, or empty"))
+                Err(invalid(
+                    index,
+                    field::SECURITY_CODE,
+                    t,
+                    Phrase::new("4 hex characters, or empty", "4 位十六进制字符，或为空"),
+                ))
             }
         })
         .transpose()
@@ -395,10 +494,10 @@ fn optional(field: &str) -> Option<&str> {
 /// Accepts a field of ASCII digits whose length is one of `lengths`.
 fn digits_field(
     index: usize,
-    name: &'static str,
+    name: Phrase,
     value: &str,
     lengths: &[usize],
-    expected: &'static str,
+    expected: Phrase,
 ) -> Result<String, QrPayloadError> {
     if lengths.contains(&value.len()) && value.bytes().all(|b| b.is_ascii_digit()) {
         Ok(value.to_owned())

@@ -9,6 +9,7 @@
 //! Errors never repeat the ID itself: resident IDs are personal data.
 
 use super::parse_yyyymmdd;
+use crate::lang::{Lang, Phrase, english_display, say};
 
 /// The 31 USCC characters (no I, O, S, V, Z); a character's value is its index.
 const USCC_CHARSET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
@@ -34,16 +35,14 @@ pub enum TaxIdForm {
 }
 
 /// Why a text is not a valid taxpayer ID.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TaxIdError {
     /// The length is not 15, 17, 18 or 20 characters.
-    #[error("taxpayer ID has {0} characters; legal lengths are 15, 17, 18 and 20")]
     Length(usize),
-    /// A character outside `0-9`/`A-Z` (or outside the USCC set for an 18-character code).
-    #[error("taxpayer ID contains characters a {0} cannot hold")]
-    Characters(&'static str),
+    /// A character outside `0-9`/`A-Z` (or outside the USCC set for an 18-character code):
+    /// [`TAXPAYER_ID`] or [`USCC`], the form whose characters were expected.
+    Characters(Phrase),
     /// The 18th character does not match the GB 32100 check.
-    #[error("统一社会信用代码 check character is {found:?}, expected {expected:?}")]
     CheckCharacter {
         /// The character printed.
         found: char,
@@ -51,9 +50,6 @@ pub enum TaxIdError {
         expected: char,
     },
     /// The embedded organisation code (characters 9–17) fails its GB 11714 check.
-    #[error(
-        "organisation code inside the 统一社会信用代码 has check {found:?}, expected {expected:?}"
-    )]
     OrganizationCode {
         /// The 17th character printed.
         found: char,
@@ -61,6 +57,47 @@ pub enum TaxIdError {
         expected: char,
     },
 }
+
+/// A taxpayer ID of any form, as named in [`TaxIdError::Characters`].
+pub const TAXPAYER_ID: Phrase = Phrase::new("taxpayer ID", "纳税人识别号");
+/// The 18-character 统一社会信用代码, as named in [`TaxIdError::Characters`].
+pub const USCC: Phrase = Phrase::new("unified social credit code", "统一社会信用代码");
+
+impl TaxIdError {
+    /// The explanation in `lang`; `Display` gives the English one.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            TaxIdError::Length(n) => say!(
+                lang,
+                "taxpayer ID has {} characters; legal lengths are 15, 17, 18 and 20",
+                "纳税人识别号为 {} 位，合法长度为 15、17、18 或 20 位",
+                n
+            ),
+            TaxIdError::Characters(form) => say!(
+                lang,
+                "taxpayer ID contains characters a {} cannot hold",
+                "纳税人识别号含有{}不允许的字符",
+                form.get(lang)
+            ),
+            TaxIdError::CheckCharacter { found, expected } => say!(
+                lang,
+                "unified social credit code check character is {:?}, expected {:?}",
+                "统一社会信用代码校验位为 {:?}，应为 {:?}",
+                found,
+                expected
+            ),
+            TaxIdError::OrganizationCode { found, expected } => say!(
+                lang,
+                "organisation code inside the unified social credit code has check {:?}, expected {:?}",
+                "统一社会信用代码内的组织机构代码校验位为 {:?}，应为 {:?}",
+                found,
+                expected
+            ),
+        }
+    }
+}
+
+english_display!(TaxIdError);
 
 /// Classifies and checks a taxpayer ID as printed on an invoice.
 ///
@@ -78,7 +115,7 @@ pub fn check(id: &str) -> Result<TaxIdForm, TaxIdError> {
             {
                 Ok(TaxIdForm::Legacy)
             } else {
-                Err(TaxIdError::Characters("taxpayer ID"))
+                Err(TaxIdError::Characters(TAXPAYER_ID))
             }
         }
         _ => Err(TaxIdError::Length(len)),
@@ -136,18 +173,17 @@ fn check_uscc(id: &str) -> Result<TaxIdForm, TaxIdError> {
         && id.bytes().all(|b| uscc_value(b).is_some())
         && id.bytes().skip(2).take(6).all(|b| b.is_ascii_digit());
     if !shape_ok {
-        return Err(TaxIdError::Characters("统一社会信用代码"));
+        return Err(TaxIdError::Characters(USCC));
     }
     let (Some(first17), Some(found)) = (id.get(..17), id.chars().nth(17)) else {
-        return Err(TaxIdError::Characters("统一社会信用代码"));
+        return Err(TaxIdError::Characters(USCC));
     };
-    let expected =
-        uscc_check_character(first17).ok_or(TaxIdError::Characters("统一社会信用代码"))?;
+    let expected = uscc_check_character(first17).ok_or(TaxIdError::Characters(USCC))?;
     if found != expected {
         return Err(TaxIdError::CheckCharacter { found, expected });
     }
     let (Some(org_body), Some(org_found)) = (id.get(8..16), id.chars().nth(16)) else {
-        return Err(TaxIdError::Characters("统一社会信用代码"));
+        return Err(TaxIdError::Characters(USCC));
     };
     match organization_code_check_character(org_body) {
         Some(expected) if expected == org_found => Ok(TaxIdForm::UnifiedSocialCreditCode),
@@ -155,7 +191,7 @@ fn check_uscc(id: &str) -> Result<TaxIdForm, TaxIdError> {
             found: org_found,
             expected,
         }),
-        None => Err(TaxIdError::Characters("统一社会信用代码")),
+        None => Err(TaxIdError::Characters(USCC)),
     }
 }
 
@@ -240,7 +276,7 @@ mod tests {
     fn rejects_characters_outside_the_uscc_set() {
         assert_eq!(
             check("9150010807MGZHI002"),
-            Err(TaxIdError::Characters("统一社会信用代码"))
+            Err(TaxIdError::Characters(USCC))
         );
         assert!(matches!(
             check("91320621ma1mrhg205"),

@@ -1,7 +1,8 @@
 //! The XML or XBRL attached to a PDF or OFD against what the same file prints: the
 //! attachment wins every field, and each field the printed page states differently is
-//! recorded in `extra["local:attachment_mismatch"]` (one line per field), where the
-//! validator reports it as `attachment.mismatch`.
+//! recorded in `extra["local:attachment_mismatch"]` (one object per field: `field`,
+//! `attachment`, `printed`, `printed_in`), where the validator reports it as
+//! `attachment.mismatch` in the language asked for.
 
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
@@ -13,8 +14,9 @@ use crate::validate::ATTACHMENT_MISMATCH_KEY;
 use super::fields::Draft;
 
 /// Records every field where `printed` (read from the page, tags or custom data only)
-/// disagrees with the draft, which holds the attachment's values.
-pub(super) fn record(draft: &mut Draft, printed: &Invoice, printed_source: &str) {
+/// disagrees with the draft, which holds the attachment's values; `printed_in` is `pdf` or
+/// `ofd`.
+pub(super) fn record(draft: &mut Draft, printed: &Invoice, printed_in: &str) {
     let lines: Vec<Value> = compared(&draft.invoice, printed)
         .into_iter()
         .filter_map(|(field, attached, shown)| {
@@ -22,9 +24,12 @@ pub(super) fn record(draft: &mut Draft, printed: &Invoice, printed_source: &str)
                 return None;
             };
             (compact(&attached) != compact(&shown)).then(|| {
-                Value::String(format!(
-                    "{field}: the attachment says {attached:?}, the {printed_source} {shown:?}"
-                ))
+                serde_json::json!({
+                    "field": field,
+                    "attachment": attached,
+                    "printed": shown,
+                    "printed_in": printed_in,
+                })
             })
         })
         .collect();

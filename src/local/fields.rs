@@ -6,12 +6,10 @@
 
 use std::borrow::Cow;
 
-use chrono::NaiveDate;
-use rust_decimal::Decimal;
-
 use crate::domain::qr::InvoiceQr;
 use crate::invoice::{Invoice, InvoiceKind, LineItem, MappingIssue, Provenance};
-use crate::normalize;
+use crate::lang::Lang;
+use crate::normalize::{self, NormalizeError};
 
 /// An invoice-level field a local source can fill.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -195,10 +193,10 @@ impl Draft {
         }
         let inv = &mut self.invoice;
         let filled = match field {
-            Field::Date => fill(&mut inv.date, raw, parse_date),
-            Field::Amount => fill(&mut inv.amount, raw, parse_money),
-            Field::Tax => fill(&mut inv.tax, raw, parse_money),
-            Field::Total => fill(&mut inv.total, raw, parse_money),
+            Field::Date => fill(&mut inv.date, raw, normalize::date),
+            Field::Amount => fill(&mut inv.amount, raw, normalize::money),
+            Field::Tax => fill(&mut inv.tax, raw, normalize::money),
+            Field::Total => fill(&mut inv.total, raw, normalize::money),
             _ => {
                 let compact = matches!(
                     field,
@@ -231,13 +229,11 @@ impl Draft {
             ItemField::Name => fill(&mut item.name, raw, |s| Ok(s.to_owned())),
             ItemField::Spec => fill(&mut item.spec, raw, |s| Ok(s.to_owned())),
             ItemField::Unit => fill(&mut item.unit, raw, |s| Ok(s.to_owned())),
-            ItemField::Quantity => fill(&mut item.quantity, raw, parse_quantity),
-            ItemField::UnitPrice => fill(&mut item.unit_price, raw, parse_quantity),
-            ItemField::Amount => fill(&mut item.amount, raw, parse_money),
-            ItemField::TaxRate => fill(&mut item.tax_rate, raw, |s| {
-                normalize::rate(s).map_err(|e| e.to_string())
-            }),
-            ItemField::Tax => fill(&mut item.tax, raw, parse_money),
+            ItemField::Quantity => fill(&mut item.quantity, raw, normalize::quantity),
+            ItemField::UnitPrice => fill(&mut item.unit_price, raw, normalize::quantity),
+            ItemField::Amount => fill(&mut item.amount, raw, normalize::money),
+            ItemField::TaxRate => fill(&mut item.tax_rate, raw, normalize::rate),
+            ItemField::Tax => fill(&mut item.tax, raw, normalize::money),
         };
         let path = Cow::Owned(format!("items[{index}].{}", field.name()));
         self.note(path, filled, raw, source);
@@ -307,14 +303,17 @@ impl Draft {
         self.note(path, Filled::Yes, "", source);
     }
 
-    /// Records a value that could not be used.
-    pub fn issue(&mut self, field: &str, source: &str, value: &str, message: &str) {
-        self.invoice.mapping_issues.push(MappingIssue {
-            field: field.to_owned(),
-            source: source.to_owned(),
-            value: value.to_owned(),
-            message: message.to_owned(),
-        });
+    /// Records a value that could not be used, and why in either language.
+    pub fn issue(
+        &mut self,
+        field: &str,
+        source: &str,
+        value: &str,
+        reason: impl Fn(Lang) -> String,
+    ) {
+        let (field, source, value) = (field.to_owned(), source.to_owned(), value.to_owned());
+        let issue = MappingIssue::new(field, source, value, reason);
+        self.invoice.mapping_issues.push(issue);
     }
 
     /// Fills 收款人/复核人/开票人 from the remark, where 数电 invoices print them
@@ -370,12 +369,11 @@ impl Draft {
                     .insert(path, Provenance::from_field(source));
             }
             Filled::AlreadySet => {}
-            Filled::Invalid(message) => self.invoice.mapping_issues.push(MappingIssue {
-                field: path.into_owned(),
-                source,
-                value: raw.to_owned(),
-                message,
-            }),
+            Filled::Invalid(error) => {
+                let (field, value) = (path.into_owned(), raw.to_owned());
+                let issue = MappingIssue::new(field, source, value, |lang| error.message(lang));
+                self.invoice.mapping_issues.push(issue);
+            }
         }
     }
 }
@@ -384,13 +382,13 @@ impl Draft {
 enum Filled {
     Yes,
     AlreadySet,
-    Invalid(String),
+    Invalid(NormalizeError),
 }
 
 fn fill<T>(
     slot: &mut Option<T>,
     raw: &str,
-    parse: impl FnOnce(&str) -> Result<T, String>,
+    parse: impl FnOnce(&str) -> Result<T, NormalizeError>,
 ) -> Filled {
     if slot.is_some() {
         return Filled::AlreadySet;
@@ -452,20 +450,11 @@ fn without_spaces(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()
 }
 
-fn parse_money(s: &str) -> Result<Decimal, String> {
-    normalize::money(s).map_err(|e| e.to_string())
-}
-
-fn parse_quantity(s: &str) -> Result<Decimal, String> {
-    normalize::quantity(s).map_err(|e| e.to_string())
-}
-
-fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    normalize::date(s).map_err(|e| e.to_string())
-}
-
 #[cfg(test)]
 mod tests {
+    use chrono::NaiveDate;
+    use rust_decimal::Decimal;
+
     use super::*;
     use crate::invoice::TaxRate;
 

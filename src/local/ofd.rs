@@ -283,7 +283,7 @@ fn read_document(
     if attached {
         let mut shadow = Draft::new();
         printed.apply(&mut shadow, true);
-        crosscheck::record(&mut draft, &shadow.finish(), "OFD says");
+        crosscheck::record(&mut draft, &shadow.finish(), "ofd");
     }
     let graph_code = printed.apply(&mut draft, !attached);
     draft.people_from_remark();
@@ -551,7 +551,9 @@ impl DocumentReader<'_> {
                 draft.extra("local:qr_source".to_owned(), "ofd-xml:GraphCode");
                 match InvoiceQr::parse(graph) {
                     Ok(payload) => draft.merge_qr(&payload),
-                    Err(e) => draft.issue("qr_payload", "ofd-xml:GraphCode", graph, &e.to_string()),
+                    Err(e) => draft.issue("qr_payload", "ofd-xml:GraphCode", graph, |lang| {
+                        e.message(lang)
+                    }),
                 }
             }
             (None, None) => {}

@@ -14,6 +14,7 @@ use rust_decimal::Decimal;
 use fapiao::{Invoice, InvoiceKind, LineItem, TaxRate};
 
 use crate::cli::record::Record;
+use crate::cli::validate::finding_text;
 
 /// The language of headers and kind names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -145,16 +146,18 @@ impl InvoiceRow<'_> {
         Cell::Text(parts[part].clone())
     }
 
-    /// The findings of this invoice, `severity code: message` joined by `; `.
+    /// The findings of this invoice, `severity code: message` (`错误 code：message` for
+    /// Chinese findings) joined by `; `.
     fn findings(&self) -> Cell {
         let (Some(index), Some(recognized)) = (self.index, self.record.recognized()) else {
             return Cell::Empty;
         };
+        let lang = recognized.findings_lang.unwrap_or_default();
         let list: Vec<String> = recognized
             .findings
             .iter()
             .filter(|f| f.invoice_index == index)
-            .map(|f| format!("{} {}: {}", f.severity, f.code, f.message))
+            .map(|f| finding_text(&f.severity, &f.code, &f.message, lang))
             .collect();
         joined(list)
     }
@@ -375,6 +378,7 @@ mod tests {
                 invoices: vec![invoice],
                 findings: Vec::new(),
                 qr_cross_check: None,
+                findings_lang: None,
             },
         );
         let rows = invoice_rows(&record);

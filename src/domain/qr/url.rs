@@ -15,6 +15,7 @@ use rust_decimal::Decimal;
 use url::Url;
 
 use crate::invoice::{Invoice, InvoiceKind, Provenance};
+use crate::lang::{Lang, Phrase, english_display, say};
 
 /// Host of the Shenzhen blockchain invoice verification link.
 const SHENZHEN_HOST: &str = "bcfp.shenzhen.chinatax.gov.cn";
@@ -50,25 +51,56 @@ pub struct UrlQr {
 }
 
 /// Why a string is not a known URL-form QR.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UrlQrError {
     /// Not an `http(s)` URL with a host.
-    #[error("not an http(s) link: {0:?}")]
     NotUrl(String),
     /// A URL, but not from a host whose QR form is known.
-    #[error("QR link host {0:?} is not a known invoice issuer")]
     UnknownHost(String),
     /// A known host, but a part is missing or has the wrong shape.
-    #[error("QR link part {part} is {value:?}; expected {expected}")]
     InvalidPart {
         /// The query parameter or path segment, e.g. `bill_num`.
-        part: &'static str,
+        part: Phrase,
         /// The part as found (empty when missing).
         value: String,
         /// The shape that was expected.
-        expected: &'static str,
+        expected: Phrase,
     },
 }
+
+impl UrlQrError {
+    /// The explanation in `lang`; `Display` gives the English one.
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            UrlQrError::NotUrl(text) => say!(
+                lang,
+                "not an http(s) link: {:?}",
+                "不是 http(s) 链接：{:?}",
+                text
+            ),
+            UrlQrError::UnknownHost(host) => say!(
+                lang,
+                "QR link host {:?} is not a known invoice issuer",
+                "二维码链接的域名 {:?} 不是已知的开票方",
+                host
+            ),
+            UrlQrError::InvalidPart {
+                part,
+                value,
+                expected,
+            } => say!(
+                lang,
+                "QR link part {} is {:?}; expected {}",
+                "二维码链接的 {} 部分为 {:?}，应为{}",
+                part.get(lang),
+                value,
+                expected.get(lang)
+            ),
+        }
+    }
+}
+
+english_display!(UrlQrError);
 
 impl UrlQr {
     /// Parses a known URL-form QR payload.
@@ -142,14 +174,17 @@ fn shenzhen(url: &Url) -> Result<UrlQr, UrlQrError> {
             .map(|(_, v)| v.into_owned())
             .unwrap_or_default()
     };
-    let number = checked("bill_num", param("bill_num"), "8 digits", |v| {
-        v.len() == 8 && v.bytes().all(|b| b.is_ascii_digit())
-    })?;
+    let number = checked(
+        Phrase::new("bill_num", "bill_num"),
+        param("bill_num"),
+        crate::domain::EIGHT_DIGITS,
+        |v| v.len() == 8 && v.bytes().all(|b| b.is_ascii_digit()),
+    )?;
     let fen = param("total_amount");
     let total = fen_to_yuan(&fen).ok_or_else(|| UrlQrError::InvalidPart {
-        part: "total_amount",
+        part: Phrase::new("total_amount", "total_amount"),
         value: fen.clone(),
-        expected: "a whole number of 分",
+        expected: Phrase::new("a whole number of fen", "以分为单位的整数"),
     })?;
     Ok(UrlQr {
         issuer: UrlQrIssuer::ShenzhenBlockchain,
@@ -169,17 +204,33 @@ fn jiangsu_fiscal(url: &Url) -> Result<UrlQr, UrlQrError> {
         .unwrap_or_default();
     let &["page", code, number, check] = segments.as_slice() else {
         return Err(UrlQrError::InvalidPart {
-            part: "path",
+            part: Phrase::new("path", "路径"),
             value: url.path().to_owned(),
-            expected: "/page/<票据代码>/<票据号码>/<校验码>",
+            expected: Phrase::new(
+                "/page/<bill code>/<bill number>/<check code>",
+                "/page/<票据代码>/<票据号码>/<校验码>",
+            ),
         });
     };
     let digits = |n: usize| move |v: &str| v.len() == n && v.bytes().all(|b| b.is_ascii_digit());
-    let code = checked("票据代码", code.to_owned(), "8 digits", digits(8))?;
-    let number = checked("票据号码", number.to_owned(), "10 digits", digits(10))?;
-    let check = checked("校验码", check.to_owned(), "6 letters or digits", |v| {
-        v.len() == 6 && v.bytes().all(|b| b.is_ascii_alphanumeric())
-    })?;
+    let code = checked(
+        Phrase::new("bill code", "票据代码"),
+        code.to_owned(),
+        crate::domain::EIGHT_DIGITS,
+        digits(8),
+    )?;
+    let number = checked(
+        Phrase::new("bill number", "票据号码"),
+        number.to_owned(),
+        Phrase::new("10 digits", "10 位数字"),
+        digits(10),
+    )?;
+    let check = checked(
+        Phrase::new("check code", "校验码"),
+        check.to_owned(),
+        Phrase::new("6 letters or digits", "6 位字母或数字"),
+        |v| v.len() == 6 && v.bytes().all(|b| b.is_ascii_alphanumeric()),
+    )?;
     Ok(UrlQr {
         issuer: UrlQrIssuer::JiangsuFiscal,
         code: Some(code),
@@ -191,9 +242,9 @@ fn jiangsu_fiscal(url: &Url) -> Result<UrlQr, UrlQrError> {
 }
 
 fn checked(
-    part: &'static str,
+    part: Phrase,
     value: String,
-    expected: &'static str,
+    expected: Phrase,
     ok: impl Fn(&str) -> bool,
 ) -> Result<String, UrlQrError> {
     if ok(&value) {
@@ -282,7 +333,7 @@ mod tests {
     #[test]
     fn bad_links_are_errors() {
         let part = |s: &str| match UrlQr::parse(s) {
-            Err(UrlQrError::InvalidPart { part, .. }) => part,
+            Err(UrlQrError::InvalidPart { part, .. }) => part.zh,
             other => panic!("{s:?} gave {other:?}"),
         };
         let sz = "https://bcfp.shenzhen.chinatax.gov.cn/verify/scan?hash=ab";
@@ -303,7 +354,7 @@ mod tests {
             "票据号码"
         );
         assert_eq!(part(&format!("{js}/32020124/0007445174/Rol-jv")), "校验码");
-        assert_eq!(part(&format!("{js}/32020124/0007445174")), "path");
+        assert_eq!(part(&format!("{js}/32020124/0007445174")), "路径");
         assert!(matches!(
             UrlQr::parse(
                 "https://bcfp.shenzhen.chinatax.gov.cn.evil.example/verify/scan?bill_num=30532037&total_amount=1"

@@ -76,7 +76,7 @@ pub(super) fn recognize(bytes: &[u8], limits: &LocalLimits) -> Result<Vec<Invoic
             apply_attachments(&mut draft, &attachments);
             let mut shadow = Draft::new();
             read_page(&layout, &mut shadow, "pdf-text");
-            crosscheck::record(&mut draft, &shadow.finish(), "page text says");
+            crosscheck::record(&mut draft, &shadow.finish(), "pdf");
         }
         read_page(&layout, &mut draft, "pdf-text");
         if reader.over_budget.get() {
