@@ -64,6 +64,12 @@ const DIGITS: [char; 10] = ['零', '壹', '贰', '叁', '肆', '伍', '陆', '�
 const WAN: u128 = 10_000;
 const YI: u128 = 100_000_000;
 
+/// True for a character 大写 amounts are written with: the capital numerals, the units and
+/// 圆/元/角/分/整/负.
+pub fn is_word_character(c: char) -> bool {
+    "零壹贰叁肆伍陆柒捌玖拾佰仟万亿圆元角分整负".contains(c)
+}
+
 /// Parses a 大写 amount into yuan with two decimal places.
 ///
 /// Zero placement is accepted whether or not the optional 零 is written

@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Cursor, Read, Seek, SeekFrom};
 use std::rc::Rc;
 
+use crate::domain::amount_words;
 use crate::domain::qr::InvoiceQr;
 use crate::invoice::Invoice;
 
@@ -811,12 +812,11 @@ impl PageIndex {
 
     /// The 大写 total: the text written only in capital numerals (`伍佰贰拾陆圆整`).
     fn amount_in_words(&self) -> Option<&TextObject> {
-        const CAPITALS: &str = "零壹贰叁肆伍陆柒捌玖拾佰仟万亿圆元角分整负";
         let mut found: Vec<&TextObject> = self
             .texts
             .values()
             .filter(|t| t.text.contains(['圆', '元', '角', '分']))
-            .filter(|t| t.text.trim().chars().all(|c| CAPITALS.contains(c)))
+            .filter(|t| t.text.trim().chars().all(amount_words::is_word_character))
             .collect();
         found.sort_by(|a, b| a.page.cmp(&b.page).then(a.y.total_cmp(&b.y)));
         found.into_iter().next()

@@ -3,6 +3,23 @@
 
 use crate::invoice::Invoice;
 
+/// Adds a page's reading: a new invoice, or the continuation of the one before — a
+/// 销货清单 or a further page of the same invoice (no number and no QR of its own, or the
+/// same number again). A continuation's items replace a `详见销货清单` placeholder or are
+/// appended; totals printed only on the last page fill what the first lacked.
+pub(super) fn add_page(invoices: &mut Vec<Invoice>, page: Invoice) {
+    let continues = |first: &Invoice| {
+        let unnamed = page.number.is_none() && page.qr_payload.is_none();
+        let same = page.number.is_some() && page.number == first.number && page.code == first.code;
+        (unnamed && !page.items.is_empty()) || same
+    };
+    match invoices.last_mut() {
+        Some(first) if continues(first) => continue_invoice(first, page),
+        _ if page.number.is_some() || page.qr_payload.is_some() => invoices.push(page),
+        _ => {}
+    }
+}
+
 /// Continues `first` with a further page's reading: the page's items replace a
 /// `详见销货清单` placeholder line or are appended in order (their provenance renumbered);
 /// totals printed only on the last page fill what the first page lacked.

@@ -187,7 +187,7 @@ pub(super) fn take_captions(glyphs: &mut Vec<Glyph>) -> Vec<Caption> {
             if let Some(chain) = caption_chain(glyphs, &candidates, start, word, &used) {
                 let rect = chain
                     .iter()
-                    .fold(glyphs[chain[0]].rect, |r, &i| union(r, glyphs[i].rect));
+                    .fold(glyphs[chain[0]].rect, |r, &i| r.union(glyphs[i].rect));
                 for &i in &chain {
                     used[i] = true;
                 }
@@ -234,14 +234,4 @@ fn caption_chain(
         chain.push(next.0);
     }
     Some(chain)
-}
-
-/// The smallest box holding both.
-pub(super) fn union(a: Rect, b: Rect) -> Rect {
-    Rect {
-        x0: a.x0.min(b.x0),
-        y0: a.y0.min(b.y0),
-        x1: a.x1.max(b.x1),
-        y1: a.y1.max(b.y1),
-    }
 }

@@ -3,7 +3,7 @@
 //! columns.
 
 use super::Rect;
-use super::glyphs::{Glyph, union};
+use super::glyphs::Glyph;
 use super::lines::{Line, Token, rule_between, tokenize};
 use crate::local::fields::ItemField;
 
@@ -283,7 +283,7 @@ pub(super) fn cells(glyphs: &[Glyph], rules: &[Rect]) -> Vec<Cell> {
         match out.last_mut() {
             Some(cell) if touches(cell, &piece, rules) => {
                 cell.text.push_str(&piece.text);
-                cell.rect = union(cell.rect, piece.rect);
+                cell.rect = cell.rect.union(piece.rect);
                 cell.size = cell.size.max(piece.size);
                 cell.glyphs += piece.glyphs;
                 cell.lone_glyphs &= piece.glyphs == 1;
@@ -306,7 +306,7 @@ fn push_glyph(pieces: &mut Vec<Cell>, glyph: &Glyph, joins: bool) {
                 cell.text.push(' ');
             }
             cell.text.push_str(&glyph.text);
-            cell.rect = union(cell.rect, glyph.rect);
+            cell.rect = cell.rect.union(glyph.rect);
             cell.glyphs += 1;
             cell.lone_glyphs = false;
             cell.suspect |= glyph.suspect;

@@ -2,7 +2,7 @@
 //! `名    称` included), and the plain glyphs between them.
 
 use super::Rect;
-use super::glyphs::{Glyph, union};
+use super::glyphs::Glyph;
 
 /// Glyphs sharing a baseline, left to right.
 #[derive(Debug, Clone)]
@@ -90,7 +90,7 @@ pub(super) fn tokenize(row: &[Glyph], labels: &[&'static str], rules: &[Rect]) -
             Some((label, count)) => {
                 let rect = row[i + 1..i + count]
                     .iter()
-                    .fold(row[i].rect, |r, g| union(r, g.rect));
+                    .fold(row[i].rect, |r, g| r.union(g.rect));
                 tokens.push(Token::Label { label, rect });
                 i += count;
             }

@@ -29,6 +29,16 @@ impl Rect {
         }
     }
 
+    /// The smallest box holding both.
+    pub fn union(self, other: Rect) -> Rect {
+        Rect {
+            x0: self.x0.min(other.x0),
+            y0: self.y0.min(other.y0),
+            x1: self.x1.max(other.x1),
+            y1: self.y1.max(other.y1),
+        }
+    }
+
     /// Width.
     pub fn width(&self) -> f64 {
         self.x1 - self.x0

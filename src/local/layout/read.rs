@@ -6,6 +6,7 @@ use super::glyphs::{Caption, page_glyphs, take_captions};
 use super::items::{Table, cells, find_table, is_number, money_text};
 use super::lines::{Line, Token, lines, rule_between};
 use super::{Page, Rect};
+use crate::domain::amount_words;
 use crate::local::fields::{Draft, Field, ItemField};
 
 /// Labels the reader looks for (NFKC, spaces removed). A longer label wins over a shorter
@@ -274,7 +275,7 @@ impl Reader<'_> {
             }
             text.push_str(&glyph.text);
             suspect |= glyph.suspect;
-            rect = Some(rect.map_or(glyph.rect, |r| super::glyphs::union(r, glyph.rect)));
+            rect = Some(rect.map_or(glyph.rect, |r| r.union(glyph.rect)));
             previous = glyph.rect;
             last_group = Some(glyph.group);
         }
@@ -298,15 +299,8 @@ impl Reader<'_> {
     fn band_after(&self, li: usize, ti: usize) -> Vec<&Token> {
         let line = &self.lines[li];
         let start = line.tokens[ti].rect().x1;
-        let near =
-            |other: &Line| (other.cy - line.cy).abs() < 0.67 * line.size.min(other.size).max(1.0);
         let mut tokens: Vec<&Token> = line.tokens[ti + 1..].iter().collect();
-        for (_, other) in self
-            .lines
-            .iter()
-            .enumerate()
-            .filter(|(i, l)| *i != li && near(l))
-        {
+        for (_, other) in self.band(li).filter(|(i, _)| *i != li) {
             tokens.extend(other.tokens.iter().filter(|t| t.rect().x0 >= start));
         }
         tokens.sort_by(|a, b| a.rect().x0.total_cmp(&b.rect().x0));
@@ -315,15 +309,21 @@ impl Reader<'_> {
 
     /// The glyphs of line `li` and of the lines less than ⅔ em from it.
     fn band_glyphs(&self, li: usize) -> Vec<super::glyphs::Glyph> {
-        let line = &self.lines[li];
         let mut glyphs: Vec<_> = self
-            .lines
-            .iter()
-            .filter(|l| (l.cy - line.cy).abs() < 0.67 * line.size.min(l.size).max(1.0))
-            .flat_map(|l| l.glyphs.iter().cloned())
+            .band(li)
+            .flat_map(|(_, l)| l.glyphs.iter().cloned())
             .collect();
         glyphs.sort_by(|a, b| a.rect.x0.total_cmp(&b.rect.x0));
         glyphs
+    }
+
+    /// Line `li` and the lines whose centre is less than ⅔ em from its own: one band of
+    /// text, whatever the sizes and small baseline shifts of what it holds.
+    fn band(&self, li: usize) -> impl Iterator<Item = (usize, &Line)> {
+        let line = &self.lines[li];
+        self.lines.iter().enumerate().filter(move |(_, other)| {
+            (other.cy - line.cy).abs() < 0.67 * line.size.min(other.size).max(1.0)
+        })
     }
 
     /// The first cell on the next lines (within two line heights) that starts under the
@@ -527,8 +527,8 @@ impl Reader<'_> {
                     })
                     .collect::<String>()
                     .chars()
-                    .skip_while(|c| !is_capital_numeral(*c))
-                    .take_while(|c| is_capital_numeral(*c))
+                    .skip_while(|c| !amount_words::is_word_character(*c))
+                    .take_while(|c| amount_words::is_word_character(*c))
                     .collect();
                 draft.set(Field::TotalInWords, &words, self.source(label));
                 if let Some(small) = line.tokens[ti..]
@@ -658,10 +658,6 @@ fn header_name(field: ItemField) -> &'static str {
 
 fn is_colon(key: &str) -> bool {
     key == ":"
-}
-
-fn is_capital_numeral(c: char) -> bool {
-    "零壹贰叁肆伍陆柒捌玖拾佰仟万亿圆元角分整负".contains(c)
 }
 
 fn squeeze(s: &str) -> String {

@@ -39,7 +39,7 @@ use self::content::PageView;
 use super::crosscheck;
 use super::fields::Draft;
 use super::layout::read_page;
-use super::pages::continue_invoice;
+use super::pages::add_page;
 use super::{LocalError, LocalLimits, qr_image};
 
 /// Pages read from one PDF; invoices are one or two pages, batches rarely exceed this.
@@ -116,23 +116,6 @@ fn apply_attachments(draft: &mut Draft, attachments: &[embedded::Attachment]) {
     }
     let names: Vec<&str> = attachments.iter().map(|a| a.name.as_str()).collect();
     draft.extra("local:attachments".to_owned(), &names.join(", "));
-}
-
-/// Adds a page's reading: a new invoice, or the continuation of the one before — a
-/// 销货清单 or a further page of the same invoice (no number and no QR of its own, or the
-/// same number again). A continuation's items replace a `详见销货清单` placeholder or are
-/// appended; totals printed only on the last page fill what the first lacked.
-fn add_page(invoices: &mut Vec<Invoice>, page: Invoice) {
-    let continues = |first: &Invoice| {
-        let unnamed = page.number.is_none() && page.qr_payload.is_none();
-        let same = page.number.is_some() && page.number == first.number && page.code == first.code;
-        (unnamed && !page.items.is_empty()) || same
-    };
-    match invoices.last_mut() {
-        Some(first) if continues(first) => continue_invoice(first, page),
-        _ if page.number.is_some() || page.qr_payload.is_some() => invoices.push(page),
-        _ => {}
-    }
 }
 
 /// Bound on any single decompressed stream.
